@@ -1,0 +1,222 @@
+package io.shardbroker.agent;
+
+import io.shardbroker.agent.host.SessionHost;
+import io.shardbroker.protocol.v1.ConcentratorSet;
+import io.shardbroker.protocol.v1.EndAnswer;
+import io.shardbroker.protocol.v1.EndRequest;
+import io.shardbroker.protocol.v1.Hello;
+import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.StartRequest;
+import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.protocol.v1.VmState;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent of one VM: it attaches to one concentrator in every set, reports the VM's state to
+ * each, and is the arbiter of every session start (see {@link SessionArbiter}).
+ *
+ * <p>Thread-safe. The links and the topology are guarded by {@code this}; the agent calls its
+ * links only outside that lock.
+ */
+public final class Agent implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  public static final String VERSION = "0.1.0";
+
+  private final AgentSettings settings;
+  private final SessionHost host;
+  private final ChannelSource channels;
+  private final ScheduledExecutorService scheduler;
+  private final Random random;
+  private final String incarnation = UUID.randomUUID().toString();
+  private final SessionArbiter arbiter;
+
+  private Topology topology;
+  private final Map<String, ConcentratorLink> links = new LinkedHashMap<>();
+  private boolean started;
+  private boolean closed;
+
+  /**
+   * @param channels where streams to concentrators are opened; may be shared by many agents
+   * @param scheduler runs heartbeats, reconnects and the host's timers; may be shared
+   * @param random source of backoff jitter
+   */
+  public Agent(
+      AgentSettings settings, SessionHost host, ChannelSource channels,
+      ScheduledExecutorService scheduler, Clock clock, Random random) {
+    this.settings = settings;
+    this.host = host;
+    this.channels = channels;
+    this.scheduler = scheduler;
+    this.random = random;
+    this.topology = settings.topology();
+    this.arbiter = new SessionArbiter(settings.vmId(), settings.pool(), settings.capacity(), host,
+        clock, () -> UUID.randomUUID().toString(), this::stateChanged);
+  }
+
+  /** Attaches to one concentrator of every set; returns at once, attaching goes on in the background. */
+  public void start() {
+    List<ConcentratorLink> opened = new ArrayList<>();
+    synchronized (this) {
+      if (started || closed) {
+        return;
+      }
+      started = true;
+      for (ConcentratorSet set : topology.getSetsList()) {
+        ConcentratorLink link = newLink(set);
+        links.put(set.getId(), link);
+        opened.add(link);
+      }
+    }
+    opened.forEach(ConcentratorLink::connect);
+  }
+
+  private ConcentratorLink newLink(ConcentratorSet set) {
+    return new ConcentratorLink(this, set.getId(), set.getConcentratorsList(), channels, scheduler,
+        new Backoff(settings.reconnectInitial(), settings.reconnectMax(), random));
+  }
+
+  public String vmId() {
+    return settings.vmId();
+  }
+
+  public String pool() {
+    return settings.pool();
+  }
+
+  public int capacity() {
+    return settings.capacity();
+  }
+
+  /** The VM's current state, as it is reported to every set. */
+  public VmState state() {
+    return arbiter.snapshot();
+  }
+
+  /** How many sets this agent is attached to right now. */
+  public int attachedSets() {
+    return (int) currentLinks().stream().filter(ConcentratorLink::attached).count();
+  }
+
+  /** Set id -> concentrator id this agent is attached to in that set (sets not attached are absent). */
+  public Map<String, String> attachments() {
+    Map<String, ConcentratorLink> snapshot;
+    synchronized (this) {
+      snapshot = new LinkedHashMap<>(links);
+    }
+    Map<String, String> result = new LinkedHashMap<>();
+    snapshot.forEach((set, link) -> {
+      String to = link.attachedTo();
+      if (to != null) {
+        result.put(set, to);
+      }
+    });
+    return result;
+  }
+
+  /** Stops or resumes taking new sessions (maintenance); running sessions go on. */
+  public void setAccepting(boolean accepting) {
+    arbiter.setAccepting(accepting);
+  }
+
+  Hello hello() {
+    long version;
+    synchronized (this) {
+      version = topology.getVersion();
+    }
+    return Hello.newBuilder()
+        .setVmId(settings.vmId())
+        .setPool(settings.pool())
+        .setCapacity(settings.capacity())
+        .setAgentVersion(VERSION)
+        .setIncarnation(incarnation)
+        .setTopologyVersion(version)
+        .setState(arbiter.snapshot())
+        .build();
+  }
+
+  long sequence() {
+    return arbiter.snapshot().getSequence();
+  }
+
+  CompletableFuture<StartAnswer> start(StartRequest request) {
+    return arbiter.start(request);
+  }
+
+  CompletableFuture<EndAnswer> end(EndRequest request) {
+    return arbiter.end(request);
+  }
+
+  private void stateChanged(VmState state) {
+    for (ConcentratorLink link : currentLinks()) {
+      link.sendState(state);
+    }
+  }
+
+  private synchronized List<ConcentratorLink> currentLinks() {
+    return new ArrayList<>(links.values());
+  }
+
+  /**
+   * Takes a topology a concentrator handed over, if it is newer than the one known: links follow
+   * the new membership of their set, new sets get a link, links of removed sets close.
+   */
+  void offerTopology(Topology offered) {
+    List<Runnable> actions = new ArrayList<>();
+    synchronized (this) {
+      if (closed || offered.getVersion() <= topology.getVersion() || offered.getSetsCount() == 0) {
+        return;
+      }
+      log.info("{}: topology version {} -> {}", settings.vmId(), topology.getVersion(),
+          offered.getVersion());
+      topology = offered;
+      Set<String> seen = new HashSet<>();
+      Map<String, ConcentratorLink> kept = new HashMap<>(links);
+      for (ConcentratorSet set : offered.getSetsList()) {
+        seen.add(set.getId());
+        ConcentratorLink link = links.get(set.getId());
+        if (link == null) {
+          ConcentratorLink added = newLink(set);
+          links.put(set.getId(), added);
+          actions.add(added::connect);
+        } else {
+          actions.add(() -> link.updateMembers(set.getConcentratorsList()));
+        }
+      }
+      kept.keySet().removeAll(seen);
+      for (String gone : kept.keySet()) {
+        ConcentratorLink link = links.remove(gone);
+        actions.add(link::close);
+      }
+    }
+    actions.forEach(Runnable::run);
+  }
+
+  /** Detaches from every set gracefully. Running sessions are left alone: the VM keeps them. */
+  @Override
+  public void close() {
+    List<ConcentratorLink> toClose;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toClose = new ArrayList<>(links.values());
+    }
+    toClose.forEach(ConcentratorLink::close);
+    host.close();
+  }
+}

@@ -1,0 +1,251 @@
+package io.shardbroker.agent;
+
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.shardbroker.protocol.v1.AgentLinkGrpc;
+import io.shardbroker.protocol.v1.AgentMessage;
+import io.shardbroker.protocol.v1.ConcentratorEndpoint;
+import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.Heartbeat;
+import io.shardbroker.protocol.v1.StateUpdate;
+import io.shardbroker.protocol.v1.VmState;
+import io.shardbroker.protocol.v1.Welcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's stream to its concentrator in one set.
+ *
+ * <p>The link attaches to the set's concentrators in the VM's rendezvous order: the first one,
+ * and when a stream fails, the next one after a backoff with jitter. Once welcomed it sends a
+ * heartbeat at the interval the concentrator asked for, and the agent's state on every change.
+ * Requests from the concentrator go to the agent; their answers come back on the same stream.
+ *
+ * <p>Thread-safety: all fields are guarded by {@code this}, and every write to the stream happens
+ * under it, since a gRPC stream observer is not thread-safe. The link never calls into the agent
+ * while holding its lock, except to read a snapshot for the Hello, so locks are always taken in
+ * the order link, then arbiter.
+ */
+final class ConcentratorLink {
+
+  private static final Logger log = LoggerFactory.getLogger(ConcentratorLink.class);
+
+  private final Agent agent;
+  private final String setId;
+  private final ChannelSource channels;
+  private final ScheduledExecutorService scheduler;
+  private final Backoff backoff;
+
+  private List<ConcentratorEndpoint> ranking;
+  private int position;
+  private Attempt current;
+  private ScheduledFuture<?> retry;
+  private boolean closed;
+
+  ConcentratorLink(
+      Agent agent, String setId, List<ConcentratorEndpoint> members, ChannelSource channels,
+      ScheduledExecutorService scheduler, Backoff backoff) {
+    this.agent = agent;
+    this.setId = setId;
+    this.channels = channels;
+    this.scheduler = scheduler;
+    this.backoff = backoff;
+    this.ranking = Rendezvous.rank(agent.vmId(), members);
+  }
+
+  /** Opens a stream to the concentrator at the current position of the ranking. */
+  void connect() {
+    synchronized (this) {
+      retry = null;
+      if (closed || current != null) {
+        return;
+      }
+      if (ranking.isEmpty()) {
+        log.warn("{}: set {} has no concentrators; waiting for a new topology", agent.vmId(), setId);
+        return;
+      }
+      ConcentratorEndpoint target = ranking.get(position % ranking.size());
+      ManagedChannel channel = channels.channel(target.getAddress());
+      if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+        channel.resetConnectBackoff();  // a restarted concentrator should not wait out the channel's own backoff
+      }
+      Attempt attempt = new Attempt(target);
+      current = attempt;
+      attempt.out = AgentLinkGrpc.newStub(channel).attach(attempt);
+      // The Hello goes out under the lock, so no state update can overtake it.
+      sendLocked(attempt, AgentMessage.newBuilder().setHello(agent.hello()).build());
+    }
+  }
+
+  /** Reports a state change to the concentrator, if a stream is open. */
+  synchronized void sendState(VmState state) {
+    if (current != null) {
+      sendLocked(current, AgentMessage.newBuilder()
+          .setState(StateUpdate.newBuilder().setState(state))
+          .build());
+    }
+  }
+
+  /** Takes a new member list of the set; re-homes when the preferred concentrator changed. */
+  void updateMembers(List<ConcentratorEndpoint> members) {
+    synchronized (this) {
+      ranking = Rendezvous.rank(agent.vmId(), members);
+      position = 0;
+      if (current == null || ranking.isEmpty()
+          || ranking.get(0).getId().equals(current.endpoint.getId())) {
+        if (current == null && retry == null && !closed) {
+          retry = scheduler.schedule(this::connect, 0, TimeUnit.MILLISECONDS);
+        }
+        return;
+      }
+      log.info("{}: topology changed, moving from {} to {} in set {}", agent.vmId(),
+          current.endpoint.getId(), ranking.get(0).getId(), setId);
+      finishLocked(current);
+      retry = scheduler.schedule(this::connect, 0, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** True while a concentrator of this set has welcomed the current stream. */
+  synchronized boolean attached() {
+    return current != null && current.welcomed;
+  }
+
+  /** The concentrator currently attached to, or null. */
+  synchronized String attachedTo() {
+    return current != null && current.welcomed ? current.endpoint.getId() : null;
+  }
+
+  /** Closes the stream gracefully: the concentrator forgets this VM instead of waiting for it. */
+  synchronized void close() {
+    closed = true;
+    if (retry != null) {
+      retry.cancel(false);
+      retry = null;
+    }
+    if (current != null) {
+      finishLocked(current);
+    }
+  }
+
+  private void finishLocked(Attempt attempt) {
+    attempt.stopHeartbeat();
+    current = null;
+    try {
+      attempt.out.onCompleted();
+    } catch (RuntimeException e) {
+      // the call is already over; nothing to tell the concentrator
+    }
+  }
+
+  private void sendLocked(Attempt attempt, AgentMessage message) {
+    try {
+      attempt.out.onNext(message);
+    } catch (RuntimeException e) {
+      // Cancelled or closed under us; the stream's own onError takes care of reconnecting.
+      log.debug("{}: could not send on the stream to {}: {}", agent.vmId(), attempt.endpoint.getId(),
+          e.toString());
+    }
+  }
+
+  private void send(Attempt attempt, AgentMessage message) {
+    synchronized (this) {
+      if (current == attempt) {
+        sendLocked(attempt, message);
+      }
+    }
+  }
+
+  private void welcomed(Attempt attempt, Welcome welcome) {
+    synchronized (this) {
+      if (current != attempt) {
+        return;
+      }
+      attempt.welcomed = true;
+      backoff.reset();
+      long interval = welcome.getHeartbeatIntervalMs() > 0 ? welcome.getHeartbeatIntervalMs() : 5_000;
+      attempt.heartbeat = scheduler.scheduleAtFixedRate(
+          () -> send(attempt, AgentMessage.newBuilder()
+              .setHeartbeat(Heartbeat.newBuilder().setSequence(agent.sequence()))
+              .build()),
+          interval, interval, TimeUnit.MILLISECONDS);
+    }
+    log.info("{}: attached to concentrator {} of set {}", agent.vmId(), welcome.getConcentratorId(),
+        setId);
+    if (welcome.hasTopology()) {
+      agent.offerTopology(welcome.getTopology());
+    }
+  }
+
+  private void failed(Attempt attempt, Status status) {
+    synchronized (this) {
+      if (current != attempt) {
+        return;
+      }
+      attempt.stopHeartbeat();
+      current = null;
+      if (closed) {
+        return;
+      }
+      // ALREADY_EXISTS: the concentrator still holds our previous stream; it will notice it is
+      // gone, so try the same one again. Anything else: move on in rendezvous order.
+      if (status.getCode() != Status.Code.ALREADY_EXISTS) {
+        position++;
+      }
+      Duration delay = backoff.next();
+      retry = scheduler.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
+      log.info("{}: stream to {} of set {} ended ({}{}); retrying in {} ms with {}", agent.vmId(),
+          attempt.endpoint.getId(), setId, status.getCode(),
+          status.getDescription() == null ? "" : ": " + status.getDescription(), delay.toMillis(),
+          ranking.isEmpty() ? "none" : ranking.get(position % ranking.size()).getId());
+    }
+  }
+
+  /** One stream to one concentrator; replaced by a new one after any failure. */
+  private final class Attempt implements StreamObserver<ConcentratorMessage> {
+    final ConcentratorEndpoint endpoint;
+    StreamObserver<AgentMessage> out;
+    boolean welcomed;
+    ScheduledFuture<?> heartbeat;
+
+    Attempt(ConcentratorEndpoint endpoint) {
+      this.endpoint = endpoint;
+    }
+
+    void stopHeartbeat() {
+      if (heartbeat != null) {
+        heartbeat.cancel(false);
+        heartbeat = null;
+      }
+    }
+
+    @Override
+    public void onNext(ConcentratorMessage message) {
+      switch (message.getBodyCase()) {
+        case WELCOME -> welcomed(this, message.getWelcome());
+        case START -> agent.start(message.getStart())
+            .thenAccept(answer -> send(this, AgentMessage.newBuilder().setStartAnswer(answer).build()));
+        case END -> agent.end(message.getEnd())
+            .thenAccept(answer -> send(this, AgentMessage.newBuilder().setEndAnswer(answer).build()));
+        case TOPOLOGY -> agent.offerTopology(message.getTopology());
+        case BODY_NOT_SET -> log.warn("{}: empty message from {}", agent.vmId(), endpoint.getId());
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      failed(this, Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      failed(this, Status.UNAVAILABLE.withDescription("concentrator closed the stream"));
+    }
+  }
+}

@@ -1,0 +1,383 @@
+package io.shardbroker.agent;
+
+import io.shardbroker.agent.host.SessionHost;
+import io.shardbroker.agent.host.SessionSpec;
+import io.shardbroker.protocol.v1.Connection;
+import io.shardbroker.protocol.v1.EndAnswer;
+import io.shardbroker.protocol.v1.EndRequest;
+import io.shardbroker.protocol.v1.Session;
+import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.StartRequest;
+import io.shardbroker.protocol.v1.VmState;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A VM's truth and the one place where a session start is accepted or refused (DESIGN.md: "the
+ * agent is the arbiter").
+ *
+ * <p>Design. All fields below are guarded by {@code this}; the session host is called outside the
+ * lock. A start that is accepted holds a slot in {@code starting} while the host works, so the
+ * capacity check counts it and a second request cannot take the same slot. Every start request id
+ * gets exactly one answer, kept in {@code answers}, so a repeat (a retry, or the same request
+ * arriving through another set) gets the same answer and never a second session. A user who
+ * already has a session in the VM's pool gets that session back ({@code existing = true}).
+ *
+ * <p>A start can be rolled back by an end request that names its request id. If the start has
+ * not arrived yet, the id is remembered as refused; if it is in flight, the session is ended as
+ * soon as the host has started it; if it was accepted, the session is ended.
+ *
+ * <p>Every change of the reported state increments {@code sequence}; the change listener then
+ * gets the new state, outside the lock. Listeners may receive snapshots out of order when changes
+ * race; receivers keep the one with the highest sequence.
+ */
+final class SessionArbiter {
+
+  private static final Logger log = LoggerFactory.getLogger(SessionArbiter.class);
+  /** How many start answers are remembered for repeats; far more than starts in any retry window. */
+  private static final int REMEMBERED_ANSWERS = 512;
+
+  private final String vmId;
+  private final String pool;
+  private final int capacity;
+  private final SessionHost host;
+  private final Clock clock;
+  private final Supplier<String> sessionIds;
+  private final Consumer<VmState> changeListener;
+
+  private long sequence = 1;
+  private boolean accepting = true;
+  private final Map<String, Session> sessions = new LinkedHashMap<>();
+  /** Session id -> the end under way, which completes when the host has logged it off. */
+  private final Map<String, CompletableFuture<Void>> ending = new HashMap<>();
+  /** Start request id -> the start under way. */
+  private final Map<String, Starting> starting = new LinkedHashMap<>();
+  /** Start request id -> the answer it got. Oldest forgotten first. */
+  private final Map<String, Remembered> answers = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
+      return size() > REMEMBERED_ANSWERS;
+    }
+  };
+
+  /** A start the host is working on. */
+  private static final class Starting {
+    final String user;
+    final String sessionId;
+    final CompletableFuture<StartAnswer> answer = new CompletableFuture<>();
+    boolean rollBack;
+
+    Starting(String user, String sessionId) {
+      this.user = user;
+      this.sessionId = sessionId;
+    }
+  }
+
+  /** An answer given; {@code user} is null for a start rolled back before it arrived. */
+  private record Remembered(String user, StartAnswer answer) {}
+
+  SessionArbiter(
+      String vmId,
+      String pool,
+      int capacity,
+      SessionHost host,
+      Clock clock,
+      Supplier<String> sessionIds,
+      Consumer<VmState> changeListener) {
+    this.vmId = vmId;
+    this.pool = pool;
+    this.capacity = capacity;
+    this.host = host;
+    this.clock = clock;
+    this.sessionIds = sessionIds;
+    this.changeListener = changeListener;
+    host.onSessionEnded(this::endedByHost);
+  }
+
+  /** Decides a start request; the answer always carries the request's id. */
+  CompletableFuture<StartAnswer> start(StartRequest request) {
+    String requestId = request.getRequestId();
+    Starting started;
+    synchronized (this) {
+      Remembered prior = answers.get(requestId);
+      if (prior != null) {
+        if (prior.user() != null && !prior.user().equals(request.getUser())) {
+          return CompletableFuture.completedFuture(
+              refusalLocked(requestId, "request id already used by another user"));
+        }
+        return CompletableFuture.completedFuture(
+            prior.answer().toBuilder().setState(snapshotLocked()).build());
+      }
+      Starting inFlight = starting.get(requestId);
+      if (inFlight != null) {
+        return inFlight.user.equals(request.getUser())
+            ? inFlight.answer
+            : CompletableFuture.completedFuture(
+                refusalLocked(requestId, "request id already used by another user"));
+      }
+      StartAnswer decided = decideLocked(request);
+      if (decided != null) {
+        answers.put(requestId, new Remembered(request.getUser(), decided));
+        return CompletableFuture.completedFuture(decided);
+      }
+      Starting sameUser = startingForLocked(request.getUser());
+      if (sameUser != null) {
+        // Two requests of one user raced here: both get the one session.
+        return sameUser.answer.thenApply(a -> a.getAccepted()
+            ? a.toBuilder().setRequestId(requestId).setExisting(true).build()
+            : a.toBuilder().setRequestId(requestId).build());
+      }
+      started = new Starting(request.getUser(), sessionIds.get());
+      starting.put(requestId, started);
+    }
+    SessionSpec spec = new SessionSpec(started.sessionId, request.getUser(), pool, vmId);
+    CompletableFuture<Connection> hostStart;
+    try {
+      hostStart = host.start(spec);
+    } catch (RuntimeException e) {
+      hostStart = CompletableFuture.failedFuture(e);
+    }
+    hostStart.whenComplete((connection, failure) ->
+        finishStart(requestId, request, started, connection, failure));
+    return started.answer;
+  }
+
+  /** The answer that needs no host, or null when the host must start a session. */
+  private StartAnswer decideLocked(StartRequest request) {
+    if (!request.getPool().equals(pool)) {
+      return refusalLocked(request.getRequestId(), "VM " + vmId + " is in pool " + pool
+          + ", not " + request.getPool());
+    }
+    for (Session s : sessions.values()) {
+      if (s.getUser().equals(request.getUser()) && !ending.containsKey(s.getSessionId())) {
+        return StartAnswer.newBuilder()
+            .setRequestId(request.getRequestId())
+            .setAccepted(true)
+            .setExisting(true)
+            .setSession(s)
+            .setState(snapshotLocked())
+            .build();
+      }
+    }
+    if (startingForLocked(request.getUser()) != null) {
+      return null;
+    }
+    if (!accepting) {
+      return refusalLocked(request.getRequestId(), "not accepting new sessions");
+    }
+    if (sessions.size() + starting.size() >= capacity) {
+      return refusalLocked(request.getRequestId(), "full");
+    }
+    return null;
+  }
+
+  private Starting startingForLocked(String user) {
+    for (Starting s : starting.values()) {
+      if (s.user.equals(user)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private void finishStart(
+      String requestId, StartRequest request, Starting started, Connection connection,
+      Throwable failure) {
+    StartAnswer answer;
+    VmState changed = null;
+    boolean rollBack = false;
+    synchronized (this) {
+      starting.remove(requestId);
+      if (failure != null) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        answer = refusalLocked(requestId, "host failed: " + cause.getMessage());
+      } else if (started.rollBack) {
+        rollBack = true;
+        answer = refusalLocked(requestId, "start was cancelled");
+      } else {
+        Session session = Session.newBuilder()
+            .setSessionId(started.sessionId)
+            .setUser(request.getUser())
+            .setPool(pool)
+            .setConnection(connection)
+            .setStartedAtMs(clock.millis())
+            .setRequestId(requestId)
+            .build();
+        sessions.put(session.getSessionId(), session);
+        sequence++;
+        changed = snapshotLocked();
+        answer = StartAnswer.newBuilder()
+            .setRequestId(requestId)
+            .setAccepted(true)
+            .setSession(session)
+            .setState(changed)
+            .build();
+      }
+      answers.put(requestId, new Remembered(request.getUser(), answer));
+    }
+    if (rollBack) {
+      host.end(started.sessionId);
+    }
+    if (answer.getAccepted()) {
+      log.info("[{}] started session {} for {} on {}", requestId, started.sessionId,
+          request.getUser(), vmId);
+    } else {
+      log.info("[{}] refused {} on {}: {}", requestId, request.getUser(), vmId, answer.getRefusal());
+    }
+    if (changed != null) {
+      changeListener.accept(changed);
+    }
+    started.answer.complete(answer);
+  }
+
+  /** Ends a session by its id, or rolls back a start by its request id. */
+  CompletableFuture<EndAnswer> end(EndRequest request) {
+    String sessionId = request.getSessionId();
+    if (sessionId.isEmpty() && !request.getStartRequestId().isEmpty()) {
+      synchronized (this) {
+        sessionId = rollBackLocked(request.getStartRequestId());
+        if (sessionId == null) {
+          return CompletableFuture.completedFuture(endAnswerLocked(request.getRequestId(), true));
+        }
+      }
+    }
+    return endSession(request.getRequestId(), sessionId);
+  }
+
+  /**
+   * Makes sure the start with this request id leaves no session. Returns the id of a session that
+   * it already created and that must now be ended, or null when nothing more is needed.
+   */
+  private String rollBackLocked(String startRequestId) {
+    Starting inFlight = starting.get(startRequestId);
+    if (inFlight != null) {
+      inFlight.rollBack = true;
+      return null;
+    }
+    Remembered prior = answers.get(startRequestId);
+    if (prior == null) {
+      answers.put(startRequestId, new Remembered(null, StartAnswer.newBuilder()
+          .setRequestId(startRequestId)
+          .setRefusal("start was cancelled before it arrived")
+          .build()));
+      return null;
+    }
+    StartAnswer a = prior.answer();
+    if (!a.getAccepted() || a.getExisting()) {
+      return null;  // it created nothing (a reconnect's session belongs to an earlier start)
+    }
+    answers.put(startRequestId, new Remembered(prior.user(),
+        refusalLocked(startRequestId, "start was cancelled")));
+    return sessions.containsKey(a.getSession().getSessionId()) ? a.getSession().getSessionId() : null;
+  }
+
+  private CompletableFuture<EndAnswer> endSession(String requestId, String sessionId) {
+    CompletableFuture<Void> done;
+    boolean first = false;
+    synchronized (this) {
+      if (!sessions.containsKey(sessionId)) {
+        return CompletableFuture.completedFuture(endAnswerLocked(requestId, false));
+      }
+      done = ending.get(sessionId);
+      if (done == null) {
+        done = new CompletableFuture<>();
+        ending.put(sessionId, done);
+        first = true;
+      }
+    }
+    if (first) {
+      CompletableFuture<Void> finished = done;
+      CompletableFuture<Void> hostEnd;
+      try {
+        hostEnd = host.end(sessionId);
+      } catch (RuntimeException e) {
+        hostEnd = CompletableFuture.failedFuture(e);
+      }
+      hostEnd.whenComplete((ignored, failure) -> {
+        if (failure != null) {
+          log.warn("[{}] host failed to end session {} on {}; counting it as ended: {}",
+              requestId, sessionId, vmId, failure.getMessage());
+        }
+        forget(sessionId);
+        log.info("[{}] ended session {} on {}", requestId, sessionId, vmId);
+        finished.complete(null);
+      });
+    }
+    return done.thenApply(ignored -> {
+      synchronized (this) {
+        return endAnswerLocked(requestId, true);
+      }
+    });
+  }
+
+  private void endedByHost(String sessionId) {
+    log.info("session {} on {} ended on the host (user logged off)", sessionId, vmId);
+    forget(sessionId);
+  }
+
+  private void forget(String sessionId) {
+    VmState changed = null;
+    synchronized (this) {
+      ending.remove(sessionId);
+      if (sessions.remove(sessionId) != null) {
+        sequence++;
+        changed = snapshotLocked();
+      }
+    }
+    if (changed != null) {
+      changeListener.accept(changed);
+    }
+  }
+
+  /** Stops or resumes taking new sessions; running sessions are not touched. */
+  void setAccepting(boolean accept) {
+    VmState changed;
+    synchronized (this) {
+      if (accepting == accept) {
+        return;
+      }
+      accepting = accept;
+      sequence++;
+      changed = snapshotLocked();
+    }
+    changeListener.accept(changed);
+  }
+
+  synchronized VmState snapshot() {
+    return snapshotLocked();
+  }
+
+  private VmState snapshotLocked() {
+    return VmState.newBuilder()
+        .setSequence(sequence)
+        .addAllSessions(sessions.values())
+        .setAccepting(accepting)
+        .build();
+  }
+
+  private StartAnswer refusalLocked(String requestId, String why) {
+    return StartAnswer.newBuilder()
+        .setRequestId(requestId)
+        .setAccepted(false)
+        .setRefusal(why)
+        .setState(snapshotLocked())
+        .build();
+  }
+
+  private EndAnswer endAnswerLocked(String requestId, boolean ended) {
+    return EndAnswer.newBuilder()
+        .setRequestId(requestId)
+        .setEnded(ended)
+        .setState(snapshotLocked())
+        .build();
+  }
+}

@@ -1,0 +1,208 @@
+package io.shardbroker.agent.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shardbroker.protocol.v1.Connection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts and ends sessions by running the operator's scripts, so shardbroker can drive any
+ * desktop stack (xrdp, a hypervisor API, a container runtime) without code.
+ *
+ * <p>The start command runs with {@code SHARDBROKER_SESSION_ID}, {@code SHARDBROKER_USER},
+ * {@code SHARDBROKER_POOL} and {@code SHARDBROKER_VM_ID} in its environment and must print one
+ * JSON object on standard output: {@code {"host": "...", "port": 3389, "protocol": "rdp"}}
+ * ({@code protocol} is optional and defaults to the configured one). A non-zero exit, bad JSON
+ * or no answer within the timeout fails the start and no session is counted. The end command gets
+ * the same environment; its failure is logged, and the session is counted as ended anyway, since
+ * the VM is the one that knows better.
+ *
+ * <p>Commands run on virtual threads, one per call, so a slow script never holds up the agent.
+ */
+public final class ExecSessionHost implements SessionHost {
+
+  private static final Logger log = LoggerFactory.getLogger(ExecSessionHost.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_OUTPUT_BYTES = 64 * 1024;
+
+  /**
+   * @param startCommand argv of the start script
+   * @param endCommand argv of the end script
+   * @param timeout how long a script may run before it is killed
+   * @param protocol protocol named when the start script names none
+   * @param workingDirectory where scripts run; null for the agent's own
+   */
+  public record Settings(
+      List<String> startCommand,
+      List<String> endCommand,
+      Duration timeout,
+      String protocol,
+      Path workingDirectory) {
+
+    public Settings {
+      if (startCommand == null || startCommand.isEmpty()) {
+        throw new IllegalArgumentException("exec host: start command must be given");
+      }
+      if (endCommand == null || endCommand.isEmpty()) {
+        throw new IllegalArgumentException("exec host: end command must be given");
+      }
+      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("exec host: timeout must be positive, got " + timeout);
+      }
+      if (protocol == null || protocol.isBlank()) {
+        throw new IllegalArgumentException("exec host: protocol must not be empty");
+      }
+      startCommand = List.copyOf(startCommand);
+      endCommand = List.copyOf(endCommand);
+    }
+  }
+
+  private final Settings settings;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  // Guarded by this: session id -> its spec, for the end script's environment.
+  private final Map<String, SessionSpec> running = new java.util.HashMap<>();
+
+  public ExecSessionHost(Settings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public void onSessionEnded(Consumer<String> listener) {
+    // Scripts cannot tell us about logoffs yet; sessions end through end() only.
+  }
+
+  @Override
+  public CompletableFuture<Connection> start(SessionSpec spec) {
+    return CompletableFuture.supplyAsync(() -> {
+      String out = run(settings.startCommand(), spec, "start");
+      Connection connection = parseConnection(out);
+      synchronized (this) {
+        running.put(spec.sessionId(), spec);
+      }
+      return connection;
+    }, executor);
+  }
+
+  @Override
+  public CompletableFuture<Void> end(String sessionId) {
+    SessionSpec spec;
+    synchronized (this) {
+      spec = running.remove(sessionId);
+    }
+    if (spec == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.runAsync(() -> {
+      try {
+        run(settings.endCommand(), spec, "end");
+      } catch (SessionHostException e) {
+        log.warn("end script failed for session {} of {}: {}", sessionId, spec.user(), e.getMessage());
+      }
+    }, executor);
+  }
+
+  private String run(List<String> command, SessionSpec spec, String what) {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    if (settings.workingDirectory() != null) {
+      builder.directory(settings.workingDirectory().toFile());
+    }
+    Map<String, String> env = builder.environment();
+    env.put("SHARDBROKER_SESSION_ID", spec.sessionId());
+    env.put("SHARDBROKER_USER", spec.user());
+    env.put("SHARDBROKER_POOL", spec.pool());
+    env.put("SHARDBROKER_VM_ID", spec.vmId());
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new SessionHostException(what + " script could not run: " + e.getMessage(), e);
+    }
+    try {
+      process.getOutputStream().close();
+      CompletableFuture<byte[]> stdout = readAsync(process.getInputStream());
+      CompletableFuture<byte[]> stderr = readAsync(process.getErrorStream());
+      if (!process.waitFor(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        throw new SessionHostException(what + " script did not finish within " + settings.timeout());
+      }
+      String out = new String(stdout.join(), StandardCharsets.UTF_8);
+      if (process.exitValue() != 0) {
+        String err = new String(stderr.join(), StandardCharsets.UTF_8).strip();
+        throw new SessionHostException(what + " script exited with " + process.exitValue()
+            + (err.isEmpty() ? "" : ": " + lastLine(err)));
+      }
+      return out;
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new SessionHostException(what + " script interrupted", e);
+    } catch (IOException e) {
+      process.destroyForcibly();
+      throw new SessionHostException(what + " script failed: " + e.getMessage(), e);
+    }
+  }
+
+  private CompletableFuture<byte[]> readAsync(InputStream in) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (in) {
+        byte[] head = in.readNBytes(MAX_OUTPUT_BYTES);
+        in.transferTo(java.io.OutputStream.nullOutputStream()); // what a chatty script prints past the limit
+        return head;
+      } catch (IOException e) {
+        return new byte[0];
+      }
+    }, executor);
+  }
+
+  Connection parseConnection(String stdout) {
+    JsonNode json;
+    try {
+      json = JSON.readTree(stdout);
+    } catch (IOException e) {
+      throw new SessionHostException("start script printed no JSON object: " + abbreviate(stdout));
+    }
+    if (json == null || !json.isObject()) {
+      throw new SessionHostException("start script printed no JSON object: " + abbreviate(stdout));
+    }
+    String host = json.path("host").asText("");
+    int port = json.path("port").asInt(-1);
+    String protocol = json.path("protocol").asText(settings.protocol());
+    if (host.isBlank()) {
+      throw new SessionHostException("start script's JSON has no \"host\"");
+    }
+    if (!json.path("port").canConvertToInt() || port < 1 || port > 65535) {
+      throw new SessionHostException("start script's JSON has no valid \"port\" (1..65535): "
+          + json.path("port"));
+    }
+    return Connection.newBuilder().setHost(host).setPort(port).setProtocol(protocol).build();
+  }
+
+  private static String lastLine(String text) {
+    List<String> lines = new ArrayList<>(text.lines().toList());
+    return abbreviate(lines.isEmpty() ? "" : lines.get(lines.size() - 1));
+  }
+
+  private static String abbreviate(String text) {
+    String t = text.strip();
+    return t.length() <= 200 ? t : t.substring(0, 200) + "...";
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+  }
+}

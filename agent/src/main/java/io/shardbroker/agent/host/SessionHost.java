@@ -1,0 +1,31 @@
+package io.shardbroker.agent.host;
+
+import io.shardbroker.protocol.v1.Connection;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * What runs desktop sessions on a VM. The agent decides whether a session may start; the host only
+ * starts and ends it. Implementations are thread-safe and never block the caller: slow work runs
+ * on their own threads and completes the returned future.
+ */
+public interface SessionHost extends AutoCloseable {
+
+  /**
+   * Starts a session. Completes with where the user's client connects, or exceptionally (with a
+   * {@link SessionHostException}) when the host cannot start it; then no session exists.
+   */
+  CompletableFuture<Connection> start(SessionSpec spec);
+
+  /** Logs a session off. Completes when it is gone; ending an unknown session is not an error. */
+  CompletableFuture<Void> end(String sessionId);
+
+  /**
+   * Names whom to tell, with the session id, when a session ends by itself (the user logged off).
+   * The agent calls this once, before its first start.
+   */
+  void onSessionEnded(Consumer<String> listener);
+
+  @Override
+  void close();
+}

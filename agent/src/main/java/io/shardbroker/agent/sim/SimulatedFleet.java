@@ -1,0 +1,140 @@
+package io.shardbroker.agent.sim;
+
+import io.shardbroker.agent.Agent;
+import io.shardbroker.agent.AgentSettings;
+import io.shardbroker.agent.ChannelSource;
+import io.shardbroker.agent.host.SimulatedSessionHost;
+import io.shardbroker.protocol.v1.Topology;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Many simulated VMs in one process, each with a real {@link Agent} speaking the real protocol
+ * over the given channels, and a {@link SimulatedSessionHost} as its desktop. For tests, demos
+ * and load. VM ids are the pool name and a five-digit number ({@code desktop-00042}), so two
+ * fleets with different pools never collide.
+ *
+ * <p>Reproducible from {@link Spec#seed()}: each agent's jitter and each host's failures draw
+ * from their own generator seeded from it.
+ */
+public final class SimulatedFleet implements AutoCloseable {
+
+  /** {@code vms} VMs of {@code capacity} sessions each, in {@code pool}. */
+  public record PoolSpec(String pool, int vms, int capacity) {
+    public PoolSpec {
+      if (vms < 0) {
+        throw new IllegalArgumentException("pool " + pool + ": VM count must not be negative, got " + vms);
+      }
+    }
+  }
+
+  /**
+   * @param pools the VMs to simulate, pool by pool
+   * @param host how their sessions behave
+   * @param seed seed of every random choice the fleet makes
+   * @param reconnectInitial agents' first reconnect delay
+   * @param reconnectMax agents' longest reconnect delay
+   */
+  public record Spec(
+      List<PoolSpec> pools,
+      SimulatedSessionHost.Settings host,
+      long seed,
+      Duration reconnectInitial,
+      Duration reconnectMax) {
+
+    public Spec(List<PoolSpec> pools, SimulatedSessionHost.Settings host, long seed) {
+      this(pools, host, seed, AgentSettings.RECONNECT_INITIAL_DEFAULT,
+          AgentSettings.RECONNECT_MAX_DEFAULT);
+    }
+
+    public Spec {
+      pools = List.copyOf(pools);
+    }
+
+    public int vmCount() {
+      return pools.stream().mapToInt(PoolSpec::vms).sum();
+    }
+  }
+
+  /** One session as the desktop itself sees it. */
+  public record SessionTruth(String sessionId, String user) {}
+
+  /**
+   * One VM as its desktop sees it ({@code sessions}, {@code maxConcurrentSessions}), beside what
+   * its agent reports ({@code reportedSessions}) and where the agent is attached.
+   */
+  public record VmTruth(
+      String vmId,
+      String pool,
+      int capacity,
+      List<SessionTruth> sessions,
+      int maxConcurrentSessions,
+      int reportedSessions,
+      Map<String, String> attachments) {}
+
+  private record Member(Agent agent, SimulatedSessionHost host) {}
+
+  private final List<Member> members;
+
+  public SimulatedFleet(
+      Spec spec, Topology topology, ChannelSource channels, ScheduledExecutorService scheduler,
+      Clock clock) {
+    List<Member> built = new ArrayList<>(spec.vmCount());
+    int index = 0;
+    for (PoolSpec pool : spec.pools()) {
+      for (int n = 1; n <= pool.vms(); n++, index++) {
+        String vmId = String.format("%s-%05d", pool.pool(), n);
+        Random random = new Random(spec.seed() * 1_000_003L + index);
+        SimulatedSessionHost host = new SimulatedSessionHost(vmId, spec.host(), scheduler, random);
+        AgentSettings settings = new AgentSettings(vmId, pool.pool(), pool.capacity(), topology,
+            spec.reconnectInitial(), spec.reconnectMax());
+        built.add(new Member(new Agent(settings, host, channels, scheduler, clock, random), host));
+      }
+    }
+    this.members = List.copyOf(built);
+  }
+
+  /** Starts every agent; they attach in the background. */
+  public void start() {
+    members.forEach(m -> m.agent().start());
+  }
+
+  public int size() {
+    return members.size();
+  }
+
+  /** Agent-to-set attachments right now; {@code size() * sets} when every agent is attached everywhere. */
+  public int attachedLinks() {
+    return members.stream().mapToInt(m -> m.agent().attachedSets()).sum();
+  }
+
+  public List<Agent> agents() {
+    return members.stream().map(Member::agent).toList();
+  }
+
+  /** Every VM's truth, in VM id order within each pool. */
+  public List<VmTruth> truth() {
+    List<VmTruth> result = new ArrayList<>(members.size());
+    for (Member m : members) {
+      SimulatedSessionHost.Truth t = m.host().truth();
+      List<SessionTruth> sessions = t.usersBySession().entrySet().stream()
+          .map(e -> new SessionTruth(e.getKey(), e.getValue()))
+          .toList();
+      result.add(new VmTruth(m.agent().vmId(), m.agent().pool(), m.agent().capacity(), sessions,
+          t.maxConcurrentSessions(), m.agent().state().getSessionsCount(),
+          m.agent().attachments()));
+    }
+    return result;
+  }
+
+  /** Detaches every agent gracefully. */
+  @Override
+  public void close() {
+    members.forEach(m -> m.agent().close());
+  }
+}

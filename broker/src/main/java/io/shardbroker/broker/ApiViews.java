@@ -1,0 +1,88 @@
+package io.shardbroker.broker;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.shardbroker.protocol.v1.Connection;
+import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.Session;
+import io.shardbroker.protocol.v1.VmView;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/** The JSON shapes of the HTTP API, one record per shape. */
+final class ApiViews {
+
+  private ApiViews() {}
+
+  /** Every error: a stable machine code and a sentence for people. */
+  record ErrorBody(String error, String message) {}
+
+  record ConnectionView(String protocol, String host, int port) {
+    static ConnectionView of(Connection c) {
+      return new ConnectionView(c.getProtocol(), c.getHost(), c.getPort());
+    }
+  }
+
+  /** The answer to a session request. */
+  record SessionView(
+      String sessionId, String user, String pool, String vmId, String set, String concentrator,
+      boolean reconnected, boolean reachable, String startedAt, ConnectionView connection) {
+
+    static SessionView of(BrokeredSession s) {
+      Session session = s.session();
+      return new SessionView(session.getSessionId(), session.getUser(), session.getPool(), s.vmId(),
+          s.setId(), s.concentratorId(), s.reconnected(), s.reachable(),
+          instant(session.getStartedAtMs()), ConnectionView.of(session.getConnection()));
+    }
+  }
+
+  /** One of the caller's sessions in a listing. */
+  record SessionListItem(
+      String sessionId, String user, String pool, String vmId, String concentrator,
+      boolean reachable, String startedAt, ConnectionView connection) {
+
+    static SessionListItem of(PlacedSession p) {
+      Session s = p.getSession();
+      return new SessionListItem(s.getSessionId(), s.getUser(), s.getPool(), p.getVmId(),
+          p.getConcentratorId(), p.getReachable(), instant(s.getStartedAtMs()),
+          ConnectionView.of(s.getConnection()));
+    }
+  }
+
+  record SessionList(List<SessionListItem> sessions) {}
+
+  record VmItem(
+      String id, String pool, String state, int capacity, List<String> sessions,
+      String concentrator) {
+
+    static VmItem of(VmView vm) {
+      return new VmItem(vm.getVmId(), vm.getPool(), stateName(vm.getStatus()), vm.getCapacity(),
+          vm.getSessionsList().stream().map(Session::getUser).toList(), vm.getConcentratorId());
+    }
+  }
+
+  record VmList(String set, boolean complete, int count, List<VmItem> vms) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ConcentratorItem(
+      String id, String address, String status, Integer attachedVms, Integer unreachableVms,
+      Integer sessions, String lastError) {}
+
+  record SetItem(String id, List<ConcentratorItem> concentrators) {}
+
+  record TopologyView(long version, List<SetItem> sets) {}
+
+  record PoolItem(String name) {}
+
+  record PoolList(List<PoolItem> pools) {}
+
+  record Status(String status) {}
+
+  static String stateName(io.shardbroker.protocol.v1.VmStatus status) {
+    return status.name().substring("VM_STATUS_".length()).toLowerCase(Locale.ROOT);
+  }
+
+  private static String instant(long epochMillis) {
+    return epochMillis == 0 ? null : Instant.ofEpochMilli(epochMillis).toString();
+  }
+}

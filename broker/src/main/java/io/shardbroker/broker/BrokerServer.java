@@ -1,0 +1,64 @@
+package io.shardbroker.broker;
+
+import io.grpc.ManagedChannel;
+import io.javalin.Javalin;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A broker: the HTTP API on top of the {@link SessionBroker} and the {@link ConcentratorDirectory}.
+ * Stateless apart from what it learns from health checks, so any number can run side by side.
+ *
+ * <p>Channels to concentrators come from the caller (Netty in production, in-process in tests).
+ */
+public final class BrokerServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
+
+  private final BrokerSettings settings;
+  private final ConcentratorDirectory directory;
+  private final Javalin http;
+
+  public BrokerServer(
+      BrokerSettings settings, Authenticator authenticator,
+      Function<String, ManagedChannel> channels, ScheduledExecutorService scheduler, Clock clock,
+      PrometheusMeterRegistry meters) {
+    this.settings = settings;
+    this.directory = new ConcentratorDirectory(settings.topology(), channels, scheduler,
+        settings.timeouts().list());
+    BrokerMetrics metrics = new BrokerMetrics(meters, directory);
+    SessionBroker broker = new SessionBroker(settings, directory, metrics, clock);
+    HttpApi api = new HttpApi(settings, authenticator, broker, directory, metrics, meters);
+    this.http = Javalin.create(api::configure);
+  }
+
+  /** Starts health checks and the HTTP listener; returns when the port is bound. */
+  public BrokerServer start() {
+    directory.startHealthChecks(settings.timeouts().healthInterval());
+    http.start(settings.httpHost(), settings.httpPort());
+    log.info("broker listening on http://{}:{} over {} set(s)", settings.httpHost(), port(),
+        settings.topology().getSetsCount());
+    return this;
+  }
+
+  /** The HTTP port, once started. */
+  public int port() {
+    return http.port();
+  }
+
+  /** True when some concentrator has answered its health check. */
+  public boolean ready() {
+    return directory.anyUp();
+  }
+
+  @Override
+  public void close() {
+    http.stop();
+    directory.close();
+    log.info("broker stopped");
+  }
+}

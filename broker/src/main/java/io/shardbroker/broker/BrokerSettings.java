@@ -1,0 +1,147 @@
+package io.shardbroker.broker;
+
+import io.shardbroker.protocol.v1.ConcentratorEndpoint;
+import io.shardbroker.protocol.v1.ConcentratorSet;
+import io.shardbroker.protocol.v1.Topology;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A broker's settings, validated when built; every error names the bad value.
+ *
+ * @param httpHost address the HTTP API binds to
+ * @param httpPort its port; 0 picks a free one
+ * @param topology the sets of concentrators to broker over
+ * @param pools the pools users may ask for
+ * @param timeouts deadlines of the calls to concentrators and of a whole request
+ * @param candidatesPerConcentrator how many candidates to ask each concentrator for
+ * @param maxStartAttempts how many VMs one request may try before it gives up
+ */
+public record BrokerSettings(
+    String httpHost,
+    int httpPort,
+    Topology topology,
+    List<String> pools,
+    Timeouts timeouts,
+    int candidatesPerConcentrator,
+    int maxStartAttempts) {
+
+  public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
+  public static final int HTTP_PORT_DEFAULT = 8080;
+  public static final int CANDIDATES_PER_CONCENTRATOR_DEFAULT = 8;
+  public static final int MAX_START_ATTEMPTS_DEFAULT = 8;
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+
+  /**
+   * @param find deadline of one FindCandidates scatter
+   * @param start deadline of one StartSession call (the agent's start included)
+   * @param end deadline of one EndSession call
+   * @param list deadline of listing calls (sessions, VMs, health)
+   * @param request bound on a whole session request, whatever it tries
+   * @param healthInterval how often each concentrator's health is polled
+   * @param retryAfter what {@code Retry-After} tells clients when nothing is free
+   */
+  public record Timeouts(
+      Duration find,
+      Duration start,
+      Duration end,
+      Duration list,
+      Duration request,
+      Duration healthInterval,
+      Duration retryAfter) {
+
+    public static final Timeouts DEFAULTS = new Timeouts(
+        Duration.ofMillis(1_000), Duration.ofSeconds(12), Duration.ofSeconds(12),
+        Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(5));
+
+    public Timeouts {
+      requirePositive("find timeout", find);
+      requirePositive("start timeout", start);
+      requirePositive("end timeout", end);
+      requirePositive("list timeout", list);
+      requirePositive("request timeout", request);
+      requirePositive("health interval", healthInterval);
+      requirePositive("retry-after", retryAfter);
+    }
+  }
+
+  public BrokerSettings {
+    if (httpHost == null || httpHost.isBlank()) {
+      throw new IllegalArgumentException("HTTP host must not be empty");
+    }
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("HTTP port must be 0..65535, got " + httpPort);
+    }
+    validate(topology);
+    pools = List.copyOf(pools);
+    if (pools.isEmpty()) {
+      throw new IllegalArgumentException("no pools are configured; users could ask for nothing");
+    }
+    for (String pool : pools) {
+      requireName("pool", pool);
+    }
+    if (new HashSet<>(pools).size() != pools.size()) {
+      throw new IllegalArgumentException("a pool is named twice in " + pools);
+    }
+    if (candidatesPerConcentrator < 1 || candidatesPerConcentrator > 64) {
+      throw new IllegalArgumentException(
+          "candidates per concentrator must be 1..64, got " + candidatesPerConcentrator);
+    }
+    if (maxStartAttempts < 1 || maxStartAttempts > 100) {
+      throw new IllegalArgumentException("max start attempts must be 1..100, got " + maxStartAttempts);
+    }
+  }
+
+  /** Defaults for everything but where to listen, the topology and the pools. */
+  public static BrokerSettings of(String httpHost, int httpPort, Topology topology, List<String> pools) {
+    return new BrokerSettings(httpHost, httpPort, topology, pools, Timeouts.DEFAULTS,
+        CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT);
+  }
+
+  public BrokerSettings withTimeouts(Timeouts newTimeouts) {
+    return new BrokerSettings(httpHost, httpPort, topology, pools, newTimeouts,
+        candidatesPerConcentrator, maxStartAttempts);
+  }
+
+  private static void validate(Topology topology) {
+    if (topology == null || topology.getSetsCount() == 0) {
+      throw new IllegalArgumentException("the topology names no concentrator set");
+    }
+    Set<String> setIds = new HashSet<>();
+    Set<String> concentratorIds = new HashSet<>();
+    for (ConcentratorSet set : topology.getSetsList()) {
+      requireName("set id", set.getId());
+      if (!setIds.add(set.getId())) {
+        throw new IllegalArgumentException("set " + set.getId() + " is named twice in the topology");
+      }
+      if (set.getConcentratorsCount() == 0) {
+        throw new IllegalArgumentException("set " + set.getId() + " has no concentrators");
+      }
+      for (ConcentratorEndpoint c : set.getConcentratorsList()) {
+        requireName("concentrator id", c.getId());
+        if (!concentratorIds.add(c.getId())) {
+          throw new IllegalArgumentException("concentrator " + c.getId() + " is named twice in the topology");
+        }
+        if (c.getAddress().isBlank()) {
+          throw new IllegalArgumentException("concentrator " + c.getId() + " has no address");
+        }
+      }
+    }
+  }
+
+  static void requireName(String what, String value) {
+    if (value == null || !NAME.matcher(value).matches()) {
+      throw new IllegalArgumentException(what + " must be 1-128 letters, digits or . _ : - "
+          + "(starting with a letter or digit), got " + (value == null ? "nothing" : "'" + value + "'"));
+    }
+  }
+
+  private static void requirePositive(String what, Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, got " + value);
+    }
+  }
+}

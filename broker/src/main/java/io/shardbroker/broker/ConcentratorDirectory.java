@@ -1,0 +1,254 @@
+package io.shardbroker.broker;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.shardbroker.protocol.v1.ConcentratorEndpoint;
+import io.shardbroker.protocol.v1.ConcentratorGrpc;
+import io.shardbroker.protocol.v1.ConcentratorGrpc.ConcentratorFutureStub;
+import io.shardbroker.protocol.v1.ConcentratorSet;
+import io.shardbroker.protocol.v1.HealthRequest;
+import io.shardbroker.protocol.v1.HealthResponse;
+import io.shardbroker.protocol.v1.Topology;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's view of the topology: every concentrator with its channel and whether it is up,
+ * and the one way of asking a set something (a scatter to its members, each with a deadline).
+ *
+ * <p>A member is down after a failed call or health check and up again after a good one; down
+ * members are left out of scatters while the rest of their set is up. Health is polled in the
+ * background at the configured interval.
+ *
+ * <p>Thread-safe: the member list is fixed at construction; each member's health fields are
+ * volatile and written by whoever saw the latest outcome.
+ */
+final class ConcentratorDirectory implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ConcentratorDirectory.class);
+
+  enum Health { UNKNOWN, UP, DOWN }
+
+  /** One concentrator as the broker knows it. */
+  static final class Member {
+    final String setId;
+    final ConcentratorEndpoint endpoint;
+    final ManagedChannel channel;
+    final ConcentratorFutureStub stub;
+    volatile Health health = Health.UNKNOWN;
+    volatile HealthResponse lastHealth;
+    volatile String lastError;
+
+    Member(String setId, ConcentratorEndpoint endpoint, ManagedChannel channel) {
+      this.setId = setId;
+      this.endpoint = endpoint;
+      this.channel = channel;
+      this.stub = ConcentratorGrpc.newFutureStub(channel);
+    }
+
+    String id() {
+      return endpoint.getId();
+    }
+  }
+
+  /** A set and its members, in topology order. */
+  record SetView(String id, List<Member> members) {
+    boolean anyUp() {
+      return members.stream().anyMatch(m -> m.health == Health.UP);
+    }
+  }
+
+  /** One member's answer to a scatter: a value, or the status of its failure. */
+  record Reply<T>(Member member, T value, Status failure) {
+    boolean ok() {
+      return failure == null;
+    }
+  }
+
+  private final Topology topology;
+  private final List<SetView> sets;
+  private final Map<String, Member> byId = new LinkedHashMap<>();
+  private final ScheduledExecutorService scheduler;
+  private final Duration healthTimeout;
+  private ScheduledFuture<?> healthChecks;
+
+  ConcentratorDirectory(
+      Topology topology, Function<String, ManagedChannel> channels,
+      ScheduledExecutorService scheduler, Duration healthTimeout) {
+    this.topology = topology;
+    this.scheduler = scheduler;
+    this.healthTimeout = healthTimeout;
+    List<SetView> built = new ArrayList<>();
+    for (ConcentratorSet set : topology.getSetsList()) {
+      List<Member> members = new ArrayList<>();
+      for (ConcentratorEndpoint endpoint : set.getConcentratorsList()) {
+        Member m = new Member(set.getId(), endpoint, channels.apply(endpoint.getAddress()));
+        members.add(m);
+        byId.put(m.id(), m);
+      }
+      built.add(new SetView(set.getId(), List.copyOf(members)));
+    }
+    this.sets = List.copyOf(built);
+  }
+
+  Topology topology() {
+    return topology;
+  }
+
+  List<SetView> sets() {
+    return sets;
+  }
+
+  SetView set(String id) {
+    return sets.stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+  }
+
+  /**
+   * The sets in the order this user's requests try them: the user's home set first (a hash of the
+   * name, so a user's requests meet the same set and find their session there at once, and users
+   * spread evenly), then the others; sets with no member up go last.
+   */
+  List<SetView> orderFor(String user) {
+    int n = sets.size();
+    int home = Math.floorMod(user.hashCode() * 0x9E3779B9, n);
+    List<SetView> up = new ArrayList<>(n);
+    List<SetView> down = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      SetView set = sets.get((home + i) % n);
+      (set.members().stream().allMatch(m -> m.health == Health.DOWN) ? down : up).add(set);
+    }
+    up.addAll(down);
+    return up;
+  }
+
+  /**
+   * Asks every member of the set at once and waits for all answers, each bounded by
+   * {@code deadline}. Members known to be down are skipped unless all are.
+   */
+  <T> List<Reply<T>> scatter(
+      SetView set, Duration deadline, Function<ConcentratorFutureStub, ListenableFuture<T>> call) {
+    List<Member> targets = set.members().stream().filter(m -> m.health != Health.DOWN).toList();
+    if (targets.isEmpty()) {
+      targets = set.members();
+    }
+    List<ListenableFuture<T>> calls = new ArrayList<>(targets.size());
+    for (Member m : targets) {
+      calls.add(call.apply(m.stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)));
+    }
+    List<Reply<T>> replies = new ArrayList<>(targets.size());
+    for (int i = 0; i < targets.size(); i++) {
+      replies.add(await(targets.get(i), calls.get(i), deadline));
+    }
+    return replies;
+  }
+
+  /** Asks one member; the answer or the failure, bounded by {@code deadline}. */
+  <T> Reply<T> ask(
+      Member member, Duration deadline, Function<ConcentratorFutureStub, ListenableFuture<T>> call) {
+    return await(member,
+        call.apply(member.stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)), deadline);
+  }
+
+  private <T> Reply<T> await(Member member, ListenableFuture<T> call, Duration deadline) {
+    try {
+      // gRPC enforces the deadline; the extra second only guards against a lost callback.
+      T value = call.get(deadline.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+      markUp(member, null);
+      return new Reply<>(member, value, null);
+    } catch (ExecutionException e) {
+      Status status = Status.fromThrowable(e.getCause());
+      failed(member, status);
+      return new Reply<>(member, null, status);
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      Status status = Status.DEADLINE_EXCEEDED.withDescription("no answer in " + deadline.toMillis() + " ms");
+      failed(member, status);
+      return new Reply<>(member, null, status);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      call.cancel(true);
+      return new Reply<>(member, null, Status.CANCELLED.withDescription("interrupted"));
+    }
+  }
+
+  /** A failed call: the member is down if the failure says it cannot be reached. */
+  private void failed(Member member, Status status) {
+    switch (status.getCode()) {
+      case UNAVAILABLE, DEADLINE_EXCEEDED, UNIMPLEMENTED -> markDown(member, status);
+      default -> log.warn("concentrator {} answered {}", member.id(), status);
+    }
+  }
+
+  private void markUp(Member member, HealthResponse health) {
+    if (health != null) {
+      member.lastHealth = health;
+    }
+    if (member.health != Health.UP) {
+      Health before = member.health;
+      member.health = Health.UP;
+      member.lastError = null;
+      if (before == Health.DOWN) {
+        log.info("concentrator {} of set {} is up again", member.id(), member.setId);
+      }
+    }
+  }
+
+  private void markDown(Member member, Status status) {
+    member.lastError = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    if (member.health != Health.DOWN) {
+      member.health = Health.DOWN;
+      log.warn("concentrator {} of set {} is down: {}", member.id(), member.setId, member.lastError);
+    }
+  }
+
+  /** Starts polling every member's health at {@code interval}; the first poll runs at once. */
+  void startHealthChecks(Duration interval) {
+    healthChecks = scheduler.scheduleWithFixedDelay(
+        this::checkHealthOnce, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** Polls every member once, without waiting for the answers. */
+  void checkHealthOnce() {
+    for (Member m : byId.values()) {
+      ListenableFuture<HealthResponse> call = m.stub
+          .withDeadlineAfter(healthTimeout.toNanos(), TimeUnit.NANOSECONDS)
+          .health(HealthRequest.getDefaultInstance());
+      call.addListener(() -> {
+        try {
+          markUp(m, call.get());
+        } catch (ExecutionException e) {
+          markDown(m, Status.fromThrowable(e.getCause()));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, Runnable::run);
+    }
+  }
+
+  /** True when some set has a member that is up. */
+  boolean anyUp() {
+    return sets.stream().anyMatch(SetView::anyUp);
+  }
+
+  @Override
+  public void close() {
+    if (healthChecks != null) {
+      healthChecks.cancel(false);
+    }
+    for (Member m : byId.values()) {
+      m.channel.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.shardbroker.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.shardbroker.cli.config.Addresses;
+import io.shardbroker.cli.config.ConfigFiles;
+import io.shardbroker.cli.config.Durations;
+import io.shardbroker.cli.config.RoleConfigs.ConcentratorConfig;
+import io.shardbroker.concentrator.ConcentratorServer;
+import io.shardbroker.concentrator.ConcentratorSettings;
+import io.shardbroker.protocol.v1.ConcentratorEndpoint;
+import io.shardbroker.protocol.v1.ConcentratorSet;
+import io.shardbroker.protocol.v1.Topology;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ScheduledExecutorService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "concentrator",
+    mixinStandardHelpOptions = true,
+    header = "Runs an agent concentrator of one set.",
+    description = {
+        "Runs an agent concentrator: agents attach to it and report their VMs' state; brokers ask it for free VMs and to start sessions. It keeps VM state in memory only; after a restart it rebuilds it from the agents that reattach. Prometheus metrics are served on --metrics-port."
+    })
+final class ConcentratorCommand implements Callable<Integer> {
+
+  @Mixin CommonOptions common;
+
+  @Option(names = "--id", paramLabel = "ID", description = "This concentrator's id as the topology names it.")
+  String id;
+
+  @Option(names = "--set-id", paramLabel = "SET", description = "The set it belongs to (default: the set whose members include --id).")
+  String setId;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT",
+      description = "Where the gRPC server listens (default: its address in the topology).")
+  String listen;
+
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "Port of the HTTP /metrics and /healthz endpoints, on the --listen host (default: 0, a free port, logged at start).")
+  Integer metricsPort;
+
+  @Option(names = "--heartbeat-interval", paramLabel = "DURATION",
+      description = "How often agents must send a heartbeat, e.g. 5s (default: 5s). A VM silent for 3 intervals is unreachable.")
+  String heartbeatInterval;
+
+  @Override
+  public Integer call() throws Exception {
+    common.applyLogLevel();
+    ConcentratorConfig config = ConfigFiles.read(common.config, ConcentratorConfig.class);
+    Topology topology = common.topology(config.topology());
+    String myId = id != null ? id : config.id();
+    if (myId == null) {
+      throw new IllegalArgumentException("give the concentrator's id with --id or 'id:' in the config file");
+    }
+    ConcentratorEndpoint me = null;
+    String mySet = setId != null ? setId : config.set();
+    for (ConcentratorSet set : topology.getSetsList()) {
+      for (ConcentratorEndpoint c : set.getConcentratorsList()) {
+        if (c.getId().equals(myId)) {
+          me = c;
+          if (mySet == null) {
+            mySet = set.getId();
+          }
+        }
+      }
+    }
+    String listenAt = listen != null ? listen : config.listen() != null ? config.listen()
+        : me != null ? me.getAddress() : null;
+    if (listenAt == null) {
+      throw new IllegalArgumentException("concentrator " + myId + " is not in the topology; give --listen and --set-id");
+    }
+    if (mySet == null) {
+      throw new IllegalArgumentException("concentrator " + myId + " is in no set of the topology; give --set-id");
+    }
+    ConcentratorSettings d = ConcentratorSettings.defaults(myId, mySet, topology);
+    ConcentratorSettings settings = new ConcentratorSettings(myId, mySet, topology,
+        heartbeatInterval != null ? Durations.parse(heartbeatInterval)
+            : CommonOptions.orDefault(config.heartbeatInterval(), d.heartbeatInterval()),
+        CommonOptions.orDefault(config.missedHeartbeats(), d.missedHeartbeats()),
+        CommonOptions.orDefault(config.startTimeout(), d.startTimeout()),
+        CommonOptions.orDefault(config.endTimeout(), d.endTimeout()),
+        CommonOptions.orDefault(config.unreachableRetention(), d.unreachableRetention()),
+        d.maxCandidates());
+
+    InetSocketAddress address = Addresses.parse("--listen", listenAt);
+    ScheduledExecutorService scheduler = Roles.scheduler("concentrator", 2);
+    PrometheusMeterRegistry meters = Roles.meters();
+    ConcentratorServer server = new ConcentratorServer(settings, Roles.grpcServer(address),
+        Clock.systemUTC(), scheduler, meters).start();
+    int port = metricsPort != null ? metricsPort : CommonOptions.orDefault(config.metricsPort(), 0);
+    AdminHttpServer admin = new AdminHttpServer(new InetSocketAddress(address.getHostString(), port))
+        .route("/metrics", "text/plain; version=0.0.4; charset=utf-8", meters::scrape)
+        .route("/healthz", "application/json", () -> "{\"status\":\"ok\"}")
+        .start();
+    System.out.printf("shardbroker concentrator %s ready: %s:%d (set %s), metrics %s%n", myId,
+        address.getHostString(), server.port(), mySet, admin.url("/metrics"));
+    System.out.flush();
+    return Lifecycle.runUntilStopped("concentrator " + myId,
+        List.<AutoCloseable>of(server, admin, scheduler::shutdownNow));
+  }
+}

@@ -1,0 +1,136 @@
+package io.shardbroker.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.shardbroker.agent.ChannelSource;
+import io.shardbroker.agent.sim.SimulatedFleet;
+import io.shardbroker.broker.BrokerServer;
+import io.shardbroker.broker.BrokerSettings;
+import io.shardbroker.broker.ConfiguredUsers;
+import io.shardbroker.concentrator.ConcentratorServer;
+import io.shardbroker.concentrator.ConcentratorSettings;
+import io.shardbroker.protocol.v1.ConcentratorEndpoint;
+import io.shardbroker.protocol.v1.ConcentratorSet;
+import io.shardbroker.protocol.v1.Topology;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * A whole shardbroker in one process on real loopback sockets: concentrators in sets, a simulated
+ * fleet, and a broker. The demo runs one; so can tests that want every role in one JVM.
+ *
+ * <p>Concentrators bind free ports first; the topology is then built from the ports they got.
+ */
+final class LocalCluster implements AutoCloseable {
+
+  /**
+   * @param sets how many sets of concentrators
+   * @param concentratorsPerSet concentrators in each set
+   * @param fleet the simulated VMs
+   * @param httpHost where the broker listens
+   * @param httpPort the broker's port (0: a free one)
+   * @param users who may sign in (name -> password)
+   * @param heartbeatInterval how often agents report in
+   */
+  record Spec(
+      int sets, int concentratorsPerSet, SimulatedFleet.Spec fleet, String httpHost, int httpPort,
+      Map<String, String> users, Duration heartbeatInterval) {}
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final List<ConcentratorServer> concentrators = new ArrayList<>();
+  private final List<AdminHttpServer> concentratorMetrics = new ArrayList<>();
+  private final Topology topology;
+  private final SimulatedFleet fleet;
+  private final BrokerServer broker;
+
+  private LocalCluster(Spec spec) throws IOException {
+    ScheduledExecutorService scheduler = Roles.scheduler("cluster", 2);
+    try {
+      Topology.Builder topology = Topology.newBuilder().setVersion(1);
+      for (int s = 0; s < spec.sets(); s++) {
+        String setId = String.valueOf((char) ('a' + s));
+        ConcentratorSet.Builder set = ConcentratorSet.newBuilder().setId(setId);
+        for (int c = 1; c <= spec.concentratorsPerSet(); c++) {
+          String id = setId + c;
+          PrometheusMeterRegistry meters = Roles.meters();
+          ConcentratorServer server = new ConcentratorServer(
+              ConcentratorSettings.defaults(id, setId, Topology.getDefaultInstance())
+                  .withHeartbeatInterval(spec.heartbeatInterval()),
+              Roles.grpcServer(new InetSocketAddress("127.0.0.1", 0)), Clock.systemUTC(), scheduler,
+              meters).start();
+          concentrators.add(server);
+          AdminHttpServer admin = new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0))
+              .route("/metrics", "text/plain; version=0.0.4; charset=utf-8", meters::scrape)
+              .start();
+          concentratorMetrics.add(admin);
+          set.addConcentrators(ConcentratorEndpoint.newBuilder()
+              .setId(id).setAddress("127.0.0.1:" + server.port()));
+        }
+        topology.addSets(set);
+      }
+      this.topology = topology.build();
+
+      ChannelSource channels = ChannelSource.plaintext();
+      this.fleet = new SimulatedFleet(spec.fleet(), this.topology, channels, scheduler, Clock.systemUTC());
+      fleet.start();
+
+      List<String> pools = spec.fleet().pools().stream().map(SimulatedFleet.PoolSpec::pool).toList();
+      this.broker = new BrokerServer(
+          BrokerSettings.of(spec.httpHost(), spec.httpPort(), this.topology, pools),
+          new ConfiguredUsers(spec.users()), Roles::grpcChannel, scheduler, Clock.systemUTC(),
+          Roles.meters()).start();
+
+      // Closed in this order: clients first, so nothing is asked of a server already gone.
+      resources.add(broker);
+      resources.add(fleet);
+      resources.add(channels);
+      resources.addAll(concentratorMetrics);
+      resources.addAll(concentrators);
+      resources.add(scheduler::shutdownNow);
+    } catch (IOException | RuntimeException e) {
+      Lifecycle.closeAll(concentrators);
+      scheduler.shutdownNow();
+      throw e;
+    }
+  }
+
+  static LocalCluster start(Spec spec) throws IOException {
+    return new LocalCluster(spec);
+  }
+
+  Topology topology() {
+    return topology;
+  }
+
+  SimulatedFleet fleet() {
+    return fleet;
+  }
+
+  BrokerServer broker() {
+    return broker;
+  }
+
+  /** Concentrator id -> its /metrics URL. */
+  List<String> concentratorMetricUrls() {
+    List<String> urls = new ArrayList<>();
+    for (int i = 0; i < concentrators.size(); i++) {
+      urls.add(concentrators.get(i).settings().id() + " " + concentratorMetrics.get(i).url("/metrics"));
+    }
+    return urls;
+  }
+
+  /** True when every VM is attached in every set and the broker sees a concentrator up. */
+  boolean ready() {
+    return fleet.attachedLinks() == fleet.size() * topology.getSetsCount() && broker.ready();
+  }
+
+  @Override
+  public void close() {
+    Lifecycle.closeAll(resources);
+  }
+}

@@ -1,0 +1,62 @@
+package io.shardbroker.cli;
+
+import io.shardbroker.cli.config.ConfigFiles.ConfigException;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code shardbroker} command: one entry point for every role. */
+@Command(
+    name = "shardbroker",
+    mixinStandardHelpOptions = true,
+    versionProvider = ShardbrokerCommand.Version.class,
+    description = {
+        "Brokers remote-desktop sessions over sets of agent concentrators (US patent 10,469,593).",
+        "",
+        "Start with 'shardbroker demo'; run the roles as separate processes with the commands below.",
+        "Every command takes --help."
+    },
+    subcommands = {
+        DemoCommand.class,
+        BrokerCommand.class,
+        ConcentratorCommand.class,
+        AgentCommand.class,
+        SimCommand.class,
+        CommandLine.HelpCommand.class
+    })
+public final class ShardbrokerCommand implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    Logging.install();
+    CommandLine cli = new CommandLine(new ShardbrokerCommand())
+        .setExecutionExceptionHandler(ShardbrokerCommand::failed);
+    System.exit(cli.execute(args));
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Bad configuration is the user's to fix: say what is wrong, without a stack trace. */
+  private static int failed(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+    if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+      cli.getErr().println(cli.getCommandName() + ": " + e.getMessage());
+      cli.getErr().println("See 'shardbroker " + cli.getCommandName() + " --help'.");
+      return 2;
+    }
+    LoggerFactory.getLogger(ShardbrokerCommand.class).error("{} failed", cli.getCommandName(), e);
+    return 1;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = ShardbrokerCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"shardbroker " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.shardbroker.cli.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Collectors;
+
+/**
+ * Reads YAML config files into the config records. Unknown keys are errors (a typo must not be
+ * silently ignored); every error names the file, the line and the key.
+ */
+public final class ConfigFiles {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+      .registerModule(new SimpleModule().addDeserializer(Duration.class, new JsonDeserializer<>() {
+        @Override
+        public Duration deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+          try {
+            return Durations.parse(p.getValueAsString());
+          } catch (IllegalArgumentException e) {
+            throw JsonMappingException.from(p, e.getMessage());
+          }
+        }
+      }));
+
+  private ConfigFiles() {}
+
+  /** The file read as {@code type}; an empty record when {@code file} is null. */
+  public static <T> T read(Path file, Class<T> type) {
+    if (file == null) {
+      try {
+        return YAML.readValue("{}", type);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    try {
+      String text = Files.readString(file);
+      T value = YAML.readValue(text.isBlank() ? "{}" : text, type);
+      return value;
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file " + file + " does not exist");
+    } catch (UnrecognizedPropertyException e) {
+      String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
+          .collect(Collectors.joining(", "));
+      throw new ConfigException(file + " line " + e.getLocation().getLineNr() + ": unknown key '"
+          + e.getPropertyName() + "' (known here: " + known + ")");
+    } catch (JsonMappingException e) {
+      throw new ConfigException(file + (e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr())
+          + " at '" + path(e) + "': " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static String path(JsonMappingException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."));
+  }
+
+  /** A config file or flag that cannot be used; the message says which and why. */
+  public static final class ConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.shardbroker.cli.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The shape of each role's YAML config file. Every field may be left out; flags override the
+ * file, and defaults fill what neither gives.
+ */
+public final class RoleConfigs {
+
+  private RoleConfigs() {}
+
+  /** {@code shardbroker broker --config broker.yaml} */
+  public record BrokerConfig(
+      HttpConfig http,
+      List<String> pools,
+      List<UserConfig> users,
+      TimeoutsConfig timeouts,
+      Integer candidatesPerConcentrator,
+      Integer maxStartAttempts,
+      TopologyConfig topology) {}
+
+  public record HttpConfig(String host, Integer port) {}
+
+  public record UserConfig(String name, String password) {}
+
+  public record TimeoutsConfig(
+      Duration find, Duration start, Duration end, Duration list, Duration request,
+      Duration healthInterval, Duration retryAfter) {}
+
+  /** {@code shardbroker concentrator --config concentrator.yaml} */
+  public record ConcentratorConfig(
+      String id,
+      String set,
+      String listen,
+      Integer metricsPort,
+      Duration heartbeatInterval,
+      Integer missedHeartbeats,
+      Duration startTimeout,
+      Duration endTimeout,
+      Duration unreachableRetention,
+      TopologyConfig topology) {}
+
+  /** {@code shardbroker agent --config agent.yaml} */
+  public record AgentConfig(
+      String vmId, String pool, Integer capacity, HostConfig host, TopologyConfig topology) {}
+
+  /** The session host of an agent: {@code type: exec} with scripts, or {@code type: simulated}. */
+  public record HostConfig(
+      String type,
+      List<String> start,
+      List<String> end,
+      Duration timeout,
+      String protocol,
+      Integer port,
+      Duration startDelay,
+      Duration sessionLength,
+      Double failureRate) {}
+
+  /** {@code shardbroker sim --config sim.yaml} */
+  public record SimConfig(
+      List<PoolConfig> pools,
+      Long seed,
+      Integer httpPort,
+      Duration startDelay,
+      Duration sessionLength,
+      Double failureRate,
+      TopologyConfig topology) {}
+
+  public record PoolConfig(String pool, Integer vms, Integer capacity) {}
+}

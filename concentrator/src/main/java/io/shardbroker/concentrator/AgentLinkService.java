@@ -1,0 +1,151 @@
+package io.shardbroker.concentrator;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.shardbroker.protocol.v1.AgentLinkGrpc;
+import io.shardbroker.protocol.v1.AgentMessage;
+import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.Hello;
+import io.shardbroker.protocol.v1.Welcome;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts agents' streams: checks the Hello, registers the VM, and feeds what the agent reports
+ * into the {@link VmRegistry}. Protocol violations end the stream with a status that says what was
+ * wrong, so a misbehaving agent's operator can read it in the agent's log.
+ */
+final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
+
+  private static final Logger log = LoggerFactory.getLogger(AgentLinkService.class);
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+  private static final int MAX_CAPACITY = 10_000;
+
+  private final ConcentratorSettings settings;
+  private final VmRegistry registry;
+  private final ConcentratorMetrics metrics;
+
+  AgentLinkService(ConcentratorSettings settings, VmRegistry registry, ConcentratorMetrics metrics) {
+    this.settings = settings;
+    this.registry = registry;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public StreamObserver<AgentMessage> attach(StreamObserver<ConcentratorMessage> responses) {
+    return new Inbound(new AgentStream((ServerCallStreamObserver<ConcentratorMessage>) responses));
+  }
+
+  /** One agent's stream, as seen from here. gRPC calls its methods one at a time. */
+  private final class Inbound implements StreamObserver<AgentMessage> {
+    private final AgentStream stream;
+    private String vmId;
+    private boolean over;
+
+    Inbound(AgentStream stream) {
+      this.stream = stream;
+    }
+
+    @Override
+    public void onNext(AgentMessage message) {
+      if (over) {
+        return;
+      }
+      if (vmId == null) {
+        hello(message);
+        return;
+      }
+      switch (message.getBodyCase()) {
+        case STATE -> registry.applyState(vmId, stream, message.getState().getState());
+        case HEARTBEAT -> registry.heard(vmId, stream);
+        case START_ANSWER -> {
+          registry.heard(vmId, stream);
+          stream.answered(message.getStartAnswer());
+        }
+        case END_ANSWER -> {
+          registry.heard(vmId, stream);
+          stream.answered(message.getEndAnswer());
+        }
+        case HELLO -> refuse(Status.FAILED_PRECONDITION.withDescription(
+            "a stream carries one Hello; VM " + vmId + " already said hello"));
+        case BODY_NOT_SET -> refuse(Status.INVALID_ARGUMENT.withDescription("empty message"));
+      }
+    }
+
+    private void hello(AgentMessage message) {
+      if (!message.hasHello()) {
+        refuse(Status.FAILED_PRECONDITION.withDescription(
+            "the first message on a stream must be a Hello, got " + message.getBodyCase()));
+        return;
+      }
+      Hello hello = message.getHello();
+      String problem = validate(hello);
+      if (problem != null) {
+        refuse(Status.INVALID_ARGUMENT.withDescription(problem));
+        return;
+      }
+      if (registry.attach(hello, stream) == VmRegistry.AttachResult.ALREADY_ATTACHED) {
+        log.warn("refused a second stream for VM {}: it is attached through another one", hello.getVmId());
+        refuse(Status.ALREADY_EXISTS.withDescription(
+            "VM " + hello.getVmId() + " is already attached to concentrator " + settings.id()
+                + " through another stream"));
+        return;
+      }
+      vmId = hello.getVmId();
+      Welcome.Builder welcome = Welcome.newBuilder()
+          .setConcentratorId(settings.id())
+          .setSetId(settings.setId())
+          .setHeartbeatIntervalMs((int) settings.heartbeatInterval().toMillis());
+      if (settings.topology().getVersion() > hello.getTopologyVersion()) {
+        welcome.setTopology(settings.topology());
+      }
+      stream.send(ConcentratorMessage.newBuilder().setWelcome(welcome).build());
+      log.debug("VM {} ({} x{}) attached, state sequence {}", vmId, hello.getPool(),
+          hello.getCapacity(), hello.getState().getSequence());
+    }
+
+    private String validate(Hello hello) {
+      if (!NAME.matcher(hello.getVmId()).matches()) {
+        return "Hello.vm_id must be 1-128 letters, digits or . _ : -, got '" + hello.getVmId() + "'";
+      }
+      if (!NAME.matcher(hello.getPool()).matches()) {
+        return "Hello.pool must be 1-128 letters, digits or . _ : -, got '" + hello.getPool() + "'";
+      }
+      if (hello.getCapacity() < 1 || hello.getCapacity() > MAX_CAPACITY) {
+        return "Hello.capacity must be 1.." + MAX_CAPACITY + ", got " + hello.getCapacity();
+      }
+      return null;
+    }
+
+    private void refuse(Status status) {
+      over = true;
+      if (vmId != null) {
+        registry.lost(vmId, stream);
+      }
+      stream.close(status);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      over = true;
+      stream.lost(Status.fromThrowable(t).toString());
+      if (vmId != null) {
+        metrics.lost();
+        log.info("VM {} unreachable: its stream broke ({})", vmId, Status.fromThrowable(t).getCode());
+        registry.lost(vmId, stream);
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      over = true;
+      if (vmId != null) {
+        log.debug("VM {} detached", vmId);
+        registry.detach(vmId, stream);
+      }
+      stream.close(Status.OK);
+    }
+  }
+}

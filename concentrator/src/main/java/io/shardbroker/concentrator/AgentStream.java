@@ -1,0 +1,132 @@
+package io.shardbroker.concentrator;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.EndAnswer;
+import io.shardbroker.protocol.v1.EndRequest;
+import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.StartRequest;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The concentrator's end of one agent's stream: sends requests to the agent and matches its
+ * answers to them by request id.
+ *
+ * <p>Thread-safety: sends are serialised on {@code this} (a gRPC stream observer is not
+ * thread-safe); the maps of requests in flight are concurrent. After {@link #close} or
+ * {@link #lost} nothing more is sent and every request in flight fails with {@link LinkLost}.
+ */
+final class AgentStream {
+
+  /** The agent's stream ended before it answered. */
+  static final class LinkLost extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    LinkLost(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final ServerCallStreamObserver<ConcentratorMessage> out;
+  private final Map<String, CompletableFuture<StartAnswer>> starts = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<EndAnswer>> ends = new ConcurrentHashMap<>();
+  private boolean finished;
+
+  AgentStream(ServerCallStreamObserver<ConcentratorMessage> out) {
+    this.out = out;
+  }
+
+  /**
+   * Sends a start to the agent; a request id already in flight on this stream is not sent again
+   * and shares the first one's answer.
+   */
+  CompletableFuture<StartAnswer> start(StartRequest request) {
+    CompletableFuture<StartAnswer> answer = new CompletableFuture<>();
+    CompletableFuture<StartAnswer> prior = starts.putIfAbsent(request.getRequestId(), answer);
+    if (prior != null) {
+      return prior;
+    }
+    answer.whenComplete((a, e) -> starts.remove(request.getRequestId(), answer));
+    if (!send(ConcentratorMessage.newBuilder().setStart(request).build())) {
+      answer.completeExceptionally(new LinkLost("agent stream is closed"));
+    }
+    return answer;
+  }
+
+  /** Sends an end to the agent, matched like {@link #start}. */
+  CompletableFuture<EndAnswer> end(EndRequest request) {
+    CompletableFuture<EndAnswer> answer = new CompletableFuture<>();
+    CompletableFuture<EndAnswer> prior = ends.putIfAbsent(request.getRequestId(), answer);
+    if (prior != null) {
+      return prior;
+    }
+    answer.whenComplete((a, e) -> ends.remove(request.getRequestId(), answer));
+    if (!send(ConcentratorMessage.newBuilder().setEnd(request).build())) {
+      answer.completeExceptionally(new LinkLost("agent stream is closed"));
+    }
+    return answer;
+  }
+
+  void answered(StartAnswer answer) {
+    CompletableFuture<StartAnswer> waiting = starts.get(answer.getRequestId());
+    if (waiting != null) {
+      waiting.complete(answer);
+    }
+  }
+
+  void answered(EndAnswer answer) {
+    CompletableFuture<EndAnswer> waiting = ends.get(answer.getRequestId());
+    if (waiting != null) {
+      waiting.complete(answer);
+    }
+  }
+
+  /** Sends a message unless the stream is over; tells whether it went out. */
+  synchronized boolean send(ConcentratorMessage message) {
+    if (finished || out.isCancelled()) {
+      return false;
+    }
+    try {
+      out.onNext(message);
+      return true;
+    } catch (RuntimeException e) {
+      return false;  // cancelled by the peer meanwhile; onError/onCancel will follow
+    }
+  }
+
+  /** Ends the stream from this side with {@code status} (OK: a clean close). */
+  void close(Status status) {
+    synchronized (this) {
+      if (!finished) {
+        finished = true;
+        try {
+          if (status.isOk()) {
+            out.onCompleted();
+          } else {
+            out.onError(status.asRuntimeException());
+          }
+        } catch (RuntimeException e) {
+          // already cancelled by the peer
+        }
+      }
+    }
+    failInFlight(status.getDescription() == null ? status.getCode().toString() : status.getDescription());
+  }
+
+  /** The peer ended the stream or it broke. */
+  void lost(String why) {
+    synchronized (this) {
+      finished = true;
+    }
+    failInFlight(why);
+  }
+
+  private void failInFlight(String why) {
+    LinkLost lost = new LinkLost("agent stream ended: " + why);
+    starts.values().forEach(f -> f.completeExceptionally(lost));
+    ends.values().forEach(f -> f.completeExceptionally(lost));
+  }
+}

@@ -1,0 +1,285 @@
+package io.shardbroker.concentrator;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.shardbroker.protocol.v1.ConcentratorGrpc;
+import io.shardbroker.protocol.v1.EndAnswer;
+import io.shardbroker.protocol.v1.EndRequest;
+import io.shardbroker.protocol.v1.EndResult;
+import io.shardbroker.protocol.v1.EndSessionRequest;
+import io.shardbroker.protocol.v1.EndSessionResponse;
+import io.shardbroker.protocol.v1.FindCandidatesRequest;
+import io.shardbroker.protocol.v1.FindCandidatesResponse;
+import io.shardbroker.protocol.v1.HealthRequest;
+import io.shardbroker.protocol.v1.HealthResponse;
+import io.shardbroker.protocol.v1.ListSessionsRequest;
+import io.shardbroker.protocol.v1.ListSessionsResponse;
+import io.shardbroker.protocol.v1.ListVmsRequest;
+import io.shardbroker.protocol.v1.ListVmsResponse;
+import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.StartRequest;
+import io.shardbroker.protocol.v1.StartResult;
+import io.shardbroker.protocol.v1.StartSessionRequest;
+import io.shardbroker.protocol.v1.StartSessionResponse;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The calls brokers make. Lookups answer from the {@link VmRegistry} at once; starts and ends are
+ * forwarded to the VM's agent and answered when the agent answers, without holding a thread.
+ *
+ * <p>A start that gets no answer in time, or whose broker gives up, is rolled back: the agent is
+ * told to end whatever that request id started, so no half-started session is left behind.
+ */
+final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
+
+  private static final Logger log = LoggerFactory.getLogger(BrokerService.class);
+  private static final int DEFAULT_CANDIDATES = 8;
+
+  private final ConcentratorSettings settings;
+  private final VmRegistry registry;
+  private final ScheduledExecutorService scheduler;
+  private final ConcentratorMetrics metrics;
+
+  BrokerService(
+      ConcentratorSettings settings, VmRegistry registry, ScheduledExecutorService scheduler,
+      ConcentratorMetrics metrics) {
+    this.settings = settings;
+    this.registry = registry;
+    this.scheduler = scheduler;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void findCandidates(
+      FindCandidatesRequest request, StreamObserver<FindCandidatesResponse> responses) {
+    if (request.getPool().isEmpty() || request.getUser().isEmpty()) {
+      responses.onError(Status.INVALID_ARGUMENT
+          .withDescription("FindCandidates needs a user and a pool").asRuntimeException());
+      return;
+    }
+    int limit = request.getLimit() == 0 ? DEFAULT_CANDIDATES
+        : Math.min(request.getLimit(), settings.maxCandidates());
+    VmRegistry.Candidates found = registry.find(request.getUser(), request.getPool(), limit);
+    metrics.found();
+    responses.onNext(FindCandidatesResponse.newBuilder()
+        .setConcentratorId(settings.id())
+        .addAllCandidates(found.candidates())
+        .addAllExistingSessions(found.existing())
+        .build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void startSession(
+      StartSessionRequest request, StreamObserver<StartSessionResponse> responses) {
+    if (request.getRequestId().isEmpty() || request.getUser().isEmpty()
+        || request.getPool().isEmpty() || request.getVmId().isEmpty()) {
+      responses.onError(Status.INVALID_ARGUMENT
+          .withDescription("StartSession needs a request id, user, pool and VM id")
+          .asRuntimeException());
+      return;
+    }
+    ServerCallStreamObserver<StartSessionResponse> call =
+        (ServerCallStreamObserver<StartSessionResponse>) responses;
+    long began = System.nanoTime();
+    String requestId = request.getRequestId();
+    String vmId = request.getVmId();
+    VmRegistry.Reservation reservation =
+        registry.reserveStart(vmId, request.getUser(), request.getPool());
+    if (reservation.notAttached()) {
+      finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
+          .setResult(StartResult.START_RESULT_VM_NOT_ATTACHED)
+          .setReason("VM " + vmId + " is not attached to concentrator " + settings.id())
+          .build());
+      return;
+    }
+    if (reservation.refusal() != null) {
+      finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
+          .setResult(StartResult.START_RESULT_REFUSED)
+          .setReason(reservation.refusal())
+          .build());
+      return;
+    }
+    AgentStream stream = reservation.stream();
+    CompletableFuture<StartAnswer> answer = stream.start(StartRequest.newBuilder()
+        .setRequestId(requestId)
+        .setUser(request.getUser())
+        .setPool(request.getPool())
+        .build());
+    ScheduledFuture<?> timeout = scheduler.schedule(
+        () -> answer.completeExceptionally(new TimeoutException(
+            "the agent did not answer within " + settings.startTimeout().toMillis() + " ms")),
+        settings.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    call.setOnCancelHandler(() -> answer.completeExceptionally(
+        new CancellationException("the broker gave up waiting")));
+    answer.whenComplete((a, failure) -> {
+      timeout.cancel(false);
+      registry.startFinished(vmId, stream, a == null ? null : a.getState());
+      if (failure != null) {
+        rollBack(stream, requestId, vmId);
+        finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
+            .setResult(StartResult.START_RESULT_TIMED_OUT)
+            .setReason(reason(failure) + "; the start was rolled back")
+            .build());
+      } else if (a.getAccepted()) {
+        finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
+            .setResult(StartResult.START_RESULT_STARTED)
+            .setSession(a.getSession())
+            .setExisting(a.getExisting())
+            .build());
+      } else {
+        finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
+            .setResult(StartResult.START_RESULT_REFUSED)
+            .setReason(a.getRefusal())
+            .build());
+      }
+    });
+  }
+
+  /** Tells the agent to undo the start with this request id, whatever state it reached. */
+  private void rollBack(AgentStream stream, String requestId, String vmId) {
+    stream.end(EndRequest.newBuilder()
+            .setRequestId("rollback:" + requestId)
+            .setStartRequestId(requestId)
+            .build())
+        .orTimeout(settings.endTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((a, failure) -> {
+          if (failure != null) {
+            log.warn("[{}] rollback on {} got no answer ({}); the agent reports the truth when it "
+                + "reattaches", requestId, vmId, reason(failure));
+          } else {
+            registry.applyState(vmId, stream, a.getState());
+          }
+        });
+  }
+
+  private void finishStart(
+      ServerCallStreamObserver<StartSessionResponse> call, String requestId, String vmId,
+      long beganNanos, StartSessionResponse response) {
+    Duration took = Duration.ofNanos(System.nanoTime() - beganNanos);
+    metrics.started(response.getResult(), took);
+    if (response.getResult() == StartResult.START_RESULT_STARTED) {
+      log.info("[{}] start on {}: {} session {} for {} ({} ms)", requestId, vmId,
+          response.getExisting() ? "existing" : "new", response.getSession().getSessionId(),
+          response.getSession().getUser(), took.toMillis());
+    } else {
+      log.info("[{}] start on {}: {} - {} ({} ms)", requestId, vmId,
+          response.getResult().name().substring("START_RESULT_".length()), response.getReason(),
+          took.toMillis());
+    }
+    respond(call, response);
+  }
+
+  @Override
+  public void endSession(EndSessionRequest request, StreamObserver<EndSessionResponse> responses) {
+    if (request.getSessionId().isEmpty() || request.getRequestId().isEmpty()) {
+      responses.onError(Status.INVALID_ARGUMENT
+          .withDescription("EndSession needs a request id and a session id").asRuntimeException());
+      return;
+    }
+    ServerCallStreamObserver<EndSessionResponse> call =
+        (ServerCallStreamObserver<EndSessionResponse>) responses;
+    String requestId = request.getRequestId();
+    VmRegistry.SessionLocation where = registry.locate(request.getSessionId(), request.getUser());
+    if (where == null) {
+      respond(call, EndSessionResponse.newBuilder()
+          .setResult(EndResult.END_RESULT_NOT_FOUND)
+          .setReason("no such session on the VMs of concentrator " + settings.id())
+          .build());
+      return;
+    }
+    if (where.stream() == null) {
+      respond(call, EndSessionResponse.newBuilder()
+          .setResult(EndResult.END_RESULT_FAILED)
+          .setReason("VM " + where.vmId() + " is unreachable; try again when it is back")
+          .build());
+      return;
+    }
+    AgentStream stream = where.stream();
+    stream.end(EndRequest.newBuilder()
+            .setRequestId(requestId)
+            .setSessionId(request.getSessionId())
+            .build())
+        .orTimeout(settings.endTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((EndAnswer a, Throwable failure) -> {
+          if (failure != null) {
+            log.info("[{}] end of session {} on {} failed: {}", requestId, request.getSessionId(),
+                where.vmId(), reason(failure));
+            respond(call, EndSessionResponse.newBuilder()
+                .setResult(EndResult.END_RESULT_FAILED)
+                .setReason(reason(failure))
+                .build());
+            return;
+          }
+          registry.applyState(where.vmId(), stream, a.getState());
+          log.info("[{}] end of session {} on {}: {}", requestId, request.getSessionId(),
+              where.vmId(), a.getEnded() ? "ended" : "already gone");
+          respond(call, EndSessionResponse.newBuilder()
+              .setResult(a.getEnded() ? EndResult.END_RESULT_ENDED : EndResult.END_RESULT_NOT_FOUND)
+              .build());
+        });
+  }
+
+  @Override
+  public void listVms(ListVmsRequest request, StreamObserver<ListVmsResponse> responses) {
+    responses.onNext(ListVmsResponse.newBuilder()
+        .setConcentratorId(settings.id())
+        .addAllVms(registry.list(request.getPool(), request.getStatus()))
+        .build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void listSessions(
+      ListSessionsRequest request, StreamObserver<ListSessionsResponse> responses) {
+    responses.onNext(ListSessionsResponse.newBuilder()
+        .addAllSessions(registry.sessions(request.getUser(), request.getPool()))
+        .build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void health(HealthRequest request, StreamObserver<HealthResponse> responses) {
+    VmRegistry.Counts counts = registry.counts();
+    responses.onNext(HealthResponse.newBuilder()
+        .setConcentratorId(settings.id())
+        .setSetId(settings.setId())
+        .setAttachedVms(counts.reachable())
+        .setUnreachableVms(counts.unreachable())
+        .setSessions(counts.sessions())
+        .setTopologyVersion(settings.topology().getVersion())
+        .build());
+    responses.onCompleted();
+  }
+
+  private static <T> void respond(ServerCallStreamObserver<T> call, T response) {
+    if (call.isCancelled()) {
+      return;
+    }
+    try {
+      call.onNext(response);
+      call.onCompleted();
+    } catch (RuntimeException e) {
+      // cancelled between the check and the send: nobody is listening any more
+    }
+  }
+
+  private static String reason(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (cause instanceof TimeoutException && cause.getMessage() == null) {
+      return "the agent did not answer in time";
+    }
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+}

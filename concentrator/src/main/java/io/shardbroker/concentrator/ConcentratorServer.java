@@ -1,0 +1,107 @@
+package io.shardbroker.concentrator;
+
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An agent concentrator: the gRPC server that agents attach to and brokers ask, with its
+ * in-memory {@link VmRegistry}, the standard gRPC health service, and the sweep that marks silent
+ * agents unreachable.
+ *
+ * <p>The transport comes from the caller's {@link ServerBuilder} (Netty on a socket in production,
+ * in-process in tests); time and timers from the given clock and scheduler.
+ */
+public final class ConcentratorServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ConcentratorServer.class);
+
+  private final ConcentratorSettings settings;
+  private final VmRegistry registry;
+  private final ScheduledExecutorService scheduler;
+  private final ConcentratorMetrics metrics;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final Server server;
+  private ScheduledFuture<?> sweeper;
+
+  public ConcentratorServer(
+      ConcentratorSettings settings, ServerBuilder<?> serverBuilder, Clock clock,
+      ScheduledExecutorService scheduler, MeterRegistry meters) {
+    this.settings = settings;
+    this.registry = new VmRegistry(settings, clock);
+    this.scheduler = scheduler;
+    this.metrics = new ConcentratorMetrics(meters, registry);
+    this.server = serverBuilder
+        .addService(new AgentLinkService(settings, registry, metrics))
+        .addService(new BrokerService(settings, registry, scheduler, metrics))
+        .addService(health.getHealthService())
+        .build();
+  }
+
+  public ConcentratorServer start() throws IOException {
+    server.start();
+    long interval = settings.heartbeatInterval().toNanos();
+    sweeper = scheduler.scheduleWithFixedDelay(this::sweep, interval, interval, TimeUnit.NANOSECONDS);
+    health.setStatus("", ServingStatus.SERVING);
+    log.info("concentrator {} of set {} listening on port {}", settings.id(), settings.setId(), port());
+    return this;
+  }
+
+  /** The port the server listens on; -1 for in-process transports. */
+  public int port() {
+    return server.getPort();
+  }
+
+  public ConcentratorSettings settings() {
+    return settings;
+  }
+
+  /** Runs one sweep now: silent VMs become unreachable, long-gone ones are forgotten. */
+  void sweep() {
+    try {
+      for (AgentStream silent : registry.sweep()) {
+        metrics.silent();
+        silent.close(Status.UNAVAILABLE.withDescription("no heartbeat for "
+            + settings.silenceLimit().toMillis() + " ms"));
+      }
+    } catch (RuntimeException e) {
+      log.error("heartbeat sweep failed; it runs again in {} ms", settings.heartbeatInterval().toMillis(), e);
+    }
+  }
+
+  /**
+   * Stops: tells health checkers, closes every agent stream (agents move to another concentrator
+   * of the set) and waits briefly for calls in flight.
+   */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    if (sweeper != null) {
+      sweeper.cancel(false);
+    }
+    server.shutdown();
+    for (AgentStream stream : registry.streams()) {
+      stream.close(Status.UNAVAILABLE.withDescription("concentrator " + settings.id() + " is shutting down"));
+    }
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    log.info("concentrator {} stopped", settings.id());
+  }
+}

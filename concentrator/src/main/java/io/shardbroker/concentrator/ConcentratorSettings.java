@@ -1,0 +1,91 @@
+package io.shardbroker.concentrator;
+
+import io.shardbroker.protocol.v1.Topology;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * A concentrator's settings, with their defaults beside them.
+ *
+ * @param id this concentrator's id, as the topology names it
+ * @param setId the set it belongs to
+ * @param topology the topology handed to agents that know an older one; may be empty
+ * @param heartbeatInterval how often agents must send a heartbeat
+ * @param missedHeartbeats after how many missed intervals a VM is unreachable
+ * @param startTimeout how long an agent may take to answer a start before it is rolled back
+ * @param endTimeout how long an agent may take to answer an end
+ * @param unreachableRetention how long an unreachable VM stays listed before it is forgotten
+ * @param maxCandidates the most candidates one FindCandidates call returns
+ */
+public record ConcentratorSettings(
+    String id,
+    String setId,
+    Topology topology,
+    Duration heartbeatInterval,
+    int missedHeartbeats,
+    Duration startTimeout,
+    Duration endTimeout,
+    Duration unreachableRetention,
+    int maxCandidates) {
+
+  public static final Duration HEARTBEAT_INTERVAL_DEFAULT = Duration.ofSeconds(5);
+  public static final int MISSED_HEARTBEATS_DEFAULT = 3;
+  public static final Duration START_TIMEOUT_DEFAULT = Duration.ofSeconds(10);
+  public static final Duration END_TIMEOUT_DEFAULT = Duration.ofSeconds(10);
+  public static final Duration UNREACHABLE_RETENTION_DEFAULT = Duration.ofMinutes(10);
+  public static final int MAX_CANDIDATES_DEFAULT = 64;
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+
+  public ConcentratorSettings {
+    requireName("concentrator id", id);
+    requireName("set id", setId);
+    if (topology == null) {
+      topology = Topology.getDefaultInstance();
+    }
+    requirePositive("heartbeat interval", heartbeatInterval);
+    if (missedHeartbeats < 1) {
+      throw new IllegalArgumentException("missed heartbeats must be at least 1, got " + missedHeartbeats);
+    }
+    requirePositive("start timeout", startTimeout);
+    requirePositive("end timeout", endTimeout);
+    requirePositive("unreachable retention", unreachableRetention);
+    if (maxCandidates < 1) {
+      throw new IllegalArgumentException("max candidates must be at least 1, got " + maxCandidates);
+    }
+  }
+
+  /** Defaults for everything but the names. */
+  public static ConcentratorSettings defaults(String id, String setId, Topology topology) {
+    return new ConcentratorSettings(id, setId, topology, HEARTBEAT_INTERVAL_DEFAULT,
+        MISSED_HEARTBEATS_DEFAULT, START_TIMEOUT_DEFAULT, END_TIMEOUT_DEFAULT,
+        UNREACHABLE_RETENTION_DEFAULT, MAX_CANDIDATES_DEFAULT);
+  }
+
+  public ConcentratorSettings withHeartbeatInterval(Duration interval) {
+    return new ConcentratorSettings(id, setId, topology, interval, missedHeartbeats, startTimeout,
+        endTimeout, unreachableRetention, maxCandidates);
+  }
+
+  public ConcentratorSettings withStartTimeout(Duration timeout) {
+    return new ConcentratorSettings(id, setId, topology, heartbeatInterval, missedHeartbeats, timeout,
+        endTimeout, unreachableRetention, maxCandidates);
+  }
+
+  /** How long a VM may stay silent before it counts as unreachable. */
+  public Duration silenceLimit() {
+    return heartbeatInterval.multipliedBy(missedHeartbeats);
+  }
+
+  private static void requireName(String what, String value) {
+    if (value == null || !NAME.matcher(value).matches()) {
+      throw new IllegalArgumentException(what + " must be 1-128 letters, digits or . _ : - "
+          + "(starting with a letter or digit), got " + (value == null ? "nothing" : "'" + value + "'"));
+    }
+  }
+
+  private static void requirePositive(String what, Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, got " + value);
+    }
+  }
+}

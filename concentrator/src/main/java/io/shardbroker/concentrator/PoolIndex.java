@@ -1,0 +1,86 @@
+package io.shardbroker.concentrator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * The candidate VMs of one pool, bucketed by load, so the least-loaded ones are found without
+ * looking at the rest of the fleet: finding k candidates costs O(k + log b) for b distinct loads,
+ * and moving a VM between buckets O(log b).
+ *
+ * <p>Within a bucket VMs are equals; candidates are taken from a random offset so that concurrent
+ * requests (from one broker or many) get different VMs instead of colliding on the same one.
+ *
+ * <p>Not thread-safe: owned by {@link VmRegistry} and used under its lock.
+ */
+final class PoolIndex {
+
+  /** Load keys order VMs by used/capacity with this resolution. */
+  private static final long LOAD_SCALE = 1L << 20;
+
+  private final TreeMap<Long, List<VmRecord>> buckets = new TreeMap<>();
+  private int size;
+
+  static long loadKey(VmRecord vm) {
+    return vm.used() * LOAD_SCALE / vm.capacity;
+  }
+
+  /** Puts the VM where its current load says, or takes it out if it is no longer a candidate. */
+  void update(VmRecord vm) {
+    long key = vm.isCandidate() ? loadKey(vm) : -1;
+    if (key == vm.indexKey) {
+      return;
+    }
+    remove(vm);
+    if (key >= 0) {
+      List<VmRecord> bucket = buckets.computeIfAbsent(key, k -> new ArrayList<>());
+      vm.indexKey = key;
+      vm.indexSlot = bucket.size();
+      bucket.add(vm);
+      size++;
+    }
+  }
+
+  void remove(VmRecord vm) {
+    if (vm.indexKey < 0) {
+      return;
+    }
+    List<VmRecord> bucket = buckets.get(vm.indexKey);
+    VmRecord last = bucket.remove(bucket.size() - 1);
+    if (last != vm) {
+      bucket.set(vm.indexSlot, last);
+      last.indexSlot = vm.indexSlot;
+    }
+    if (bucket.isEmpty()) {
+      buckets.remove(vm.indexKey);
+    }
+    vm.indexKey = -1;
+    vm.indexSlot = -1;
+    size--;
+  }
+
+  /** Up to {@code limit} candidates, least loaded first. */
+  List<VmRecord> leastLoaded(int limit, RandomGenerator random) {
+    List<VmRecord> result = new ArrayList<>(Math.min(limit, size));
+    for (Map.Entry<Long, List<VmRecord>> entry : buckets.entrySet()) {
+      List<VmRecord> bucket = entry.getValue();
+      int take = Math.min(limit - result.size(), bucket.size());
+      int offset = random.nextInt(bucket.size());
+      for (int i = 0; i < take; i++) {
+        result.add(bucket.get((offset + i) % bucket.size()));
+      }
+      if (result.size() >= limit) {
+        break;
+      }
+    }
+    return result;
+  }
+
+  /** How many candidates the pool has. */
+  int size() {
+    return size;
+  }
+}

@@ -1,0 +1,359 @@
+package io.shardbroker.concentrator;
+
+import io.shardbroker.protocol.v1.Candidate;
+import io.shardbroker.protocol.v1.Hello;
+import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.Session;
+import io.shardbroker.protocol.v1.VmState;
+import io.shardbroker.protocol.v1.VmStatus;
+import io.shardbroker.protocol.v1.VmView;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Everything a concentrator knows about the VMs attached to it, in memory only (DESIGN.md: "VM
+ * state is soft"): each VM's last reported state, a per-pool index of candidates by load, and
+ * indexes of sessions by id and by user.
+ *
+ * <p>Design. One lock ({@code this}) guards all of it. Every operation is a few hash lookups and
+ * index moves, so the lock is held for microseconds; nothing under it waits on the network.
+ * After any change to a {@link VmRecord} the change goes through {@link #refresh}, which keeps
+ * the pool index and the per-status counts in step with the record.
+ *
+ * <p>A VM is attached through exactly one stream. Updates that arrive on any other stream (an
+ * old one that has not noticed it was replaced) are ignored. A VM whose stream breaks or goes
+ * silent stays listed as unreachable, with its sessions, until it reattaches or the retention
+ * passes; it is never a candidate meanwhile.
+ */
+final class VmRegistry {
+
+  enum AttachResult { ATTACHED, ALREADY_ATTACHED }
+
+  /** Outcome of reserving a VM for a start. */
+  record Reservation(AgentStream stream, String refusal, boolean notAttached) {
+    static Reservation of(AgentStream stream) {
+      return new Reservation(stream, null, false);
+    }
+
+    static Reservation refused(String why) {
+      return new Reservation(null, why, false);
+    }
+
+    static Reservation missing() {
+      return new Reservation(null, null, true);
+    }
+  }
+
+  /** Where a session runs; {@code stream} is null when the VM is unreachable. */
+  record SessionLocation(String vmId, AgentStream stream) {}
+
+  record Candidates(List<Candidate> candidates, List<PlacedSession> existing) {}
+
+  record Counts(int reachable, int unreachable, int sessions, Map<VmStatus, Integer> byStatus) {}
+
+  private final String concentratorId;
+  private final Clock clock;
+  private final ConcentratorSettings settings;
+
+  private final Map<String, VmRecord> vms = new HashMap<>();
+  private final Map<String, PoolIndex> pools = new HashMap<>();
+  private final Map<String, VmRecord> vmBySession = new HashMap<>();
+  /** User -> the VMs that run a session of theirs, once per session. */
+  private final Map<String, List<VmRecord>> vmsByUser = new HashMap<>();
+  private final Map<VmStatus, Integer> statusCounts = new EnumMap<>(VmStatus.class);
+  private int sessionCount;
+
+  VmRegistry(ConcentratorSettings settings, Clock clock) {
+    this.concentratorId = settings.id();
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  synchronized AttachResult attach(Hello hello, AgentStream stream) {
+    VmRecord vm = vms.get(hello.getVmId());
+    if (vm != null && vm.reachable() && vm.stream != stream) {
+      return AttachResult.ALREADY_ATTACHED;
+    }
+    if (vm == null) {
+      vm = new VmRecord(hello.getVmId());
+      vms.put(vm.vmId, vm);
+    } else {
+      poolIndex(vm.pool).remove(vm);  // the pool may differ after an agent restart
+    }
+    vm.pool = hello.getPool();
+    vm.capacity = hello.getCapacity();
+    vm.incarnation = hello.getIncarnation();
+    vm.stream = stream;
+    vm.pendingStarts = 0;
+    vm.unreachableSinceMillis = 0;
+    vm.lastHeardMillis = clock.millis();
+    replaceState(vm, hello.getState());
+    refresh(vm);
+    return AttachResult.ATTACHED;
+  }
+
+  /** Takes a state report; older sequences than the one known are ignored. */
+  synchronized void applyState(String vmId, AgentStream stream, VmState state) {
+    VmRecord vm = current(vmId, stream);
+    if (vm == null) {
+      return;
+    }
+    vm.lastHeardMillis = clock.millis();
+    if (state.getSequence() > vm.state.getSequence()) {
+      replaceState(vm, state);
+      refresh(vm);
+    }
+  }
+
+  synchronized void heard(String vmId, AgentStream stream) {
+    VmRecord vm = current(vmId, stream);
+    if (vm != null) {
+      vm.lastHeardMillis = clock.millis();
+    }
+  }
+
+  /** The VM's stream broke or went silent: it stays listed, unreachable, and is no candidate. */
+  synchronized void lost(String vmId, AgentStream stream) {
+    VmRecord vm = current(vmId, stream);
+    if (vm == null) {
+      return;
+    }
+    vm.stream = null;
+    vm.pendingStarts = 0;
+    vm.unreachableSinceMillis = clock.millis();
+    refresh(vm);
+  }
+
+  /** The agent detached on purpose: forget the VM here (it reports to its new concentrator). */
+  synchronized void detach(String vmId, AgentStream stream) {
+    VmRecord vm = current(vmId, stream);
+    if (vm != null) {
+      forget(vm);
+    }
+  }
+
+  synchronized Candidates find(String user, String pool, int limit) {
+    List<Candidate> candidates = new ArrayList<>();
+    PoolIndex index = pools.get(pool);
+    if (index != null) {
+      for (VmRecord vm : index.leastLoaded(limit, ThreadLocalRandom.current())) {
+        candidates.add(Candidate.newBuilder()
+            .setVmId(vm.vmId)
+            .setCapacity(vm.capacity)
+            .setUsed(vm.used())
+            .build());
+      }
+    }
+    return new Candidates(candidates, sessionsLocked(user, pool));
+  }
+
+  /**
+   * Counts a start in flight on the VM, so it is not offered beyond its capacity meanwhile. Refuses
+   * at once when this concentrator already knows there is no room; the agent decides otherwise.
+   */
+  synchronized Reservation reserveStart(String vmId, String user, String pool) {
+    VmRecord vm = vms.get(vmId);
+    if (vm == null || !vm.reachable()) {
+      return Reservation.missing();
+    }
+    if (!vm.pool.equals(pool)) {
+      return Reservation.refused("VM " + vmId + " is in pool " + vm.pool + ", not " + pool);
+    }
+    boolean userIsThere = vm.state.getSessionsList().stream().anyMatch(s -> s.getUser().equals(user));
+    if (!userIsThere) {
+      if (!vm.state.getAccepting()) {
+        return Reservation.refused("not accepting new sessions");
+      }
+      if (vm.used() >= vm.capacity) {
+        return Reservation.refused("full");
+      }
+    }
+    vm.pendingStarts++;
+    refresh(vm);
+    return Reservation.of(vm.stream);
+  }
+
+  /** A start reserved with {@link #reserveStart} got its answer (with the VM's state) or failed (null). */
+  synchronized void startFinished(String vmId, AgentStream stream, VmState stateAfter) {
+    VmRecord vm = current(vmId, stream);
+    if (vm == null) {
+      return;
+    }
+    vm.pendingStarts = Math.max(0, vm.pendingStarts - 1);
+    if (stateAfter != null && stateAfter.getSequence() > vm.state.getSequence()) {
+      replaceState(vm, stateAfter);
+    }
+    refresh(vm);
+  }
+
+  /** Where a session runs, if here and (when {@code user} is not empty) it is that user's. */
+  synchronized SessionLocation locate(String sessionId, String user) {
+    VmRecord vm = vmBySession.get(sessionId);
+    if (vm == null) {
+      return null;
+    }
+    for (Session s : vm.state.getSessionsList()) {
+      if (s.getSessionId().equals(sessionId) && (user.isEmpty() || s.getUser().equals(user))) {
+        return new SessionLocation(vm.vmId, vm.stream);
+      }
+    }
+    return null;
+  }
+
+  synchronized List<VmView> list(String pool, VmStatus status) {
+    List<VmView> views = new ArrayList<>();
+    for (VmRecord vm : vms.values()) {
+      if ((pool.isEmpty() || vm.pool.equals(pool))
+          && (status == VmStatus.VM_STATUS_UNSPECIFIED || vm.status() == status)) {
+        views.add(VmView.newBuilder()
+            .setVmId(vm.vmId)
+            .setPool(vm.pool)
+            .setStatus(vm.status())
+            .setCapacity(vm.capacity)
+            .addAllSessions(vm.state.getSessionsList())
+            .setPendingStarts(vm.pendingStarts)
+            .setConcentratorId(concentratorId)
+            .setSequence(vm.state.getSequence())
+            .setLastHeardMs(vm.lastHeardMillis)
+            .build());
+      }
+    }
+    return views;
+  }
+
+  /** Sessions of {@code user} in {@code pool}; an empty argument matches all. */
+  synchronized List<PlacedSession> sessions(String user, String pool) {
+    if (!user.isEmpty()) {
+      return sessionsLocked(user, pool);
+    }
+    List<PlacedSession> all = new ArrayList<>();
+    for (VmRecord vm : vmBySession.values().stream().distinct().toList()) {
+      for (Session s : vm.state.getSessionsList()) {
+        if (pool.isEmpty() || s.getPool().equals(pool)) {
+          all.add(placed(vm, s));
+        }
+      }
+    }
+    return all;
+  }
+
+  private List<PlacedSession> sessionsLocked(String user, String pool) {
+    List<VmRecord> theirs = vmsByUser.get(user);
+    if (theirs == null) {
+      return List.of();
+    }
+    List<PlacedSession> found = new ArrayList<>();
+    for (VmRecord vm : theirs.stream().distinct().toList()) {
+      for (Session s : vm.state.getSessionsList()) {
+        if (s.getUser().equals(user) && (pool.isEmpty() || s.getPool().equals(pool))) {
+          found.add(placed(vm, s));
+        }
+      }
+    }
+    return found;
+  }
+
+  private PlacedSession placed(VmRecord vm, Session s) {
+    return PlacedSession.newBuilder()
+        .setSession(s)
+        .setVmId(vm.vmId)
+        .setConcentratorId(concentratorId)
+        .setReachable(vm.reachable())
+        .build();
+  }
+
+  /**
+   * Marks VMs silent for longer than the limit as unreachable and forgets unreachable ones past
+   * the retention. Returns the streams of the newly silent VMs, for the caller to close.
+   */
+  synchronized List<AgentStream> sweep() {
+    long now = clock.millis();
+    long silenceLimit = settings.silenceLimit().toMillis();
+    long retention = settings.unreachableRetention().toMillis();
+    List<VmRecord> silent = new ArrayList<>();
+    List<VmRecord> expired = new ArrayList<>();
+    for (VmRecord vm : vms.values()) {
+      if (vm.reachable() && now - vm.lastHeardMillis > silenceLimit) {
+        silent.add(vm);
+      } else if (!vm.reachable() && now - vm.unreachableSinceMillis > retention) {
+        expired.add(vm);
+      }
+    }
+    List<AgentStream> streams = new ArrayList<>(silent.size());
+    for (VmRecord vm : silent) {
+      streams.add(vm.stream);
+      lost(vm.vmId, vm.stream);
+    }
+    expired.forEach(this::forget);
+    return streams;
+  }
+
+  synchronized Counts counts() {
+    int unreachable = statusCounts.getOrDefault(VmStatus.VM_STATUS_UNREACHABLE, 0);
+    return new Counts(vms.size() - unreachable, unreachable, sessionCount, new EnumMap<>(statusCounts));
+  }
+
+  /** The streams of every reachable VM, for shutdown. */
+  synchronized List<AgentStream> streams() {
+    return vms.values().stream().filter(VmRecord::reachable).map(v -> v.stream).toList();
+  }
+
+  // ---- bookkeeping ---------------------------------------------------------------------------
+
+  private VmRecord current(String vmId, AgentStream stream) {
+    VmRecord vm = vms.get(vmId);
+    return vm != null && vm.stream == stream && stream != null ? vm : null;
+  }
+
+  private PoolIndex poolIndex(String pool) {
+    return pools.computeIfAbsent(pool, p -> new PoolIndex());
+  }
+
+  /** Brings the pool index and the status counts in line with the record. */
+  private void refresh(VmRecord vm) {
+    poolIndex(vm.pool).update(vm);
+    VmStatus now = vm.status();
+    if (now != vm.countedStatus) {
+      if (vm.countedStatus != null) {
+        statusCounts.merge(vm.countedStatus, -1, Integer::sum);
+      }
+      statusCounts.merge(now, 1, Integer::sum);
+      vm.countedStatus = now;
+    }
+  }
+
+  private void forget(VmRecord vm) {
+    replaceState(vm, VmState.getDefaultInstance());
+    poolIndex(vm.pool).remove(vm);
+    if (vm.countedStatus != null) {
+      statusCounts.merge(vm.countedStatus, -1, Integer::sum);
+    }
+    vms.remove(vm.vmId);
+  }
+
+  /** Swaps the VM's state and moves its sessions in the session indexes accordingly. */
+  private void replaceState(VmRecord vm, VmState next) {
+    for (Session s : vm.state.getSessionsList()) {
+      vmBySession.remove(s.getSessionId(), vm);
+      List<VmRecord> theirs = vmsByUser.get(s.getUser());
+      if (theirs != null) {
+        theirs.remove(vm);
+        if (theirs.isEmpty()) {
+          vmsByUser.remove(s.getUser());
+        }
+      }
+      sessionCount--;
+    }
+    vm.state = next;
+    for (Session s : next.getSessionsList()) {
+      vmBySession.put(s.getSessionId(), vm);
+      vmsByUser.computeIfAbsent(s.getUser(), u -> new ArrayList<>(1)).add(vm);
+      sessionCount++;
+    }
+  }
+}
