@@ -39,7 +39,7 @@ public final class BrokerServer implements AutoCloseable {
   /** Starts health checks and the HTTP listener; returns when the port is bound. */
   public BrokerServer start() {
     directory.startHealthChecks(settings.timeouts().healthInterval());
-    http.start(settings.httpHost(), settings.httpPort());
+    http.start();  // on the connector HttpApi configures
     log.info("broker listening on http://{}:{} over {} set(s)", settings.httpHost(), port(),
         settings.topology().getSetsCount());
     return this;

@@ -122,7 +122,7 @@ final class ConcentratorDirectory implements AutoCloseable {
    */
   List<SetView> orderFor(String user) {
     int n = sets.size();
-    int home = Math.floorMod(user.hashCode() * 0x9E3779B9, n);
+    int home = homeSetIndex(user, n);
     List<SetView> up = new ArrayList<>(n);
     List<SetView> down = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -131,6 +131,11 @@ final class ConcentratorDirectory implements AutoCloseable {
     }
     up.addAll(down);
     return up;
+  }
+
+  /** Index of the user's home set among {@code sets} sets. */
+  static int homeSetIndex(String user, int sets) {
+    return Math.floorMod(user.hashCode() * 0x9E3779B9, sets);
   }
 
   /**

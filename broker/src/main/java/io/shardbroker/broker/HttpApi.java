@@ -20,6 +20,8 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -34,6 +36,7 @@ final class HttpApi {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final String JSON = "application/json";
+  private static final int ACCEPT_QUEUE = 4096;
   private static final String USER = "shardbroker.user";
   private static final String REQUEST = "shardbroker.requestId";
   private static final String STARTED = "shardbroker.startedNanos";
@@ -60,6 +63,14 @@ final class HttpApi {
 
   void configure(JavalinConfig config) {
     config.startup.showJavalinBanner = false;
+    config.jetty.addConnector((server, httpConfig) -> {
+      ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+      connector.setHost(settings.httpHost());
+      connector.setPort(settings.httpPort());
+      // A logon storm opens connections by the thousand; the OS default backlog (50) resets them.
+      connector.setAcceptQueueSize(ACCEPT_QUEUE);
+      return connector;
+    });
     config.concurrency.useVirtualThreads = true;
     config.http.maxRequestSize = 64 * 1024;
     config.routes.before(this::begin);

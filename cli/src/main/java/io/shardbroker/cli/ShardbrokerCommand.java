@@ -31,9 +31,13 @@ public final class ShardbrokerCommand implements Runnable {
 
   public static void main(String[] args) {
     Logging.install();
-    CommandLine cli = new CommandLine(new ShardbrokerCommand())
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with shardbroker's error handling. */
+  static CommandLine commandLine() {
+    return new CommandLine(new ShardbrokerCommand())
         .setExecutionExceptionHandler(ShardbrokerCommand::failed);
-    System.exit(cli.execute(args));
   }
 
   @Override

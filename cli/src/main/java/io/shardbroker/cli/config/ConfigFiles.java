@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -46,23 +48,50 @@ public final class ConfigFiles {
         throw new IllegalStateException(e);
       }
     }
+    String text;
     try {
-      String text = Files.readString(file);
-      T value = YAML.readValue(text.isBlank() ? "{}" : text, type);
-      return value;
+      text = Files.readString(file);
     } catch (NoSuchFileException e) {
       throw new ConfigException("config file " + file + " does not exist");
-    } catch (UnrecognizedPropertyException e) {
-      String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
-          .collect(Collectors.joining(", "));
-      throw new ConfigException(file + " line " + e.getLocation().getLineNr() + ": unknown key '"
-          + e.getPropertyName() + "' (known here: " + known + ")");
-    } catch (JsonMappingException e) {
-      throw new ConfigException(file + (e.getLocation() == null ? "" : " line " + e.getLocation().getLineNr())
-          + " at '" + path(e) + "': " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new ConfigException("cannot read " + file + ": " + e.getMessage());
     }
+    try {
+      return YAML.readValue(text.isBlank() ? "{}" : text, type);
+    } catch (UnrecognizedPropertyException e) {
+      String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
+          .collect(Collectors.joining(", "));
+      throw new ConfigException(file + " line " + lineOfKey(text, e.getPropertyName(), line(e))
+          + ": unknown key '" + e.getPropertyName() + "' (known here: " + known + ")");
+    } catch (JsonMappingException e) {
+      throw new ConfigException(file + (e.getLocation() == null ? "" : " line " + line(e))
+          + " at '" + path(e) + "': " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ConfigException(file + " is not valid YAML: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The first line where {@code key} is written as a key; the parser reports where it stopped
+   * reading, which is past the key.
+   */
+  private static int lineOfKey(String text, String key, int fallback) {
+    Pattern written = Pattern.compile("(^|[\\s{,-])" + Pattern.quote(key) + "\\s*:");
+    List<String> lines = text.lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      if (written.matcher(lines.get(i)).find()) {
+        return i + 1;
+      }
+    }
+    return fallback;
+  }
+
+  /** The line of the offending token: the parser has already read past it by then. */
+  private static int line(JsonMappingException e) {
+    if (e.getProcessor() instanceof JsonParser parser && parser.currentTokenLocation() != null) {
+      return parser.currentTokenLocation().getLineNr();
+    }
+    return e.getLocation() == null ? -1 : e.getLocation().getLineNr();
   }
 
   private static String path(JsonMappingException e) {

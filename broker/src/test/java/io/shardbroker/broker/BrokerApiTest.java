@@ -1,0 +1,426 @@
+package io.shardbroker.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.shardbroker.protocol.v1.ConcentratorEndpoint;
+import io.shardbroker.protocol.v1.ConcentratorSet;
+import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.testing.FakeClock;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The broker's HTTP API against fake concentrators over in-process gRPC: how it chooses, falls
+ * back, reconnects, and answers bad input. Sets: a = {a1, a2}, b = {b1, b2}.
+ */
+@Timeout(30)
+class BrokerApiTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final FakeClock clock = new FakeClock();
+  private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final HttpClient http = HttpClient.newHttpClient();
+  private FakeConcentrator a1;
+  private FakeConcentrator a2;
+  private FakeConcentrator b1;
+  private FakeConcentrator b2;
+  private BrokerServer broker;
+  private String base;
+
+  @BeforeEach
+  void start() throws IOException {
+    a1 = new FakeConcentrator("a1", "a");
+    a2 = new FakeConcentrator("a2", "a");
+    b1 = new FakeConcentrator("b1", "b");
+    b2 = new FakeConcentrator("b2", "b");
+    Topology topology = Topology.newBuilder().setVersion(3)
+        .addSets(set("a", a1, a2))
+        .addSets(set("b", b1, b2))
+        .build();
+    BrokerSettings settings = BrokerSettings.of("127.0.0.1", 0, topology, List.of("desktop", "shared"))
+        .withTimeouts(new BrokerSettings.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2),
+            Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(2),
+            Duration.ofSeconds(7)));
+    broker = new BrokerServer(settings,
+        new ConfiguredUsers(Map.of("alice", "secret", "bob", "secret", "carol", "secret", "dave", "secret")),
+        address -> InProcessChannelBuilder.forName(address).build(), clock, clock, meters).start();
+    base = "http://127.0.0.1:" + broker.port();
+  }
+
+  @AfterEach
+  void stop() {
+    broker.close();
+    for (FakeConcentrator c : List.of(a1, a2, b1, b2)) {
+      c.close();
+    }
+  }
+
+  private static ConcentratorSet set(String id, FakeConcentrator... members) {
+    ConcentratorSet.Builder set = ConcentratorSet.newBuilder().setId(id);
+    for (FakeConcentrator m : members) {
+      set.addConcentrators(ConcentratorEndpoint.newBuilder().setId(m.id).setAddress(m.address()));
+    }
+    return set.build();
+  }
+
+  /** A signed-in user whose home set is {@code setId} (requests try it first). */
+  private static String userAtHome(String setId) {
+    for (String user : List.of("alice", "bob", "carol", "dave")) {
+      if (ConcentratorDirectory.homeSetIndex(user, 2) == (setId.equals("a") ? 0 : 1)) {
+        return user;
+      }
+    }
+    throw new IllegalStateException("no test user has home set " + setId);
+  }
+
+  // ---- choosing ------------------------------------------------------------------------------
+
+  @Test
+  void startsOnTheLeastLoadedCandidateOfTheSet() throws Exception {
+    String user = userAtHome("a");
+    FakeConcentrator.Vm busy = a1.addVm("host-1", "shared", 8);
+    for (int i = 0; i < 5; i++) {
+      a1.addSession("host-1", "old-" + i, "someone-" + i);
+    }
+    a2.addVm("host-2", "shared", 8);
+    a2.addSession("host-2", "old-x", "someone-x");
+
+    HttpResponse<String> response = post(user, "{\"pool\": \"shared\"}");
+
+    assertThat(response.statusCode()).isEqualTo(201);
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(body.get("vmId").asText()).isEqualTo("host-2");
+    assertThat(body.get("set").asText()).isEqualTo("a");
+    assertThat(body.get("concentrator").asText()).isEqualTo("a2");
+    assertThat(body.get("reconnected").asBoolean()).isFalse();
+    assertThat(body.get("user").asText()).isEqualTo(user);
+    assertThat(body.get("pool").asText()).isEqualTo("shared");
+    assertThat(body.at("/connection/protocol").asText()).isEqualTo("rdp");
+    assertThat(body.at("/connection/port").asInt()).isEqualTo(3389);
+    assertThat(busy.sessions).hasSize(5);
+  }
+
+  @Test
+  void aRefusedStartMovesOnToTheNextCandidate() throws Exception {
+    String user = userAtHome("a");
+    a1.addVm("vm-1", "shared", 2).refuses = true;
+    a2.addVm("vm-2", "shared", 2).refuses = true;
+    a2.addVm("vm-3", "shared", 2);
+    a2.addSession("vm-3", "earlier", "someone");  // more loaded: tried last
+
+    HttpResponse<String> response = post(user, "{\"pool\": \"shared\"}");
+
+    assertThat(response.statusCode()).isEqualTo(201);
+    assertThat(JSON.readTree(response.body()).get("vmId").asText()).isEqualTo("vm-3");
+    List<String> tried = new ArrayList<>(a1.startsTried);
+    tried.addAll(a2.startsTried);
+    assertThat(tried).containsExactlyInAnyOrder("vm-1", "vm-2", "vm-3");
+    assertThat(meters.scrape()).contains("shardbroker_broker_refused_starts_total");
+  }
+
+  @Test
+  void aDeadHomeSetFallsBackToTheOtherSetWithoutAClientError() throws Exception {
+    String user = userAtHome("a");
+    a1.unavailable = true;
+    a2.unavailable = true;
+    b2.addVm("vm-b", "desktop", 1);
+
+    HttpResponse<String> response = post(user, "{\"pool\": \"desktop\"}");
+
+    assertThat(response.statusCode()).isEqualTo(201);
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(body.get("set").asText()).isEqualTo("b");
+    assertThat(body.get("vmId").asText()).isEqualTo("vm-b");
+    assertThat(meters.scrape()).contains("shardbroker_broker_set_fallbacks_total 1.0");
+  }
+
+  @Test
+  void aHomeSetWithNothingFreeFallsBackToTheOtherSet() throws Exception {
+    String user = userAtHome("b");
+    b1.addVm("vm-full", "desktop", 1).refuses = true;
+    a1.addVm("vm-free", "desktop", 1);
+
+    HttpResponse<String> response = post(user, "{\"pool\": \"desktop\"}");
+
+    assertThat(response.statusCode()).isEqualTo(201);
+    assertThat(JSON.readTree(response.body()).get("set").asText()).isEqualTo("a");
+  }
+
+  @Test
+  void noReachableSetIsA503ThatSaysSo() throws Exception {
+    for (FakeConcentrator c : List.of(a1, a2, b1, b2)) {
+      c.unavailable = true;
+    }
+
+    HttpResponse<String> response = post("alice", "{\"pool\": \"desktop\"}");
+
+    assertError(response, 503, "no_set_reachable");
+    assertThat(response.headers().firstValue("Retry-After")).contains("7");
+  }
+
+  @Test
+  void anExhaustedPoolIsA503WithRetryAfter() throws Exception {
+    a1.addVm("vm-1", "desktop", 1);
+    a1.addSession("vm-1", "s-1", "someone");
+    b1.addVm("vm-1", "desktop", 1);
+    b1.addSession("vm-1", "s-1", "someone");
+
+    HttpResponse<String> response = post("alice", "{\"pool\": \"desktop\"}");
+
+    assertError(response, 503, "pool_exhausted");
+    assertThat(response.headers().firstValue("Retry-After")).contains("7");
+    assertThat(a1.startsTried).isEmpty();
+  }
+
+  @Test
+  void aUserWithASessionInThePoolGetsItBackInsteadOfASecondOne() throws Exception {
+    String user = userAtHome("a");
+    a2.addVm("vm-7", "desktop", 1);
+    a2.addSession("vm-7", "their-session", user);
+    a1.addVm("vm-8", "desktop", 1);
+
+    HttpResponse<String> response = post(user, "{\"pool\": \"desktop\"}");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(body.get("sessionId").asText()).isEqualTo("their-session");
+    assertThat(body.get("vmId").asText()).isEqualTo("vm-7");
+    assertThat(body.get("reconnected").asBoolean()).isTrue();
+    assertThat(a1.startsTried).isEmpty();
+    assertThat(a2.startsTried).isEmpty();
+  }
+
+  @Test
+  void concurrentRequestsOfOneUserEndInOneSession() throws Exception {
+    String user = userAtHome("a");
+    for (int i = 0; i < 10; i++) {
+      (i % 2 == 0 ? a1 : a2).addVm("vm-" + i, "desktop", 1);
+    }
+    List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, 20)
+        .mapToObj(i -> http.sendAsync(request(user, "secret", "/api/v1/sessions")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"pool\": \"desktop\"}")).build(),
+            HttpResponse.BodyHandlers.ofString()))
+        .toList();
+
+    List<String> sessionIds = new ArrayList<>();
+    int created = 0;
+    for (CompletableFuture<HttpResponse<String>> call : calls) {
+      HttpResponse<String> response = call.join();
+      assertThat(response.statusCode()).isIn(200, 201);
+      created += response.statusCode() == 201 ? 1 : 0;
+      sessionIds.add(JSON.readTree(response.body()).get("sessionId").asText());
+    }
+    assertThat(created).isEqualTo(1);
+    assertThat(sessionIds).containsOnly(sessionIds.get(0));
+    assertThat(a1.startsTried.size() + a2.startsTried.size()).isEqualTo(1);
+  }
+
+  @Test
+  void aClientRequestIdIsPassedToTheConcentrators() throws Exception {
+    String user = userAtHome("a");
+    a1.addVm("vm-1", "desktop", 1);
+
+    HttpResponse<String> response = post(user, "{\"pool\": \"desktop\", \"requestId\": \"portal-42\"}");
+
+    assertThat(response.statusCode()).isEqualTo(201);
+    assertThat(response.headers().firstValue("X-Request-Id")).isPresent();
+    assertThat(a1.findCalls.get()).isPositive();
+  }
+
+  // ---- bad input -----------------------------------------------------------------------------
+
+  @Test
+  void badInputIsA4xxWithAJsonErrorAndStartsNothing() throws Exception {
+    a1.addVm("vm-1", "desktop", 1);
+    b1.addVm("vm-1", "desktop", 1);
+
+    assertError(post("alice", "{\"pool\": "), 400, "bad_request");
+    assertError(post("alice", "[1, 2]"), 400, "bad_request");
+    assertError(post("alice", ""), 400, "bad_request");
+    assertError(post("alice", "{}"), 400, "bad_request");
+    assertError(post("alice", "{\"pool\": 7}"), 400, "bad_request");
+    assertError(post("alice", "{\"pool\": \"desktop\", \"requestId\": \"has spaces\"}"), 400, "bad_request");
+    assertError(post("alice", "{\"pool\": \"nonexistent\"}"), 404, "unknown_pool");
+    assertError(post("alice", "{\"pool\": \"Robert'); DROP TABLE pools;--\"}"), 404, "unknown_pool");
+
+    assertThat(a1.startsTried).isEmpty();
+    assertThat(b1.startsTried).isEmpty();
+    assertThat(JSON.readTree(post("alice", "{}").body()).get("message").asText()).contains("pool");
+  }
+
+  @Test
+  void wrongOrMissingCredentialsAre401WithAChallenge() throws Exception {
+    HttpResponse<String> wrong = send(request("alice", "not-it", "/api/v1/sessions").GET().build());
+    assertError(wrong, 401, "unauthorized");
+    assertThat(wrong.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+
+    HttpResponse<String> unknown = send(request("mallory", "secret", "/api/v1/sessions").GET().build());
+    assertError(unknown, 401, "unauthorized");
+
+    HttpResponse<String> none = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sessions")).GET().build());
+    assertError(none, 401, "unauthorized");
+
+    HttpResponse<String> garbage = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sessions"))
+        .header("Authorization", "Basic !!!not-base64").GET().build());
+    assertError(garbage, 401, "unauthorized");
+  }
+
+  @Test
+  void unknownEndpointsAreAJson404() throws Exception {
+    HttpResponse<String> response = send(request("alice", "secret", "/api/v1/nothing-here").GET().build());
+    assertError(response, 404, "not_found");
+  }
+
+  // ---- listing and ending --------------------------------------------------------------------
+
+  @Test
+  void usersSeeOnlyTheirOwnSessions() throws Exception {
+    a1.addVm("vm-1", "desktop", 1);
+    a1.addSession("vm-1", "alice-1", "alice");
+    a2.addVm("vm-2", "shared", 4);
+    a2.addSession("vm-2", "bob-1", "bob");
+    b1.addVm("vm-1", "desktop", 1);
+    b1.addSession("vm-1", "alice-1", "alice");
+    b2.addVm("vm-2", "shared", 4);
+    b2.addSession("vm-2", "bob-1", "bob");
+
+    HttpResponse<String> response = send(request("alice", "secret", "/api/v1/sessions").GET().build());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode sessions = JSON.readTree(response.body()).get("sessions");
+    assertThat(sessions).hasSize(1);
+    assertThat(sessions.get(0).get("sessionId").asText()).isEqualTo("alice-1");
+    assertThat(sessions.get(0).get("vmId").asText()).isEqualTo("vm-1");
+  }
+
+  @Test
+  void deleteEndsTheSessionAndOnlyTheOwnersOne() throws Exception {
+    for (FakeConcentrator c : List.of(a1, b1)) {
+      c.addVm("vm-1", "desktop", 1);
+      c.addSession("vm-1", "alice-1", "alice");
+    }
+
+    HttpResponse<String> byBob = send(request("bob", "secret", "/api/v1/sessions/alice-1").DELETE().build());
+    assertError(byBob, 404, "session_not_found");
+
+    HttpResponse<String> byAlice = send(request("alice", "secret", "/api/v1/sessions/alice-1").DELETE().build());
+    assertThat(byAlice.statusCode()).isEqualTo(204);
+    int left = a1.sessionsOn("vm-1") + b1.sessionsOn("vm-1");
+    assertThat(left).isEqualTo(1);  // the home set's concentrator ended it; the agent tells the other set
+
+    HttpResponse<String> unknown = send(request("alice", "secret", "/api/v1/sessions/no-such").DELETE().build());
+    assertError(unknown, 404, "session_not_found");
+  }
+
+  @Test
+  void vmsAreListedAsOneSetSeesThemWithFilters() throws Exception {
+    a1.addVm("vm-1", "desktop", 1);
+    a1.addSession("vm-1", "s", "alice");
+    a2.addVm("vm-2", "desktop", 1);
+    b1.addVm("vm-9", "shared", 8);
+
+    JsonNode all = JSON.readTree(send(request("alice", "secret", "/api/v1/vms?set=a").GET().build()).body());
+    assertThat(all.get("set").asText()).isEqualTo("a");
+    assertThat(all.get("count").asInt()).isEqualTo(2);
+    assertThat(all.at("/vms/0/id").asText()).isEqualTo("vm-1");
+    assertThat(all.at("/vms/0/state").asText()).isEqualTo("in_use");
+    assertThat(all.at("/vms/0/sessions/0").asText()).isEqualTo("alice");
+
+    JsonNode free = JSON.readTree(send(request("alice", "secret", "/api/v1/vms?set=a&state=available").GET().build()).body());
+    assertThat(free.get("count").asInt()).isEqualTo(1);
+    assertThat(free.at("/vms/0/id").asText()).isEqualTo("vm-2");
+
+    JsonNode shared = JSON.readTree(send(request("alice", "secret", "/api/v1/vms?set=b&pool=shared").GET().build()).body());
+    assertThat(shared.at("/vms/0/capacity").asInt()).isEqualTo(8);
+
+    assertError(send(request("alice", "secret", "/api/v1/vms?state=sleeping").GET().build()), 400, "bad_request");
+    assertError(send(request("alice", "secret", "/api/v1/vms?pool=nope").GET().build()), 404, "unknown_pool");
+    assertError(send(request("alice", "secret", "/api/v1/vms?set=zz").GET().build()), 400, "bad_request");
+  }
+
+  @Test
+  void topologyShowsEveryConcentratorWithItsHealth() throws Exception {
+    b2.unavailable = true;
+    a1.addVm("vm-1", "desktop", 1);
+    clock.runDueTasks();  // the first health poll
+
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      JsonNode topology = JSON.readTree(send(request("alice", "secret", "/api/v1/topology").GET().build()).body());
+      assertThat(topology.get("version").asInt()).isEqualTo(3);
+      assertThat(topology.at("/sets/0/id").asText()).isEqualTo("a");
+      assertThat(topology.at("/sets/0/concentrators/0/id").asText()).isEqualTo("a1");
+      assertThat(topology.at("/sets/0/concentrators/0/address").asText()).isEqualTo("fake-a1");
+      assertThat(topology.at("/sets/0/concentrators/0/status").asText()).isEqualTo("up");
+      assertThat(topology.at("/sets/0/concentrators/0/attachedVms").asInt()).isEqualTo(1);
+      assertThat(topology.at("/sets/1/concentrators/1/status").asText()).isEqualTo("down");
+    });
+  }
+
+  @Test
+  void healthReadinessAndMetricsAreServedWithoutSignIn() throws Exception {
+    assertThat(send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build()).statusCode()).isEqualTo(200);
+    assertThat(send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build()).statusCode()).isEqualTo(503);
+    clock.runDueTasks();
+    await().atMost(Duration.ofSeconds(5)).until(
+        () -> send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build()).statusCode() == 200);
+
+    a1.addVm("vm-1", "desktop", 1);
+    post(userAtHome("a"), "{\"pool\": \"desktop\"}");
+    post(userAtHome("a"), "{\"pool\": \"nope\"}");
+    String metrics = send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build()).body();
+    assertThat(metrics)
+        .contains("shardbroker_broker_brokering_seconds_bucket")
+        .contains("shardbroker_broker_outcomes_total{outcome=\"started\"} 1.0")
+        .contains("shardbroker_broker_outcomes_total{outcome=\"unknown_pool\"} 1.0")
+        .contains("shardbroker_broker_concentrators{health=\"up\"}")
+        .contains("shardbroker_broker_set_fallbacks_total");
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private HttpResponse<String> post(String user, String body) throws Exception {
+    return send(request(user, "secret", "/api/v1/sessions")
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  private HttpRequest.Builder request(String user, String password, String path) {
+    String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Basic " + token);
+  }
+
+  private HttpResponse<String> send(HttpRequest request) throws Exception {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void assertError(HttpResponse<String> response, int status, String code) throws IOException {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+        v -> assertThat(v).startsWith("application/json"));
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(body.get("error").asText()).isEqualTo(code);
+    assertThat(body.get("message").asText()).isNotBlank();
+  }
+}

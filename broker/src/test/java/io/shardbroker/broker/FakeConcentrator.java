@@ -1,0 +1,233 @@
+package io.shardbroker.broker;
+
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.shardbroker.protocol.v1.Candidate;
+import io.shardbroker.protocol.v1.ConcentratorGrpc;
+import io.shardbroker.protocol.v1.Connection;
+import io.shardbroker.protocol.v1.EndResult;
+import io.shardbroker.protocol.v1.EndSessionRequest;
+import io.shardbroker.protocol.v1.EndSessionResponse;
+import io.shardbroker.protocol.v1.FindCandidatesRequest;
+import io.shardbroker.protocol.v1.FindCandidatesResponse;
+import io.shardbroker.protocol.v1.HealthRequest;
+import io.shardbroker.protocol.v1.HealthResponse;
+import io.shardbroker.protocol.v1.ListSessionsRequest;
+import io.shardbroker.protocol.v1.ListSessionsResponse;
+import io.shardbroker.protocol.v1.ListVmsRequest;
+import io.shardbroker.protocol.v1.ListVmsResponse;
+import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.Session;
+import io.shardbroker.protocol.v1.StartResult;
+import io.shardbroker.protocol.v1.StartSessionRequest;
+import io.shardbroker.protocol.v1.StartSessionResponse;
+import io.shardbroker.protocol.v1.VmStatus;
+import io.shardbroker.protocol.v1.VmView;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A concentrator that answers brokers from a small table of VMs, served over in-process gRPC. It
+ * plays the agents' part too: a start succeeds while the VM has room, unless the test marked the
+ * VM as refusing. Tests can make it unavailable to stand for a dead concentrator.
+ */
+final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase implements AutoCloseable {
+
+  /** One VM; fields guarded by the fake's monitor. */
+  static final class Vm {
+    final String id;
+    final String pool;
+    final int capacity;
+    final List<Session> sessions = new ArrayList<>();
+    boolean refuses;
+
+    Vm(String id, String pool, int capacity) {
+      this.id = id;
+      this.pool = pool;
+      this.capacity = capacity;
+    }
+  }
+
+  final String id;
+  final String setId;
+  private final Server server;
+  private final Map<String, Vm> vms = new LinkedHashMap<>();
+  volatile boolean unavailable;
+  final List<String> startsTried = new CopyOnWriteArrayList<>();
+  final AtomicInteger findCalls = new AtomicInteger();
+  private final Set<String> knownRequestIds = ConcurrentHashMap.newKeySet();
+
+  FakeConcentrator(String id, String setId) throws IOException {
+    this.id = id;
+    this.setId = setId;
+    this.server = InProcessServerBuilder.forName(address()).addService(this).build().start();
+  }
+
+  String address() {
+    return "fake-" + id;
+  }
+
+  synchronized Vm addVm(String vmId, String pool, int capacity) {
+    Vm vm = new Vm(vmId, pool, capacity);
+    vms.put(vmId, vm);
+    return vm;
+  }
+
+  synchronized void addSession(String vmId, String sessionId, String user) {
+    Vm vm = vms.get(vmId);
+    vm.sessions.add(session(sessionId, user, vm.pool, "earlier"));
+  }
+
+  synchronized int sessionsOn(String vmId) {
+    return vms.get(vmId).sessions.size();
+  }
+
+  private boolean failIfUnavailable(StreamObserver<?> responses) {
+    if (unavailable) {
+      responses.onError(Status.UNAVAILABLE.withDescription("fake " + id + " is down").asRuntimeException());
+    }
+    return unavailable;
+  }
+
+  @Override
+  public synchronized void findCandidates(
+      FindCandidatesRequest request, StreamObserver<FindCandidatesResponse> responses) {
+    if (failIfUnavailable(responses)) {
+      return;
+    }
+    findCalls.incrementAndGet();
+    FindCandidatesResponse.Builder answer = FindCandidatesResponse.newBuilder().setConcentratorId(id);
+    for (Vm vm : vms.values()) {
+      if (!vm.pool.equals(request.getPool())) {
+        continue;
+      }
+      for (Session s : vm.sessions) {
+        if (s.getUser().equals(request.getUser())) {
+          answer.addExistingSessions(placed(vm, s));
+        }
+      }
+      if (vm.sessions.size() < vm.capacity && answer.getCandidatesCount() < request.getLimit()) {
+        answer.addCandidates(Candidate.newBuilder()
+            .setVmId(vm.id).setCapacity(vm.capacity).setUsed(vm.sessions.size()));
+      }
+    }
+    responses.onNext(answer.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public synchronized void startSession(
+      StartSessionRequest request, StreamObserver<StartSessionResponse> responses) {
+    if (failIfUnavailable(responses)) {
+      return;
+    }
+    startsTried.add(request.getVmId());
+    knownRequestIds.add(request.getRequestId());
+    Vm vm = vms.get(request.getVmId());
+    StartSessionResponse.Builder answer = StartSessionResponse.newBuilder();
+    if (vm == null) {
+      answer.setResult(StartResult.START_RESULT_VM_NOT_ATTACHED).setReason("not here");
+    } else if (vm.refuses || vm.sessions.size() >= vm.capacity) {
+      answer.setResult(StartResult.START_RESULT_REFUSED).setReason("full");
+    } else {
+      Session s = session("s-" + vm.id + "-" + vm.sessions.size(), request.getUser(), vm.pool,
+          request.getRequestId());
+      vm.sessions.add(s);
+      answer.setResult(StartResult.START_RESULT_STARTED).setSession(s);
+    }
+    responses.onNext(answer.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public synchronized void endSession(
+      EndSessionRequest request, StreamObserver<EndSessionResponse> responses) {
+    if (failIfUnavailable(responses)) {
+      return;
+    }
+    for (Vm vm : vms.values()) {
+      boolean removed = vm.sessions.removeIf(s -> s.getSessionId().equals(request.getSessionId())
+          && (request.getUser().isEmpty() || s.getUser().equals(request.getUser())));
+      if (removed) {
+        responses.onNext(EndSessionResponse.newBuilder().setResult(EndResult.END_RESULT_ENDED).build());
+        responses.onCompleted();
+        return;
+      }
+    }
+    responses.onNext(EndSessionResponse.newBuilder().setResult(EndResult.END_RESULT_NOT_FOUND).build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public synchronized void listVms(ListVmsRequest request, StreamObserver<ListVmsResponse> responses) {
+    if (failIfUnavailable(responses)) {
+      return;
+    }
+    ListVmsResponse.Builder answer = ListVmsResponse.newBuilder().setConcentratorId(id);
+    for (Vm vm : vms.values()) {
+      VmStatus status = vm.sessions.isEmpty() ? VmStatus.VM_STATUS_AVAILABLE : VmStatus.VM_STATUS_IN_USE;
+      if ((request.getPool().isEmpty() || request.getPool().equals(vm.pool))
+          && (request.getStatus() == VmStatus.VM_STATUS_UNSPECIFIED || request.getStatus() == status)) {
+        answer.addVms(VmView.newBuilder().setVmId(vm.id).setPool(vm.pool).setStatus(status)
+            .setCapacity(vm.capacity).addAllSessions(vm.sessions).setConcentratorId(id));
+      }
+    }
+    responses.onNext(answer.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public synchronized void listSessions(
+      ListSessionsRequest request, StreamObserver<ListSessionsResponse> responses) {
+    if (failIfUnavailable(responses)) {
+      return;
+    }
+    ListSessionsResponse.Builder answer = ListSessionsResponse.newBuilder();
+    for (Vm vm : vms.values()) {
+      for (Session s : vm.sessions) {
+        if (request.getUser().isEmpty() || s.getUser().equals(request.getUser())) {
+          answer.addSessions(placed(vm, s));
+        }
+      }
+    }
+    responses.onNext(answer.build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public synchronized void health(HealthRequest request, StreamObserver<HealthResponse> responses) {
+    if (failIfUnavailable(responses)) {
+      return;
+    }
+    responses.onNext(HealthResponse.newBuilder()
+        .setConcentratorId(id).setSetId(setId).setAttachedVms(vms.size()).build());
+    responses.onCompleted();
+  }
+
+  private PlacedSession placed(Vm vm, Session s) {
+    return PlacedSession.newBuilder().setSession(s).setVmId(vm.id).setConcentratorId(id)
+        .setReachable(true).build();
+  }
+
+  private static Session session(String id, String user, String pool, String requestId) {
+    return Session.newBuilder()
+        .setSessionId(id).setUser(user).setPool(pool).setRequestId(requestId)
+        .setStartedAtMs(1_700_000_000_000L)
+        .setConnection(Connection.newBuilder().setProtocol("rdp").setHost(id + ".test").setPort(3389))
+        .build();
+  }
+
+  @Override
+  public void close() {
+    server.shutdownNow();
+  }
+}

@@ -1,0 +1,65 @@
+package io.shardbroker.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+
+/** A small client of the broker's HTTP API for tests; every call has a timeout. */
+final class ApiClient {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A response: status and parsed JSON body (null for 204). */
+  record Answer(int status, JsonNode body, HttpResponse<String> raw) {}
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final String base;
+  private final Duration timeout;
+
+  ApiClient(String base, Duration timeout) {
+    this.base = base;
+    this.timeout = timeout;
+  }
+
+  CompletableFuture<Answer> openSession(String user, String password, String pool) {
+    return send(request(user, password, "/api/v1/sessions")
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"pool\": \"" + pool + "\"}"))
+        .build());
+  }
+
+  CompletableFuture<Answer> endSession(String user, String password, String sessionId) {
+    return send(request(user, password, "/api/v1/sessions/" + sessionId).DELETE().build());
+  }
+
+  Answer get(String user, String password, String path) {
+    return send(request(user, password, path).GET().build()).join();
+  }
+
+  private HttpRequest.Builder request(String user, String password, String path) {
+    String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return HttpRequest.newBuilder(URI.create(base + path))
+        .timeout(timeout)
+        .header("Authorization", "Basic " + token);
+  }
+
+  private CompletableFuture<Answer> send(HttpRequest request) {
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
+      try {
+        JsonNode body = r.body() == null || r.body().isEmpty() ? null : JSON.readTree(r.body());
+        return new Answer(r.statusCode(), body, r);
+      } catch (IOException e) {
+        throw new UncheckedIOException("not JSON: " + r.body(), e);
+      }
+    });
+  }
+}

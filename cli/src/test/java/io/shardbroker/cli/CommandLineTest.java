@@ -1,0 +1,133 @@
+package io.shardbroker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardbroker.cli.config.ConfigFiles;
+import io.shardbroker.cli.config.Durations;
+import io.shardbroker.cli.config.RoleConfigs.AgentConfig;
+import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
+import io.shardbroker.cli.config.RoleConfigs.ConcentratorConfig;
+import io.shardbroker.cli.config.RoleConfigs.SimConfig;
+import io.shardbroker.cli.config.TopologyConfig;
+import io.shardbroker.protocol.v1.Topology;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/** The command line and config files as a new user meets them: help, examples, and mistakes. */
+class CommandLineTest {
+
+  private static final Path EXAMPLES = Path.of("..", "config");
+
+  private record Run(int exitCode, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = ShardbrokerCommand.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"demo", "broker", "concentrator", "agent", "sim"})
+  void everyCommandExplainsItselfWithHelp(String command) {
+    Run run = run(command, "--help");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("Usage: shardbroker " + command).hasSizeGreaterThan(300);
+  }
+
+  @Test
+  void theTopLevelHelpListsEveryRole() {
+    Run run = run("--help");
+    assertThat(run.out()).contains("demo", "broker", "concentrator", "agent", "sim");
+  }
+
+  @Test
+  void everyExampleConfigFileIsValid() {
+    Topology topology = ConfigFiles.read(EXAMPLES.resolve("topology.yaml"), TopologyConfig.class).toProto();
+    assertThat(topology.getSetsCount()).isEqualTo(2);
+    assertThat(topology.getSets(1).getConcentrators(1).getAddress()).isEqualTo("127.0.0.1:7202");
+
+    BrokerConfig broker = ConfigFiles.read(EXAMPLES.resolve("broker.yaml"), BrokerConfig.class);
+    assertThat(broker.pools()).containsExactly("desktop", "shared");
+    assertThat(broker.timeouts().find()).isEqualTo(Duration.ofSeconds(1));
+
+    ConcentratorConfig concentrator = ConfigFiles.read(EXAMPLES.resolve("concentrator-a1.yaml"), ConcentratorConfig.class);
+    assertThat(concentrator.unreachableRetention()).isEqualTo(Duration.ofMinutes(10));
+
+    AgentConfig agent = ConfigFiles.read(EXAMPLES.resolve("agent.yaml"), AgentConfig.class);
+    assertThat(agent.host().start()).containsExactly("config/scripts/start-session.sh");
+
+    SimConfig sim = ConfigFiles.read(EXAMPLES.resolve("sim.yaml"), SimConfig.class);
+    assertThat(sim.pools()).hasSize(2);
+    assertThat(sim.startDelay()).isEqualTo(Duration.ofMillis(20));
+  }
+
+  @Test
+  void aTypoInAConfigFileIsNamedWithItsLine(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("broker.yaml"), "pools: [desktop]\nhttp:\n  prot: 8080\n");
+    Run run = run("broker", "--config", file.toString(), "--set", "a=a1@127.0.0.1:1");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("line 3", "unknown key 'prot'", "port");
+  }
+
+  @Test
+  void aBadDurationSaysHowToWriteOne(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("c.yaml"), "id: a1\nheartbeatInterval: soon\n");
+    Run run = run("concentrator", "--config", file.toString(), "--set", "a=a1@127.0.0.1:0");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("heartbeatInterval", "500ms, 5s, 2m or 1h");
+  }
+
+  @Test
+  void aMissingTopologyIsExplained() {
+    Run run = run("broker", "--pool", "desktop", "--user", "a:b");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("no topology", "--set", "--topology");
+  }
+
+  @Test
+  void aBrokerWithoutUsersRefusesToStart() {
+    Run run = run("broker", "--pool", "desktop", "--set", "a=a1@127.0.0.1:1");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("no users");
+  }
+
+  @Test
+  void aMissingConfigFileIsNamed() {
+    Run run = run("sim", "--config", "/nonexistent/sim.yaml", "--set", "a=a1@127.0.0.1:1");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("/nonexistent/sim.yaml", "does not exist");
+  }
+
+  @Test
+  void setFlagsBecomeATopology() {
+    Topology topology = TopologyConfig.fromFlags(List.of("a=a1@10.0.0.1:7101,a2@10.0.0.2:7101", "b=b1@10.0.1.1:7101"))
+        .toProto();
+    assertThat(topology.getSetsCount()).isEqualTo(2);
+    assertThat(topology.getSets(0).getConcentratorsList()).extracting(c -> c.getId())
+        .containsExactly("a1", "a2");
+    assertThat(topology.getSets(1).getConcentrators(0).getAddress()).isEqualTo("10.0.1.1:7101");
+  }
+
+  @Test
+  void durationsReadAsPeopleWriteThem() {
+    assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(Durations.parse("5s")).isEqualTo(Duration.ofSeconds(5));
+    assertThat(Durations.parse("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(Durations.parse("PT3S")).isEqualTo(Duration.ofSeconds(3));
+    assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+  }
+}

@@ -1,0 +1,122 @@
+package io.shardbroker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.shardbroker.agent.host.SimulatedSessionHost;
+import io.shardbroker.agent.sim.SimulatedFleet;
+import io.shardbroker.agent.sim.SimulatedFleet.PoolSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The whole flow with every role in one JVM: real broker, concentrators and agents. */
+@Timeout(60)
+class InProcessClusterTest {
+
+  private static final int DESKTOPS = 60;
+  private static final int HOSTS = 10;
+  private static final int HOST_CAPACITY = 4;
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private InProcessCluster cluster;
+  private ApiClient api;
+
+  @BeforeEach
+  void start() throws Exception {
+    Map<String, String> users = new HashMap<>();
+    for (int i = 0; i < 200; i++) {
+      users.put(user(i), "pw");
+    }
+    SimulatedFleet.Spec fleet = new SimulatedFleet.Spec(
+        List.of(new PoolSpec("desktop", DESKTOPS, 1), new PoolSpec("shared", HOSTS, HOST_CAPACITY)),
+        SimulatedSessionHost.Settings.DEFAULTS, 7);
+    cluster = new InProcessCluster(2, 2, fleet, users);
+    api = new ApiClient(cluster.baseUrl(), Duration.ofSeconds(30));
+    await().atMost(WAIT).until(cluster::fullyAttached);
+  }
+
+  @AfterEach
+  void stop() {
+    cluster.close();
+  }
+
+  private static String user(int i) {
+    return String.format("user%03d", i);
+  }
+
+  @Test
+  void concurrentRequestsNeverDoubleBookAndEveryEndFreesTheVm() throws Exception {
+    // 90 users want 60 desktops, 60 users want 40 shared slots: some must be told "no".
+    List<CompletableFuture<ApiClient.Answer>> calls = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      calls.add(api.openSession(user(i), "pw", i < 90 ? "desktop" : "shared"));
+    }
+    List<JsonNode> created = new ArrayList<>();
+    Map<String, Integer> byPool = new HashMap<>();
+    for (CompletableFuture<ApiClient.Answer> call : calls) {
+      ApiClient.Answer answer = call.join();
+      assertThat(answer.status()).as("%s", answer.body()).isIn(201, 503);
+      if (answer.status() == 201) {
+        created.add(answer.body());
+        byPool.merge(answer.body().get("pool").asText(), 1, Integer::sum);
+      } else {
+        assertThat(answer.body().get("error").asText()).isEqualTo("pool_exhausted");
+        assertThat(answer.raw().headers().firstValue("Retry-After")).isPresent();
+      }
+    }
+    List<SimulatedFleet.VmTruth> truth = cluster.fleet.truth();
+    FleetInvariants.assertNoDoubleAssignment(truth);
+    FleetInvariants.assertExactlyTheseSessions(truth, created);
+    // Contention may cost a few requests, but the pools must be nearly full.
+    assertThat(byPool.get("desktop")).isBetween(DESKTOPS * 9 / 10, DESKTOPS);
+    assertThat(byPool.get("shared")).isBetween(HOSTS * HOST_CAPACITY * 9 / 10, HOSTS * HOST_CAPACITY);
+
+    // Asking again gives the same session back.
+    JsonNode first = created.get(0);
+    ApiClient.Answer again = api.openSession(first.get("user").asText(), "pw", first.get("pool").asText()).join();
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.body().get("sessionId").asText()).isEqualTo(first.get("sessionId").asText());
+    assertThat(again.body().get("reconnected").asBoolean()).isTrue();
+
+    List<CompletableFuture<ApiClient.Answer>> ends = new ArrayList<>();
+    for (JsonNode s : created) {
+      ends.add(api.endSession(s.get("user").asText(), "pw", s.get("sessionId").asText()));
+    }
+    for (CompletableFuture<ApiClient.Answer> end : ends) {
+      assertThat(end.join().status()).isEqualTo(204);
+    }
+    assertThat(FleetInvariants.sessionCount(cluster.fleet.truth())).isZero();
+    for (String set : List.of("a", "b")) {
+      await().atMost(WAIT).untilAsserted(() -> assertThat(
+          api.get(user(0), "pw", "/api/v1/vms?set=" + set + "&state=available").body().get("count").asInt())
+          .as("available VMs in set %s", set)
+          .isEqualTo(DESKTOPS + HOSTS));
+    }
+  }
+
+  @Test
+  void brokeringGoesOnWhenAConcentratorStops() throws Exception {
+    cluster.stopConcentrator("a1");
+    // Its agents re-home to a2 after a reconnect backoff, which runs on the fake clock.
+    await().atMost(WAIT).until(() -> {
+      cluster.clock.advance(Duration.ofMillis(500));
+      return cluster.fullyAttached();
+    });
+    for (int i = 0; i < 20; i++) {
+      ApiClient.Answer answer = api.openSession(user(i), "pw", "desktop").join();
+      assertThat(answer.status()).as("%s", answer.body()).isEqualTo(201);
+    }
+    JsonNode setA = api.get(user(0), "pw", "/api/v1/vms?set=a").body();
+    assertThat(setA.get("count").asInt()).isEqualTo(DESKTOPS + HOSTS);
+    FleetInvariants.assertNoDoubleAssignment(cluster.fleet.truth());
+  }
+}
