@@ -67,8 +67,9 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
           .withDescription("FindCandidates needs a user and a pool").asRuntimeException());
       return;
     }
-    int limit = request.getLimit() == 0 ? DEFAULT_CANDIDATES
-        : Math.min(request.getLimit(), settings.maxCandidates());
+    // limit is a uint32: read it unsigned, so a huge one is capped like any other.
+    long asked = Integer.toUnsignedLong(request.getLimit());
+    int limit = (int) Math.min(asked == 0 ? DEFAULT_CANDIDATES : asked, settings.maxCandidates());
     VmRegistry.Candidates found = registry.find(request.getUser(), request.getPool(), limit);
     metrics.found();
     responses.onNext(FindCandidatesResponse.newBuilder()
@@ -125,7 +126,15 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
     answer.whenComplete((a, failure) -> {
       timeout.cancel(false);
       registry.startFinished(vmId, stream, a == null ? null : a.getState());
-      if (failure != null) {
+      if (unwrap(failure) instanceof AgentStream.LinkLost) {
+        // No rollback can reach an agent whose stream is gone; what it did with the request it
+        // reports when it reattaches. Say so instead of claiming a rollback.
+        finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
+            .setResult(StartResult.START_RESULT_VM_NOT_ATTACHED)
+            .setReason("VM " + vmId + " is no longer attached (" + reason(failure)
+                + "); its agent reports the outcome when it reattaches")
+            .build());
+      } else if (failure != null) {
         rollBack(stream, requestId, vmId);
         finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
             .setResult(StartResult.START_RESULT_TIMED_OUT)
@@ -148,11 +157,10 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
 
   /** Tells the agent to undo the start with this request id, whatever state it reached. */
   private void rollBack(AgentStream stream, String requestId, String vmId) {
-    stream.end(EndRequest.newBuilder()
+    withEndTimeout(stream.end(EndRequest.newBuilder()
             .setRequestId("rollback:" + requestId)
             .setStartRequestId(requestId)
-            .build())
-        .orTimeout(settings.endTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .build()))
         .whenComplete((a, failure) -> {
           if (failure != null) {
             log.warn("[{}] rollback on {} got no answer ({}); the agent reports the truth when it "
@@ -206,11 +214,10 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
       return;
     }
     AgentStream stream = where.stream();
-    stream.end(EndRequest.newBuilder()
+    withEndTimeout(stream.end(EndRequest.newBuilder()
             .setRequestId(requestId)
             .setSessionId(request.getSessionId())
-            .build())
-        .orTimeout(settings.endTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .build()))
         .whenComplete((EndAnswer a, Throwable failure) -> {
           if (failure != null) {
             log.info("[{}] end of session {} on {} failed: {}", requestId, request.getSessionId(),
@@ -274,9 +281,27 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
     }
   }
 
-  private static String reason(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+  /**
+   * Fails the agent's answer to an end with a {@link TimeoutException} when it does not come
+   * within the end timeout. The timer runs on the injected scheduler, like the start timeout, so
+   * it follows the concentrator's clock; failing the answer itself also lets the stream forget it.
+   */
+  private CompletableFuture<EndAnswer> withEndTimeout(CompletableFuture<EndAnswer> answer) {
+    ScheduledFuture<?> timeout = scheduler.schedule(
+        () -> answer.completeExceptionally(new TimeoutException(
+            "the agent did not answer within " + settings.endTimeout().toMillis() + " ms")),
+        settings.endTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    answer.whenComplete((a, failure) -> timeout.cancel(false));
+    return answer;
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
+  }
+
+  private static String reason(Throwable failure) {
+    Throwable cause = unwrap(failure);
     if (cause instanceof TimeoutException && cause.getMessage() == null) {
       return "the agent did not answer in time";
     }

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,7 @@ public final class ConcentratorServer implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server server;
   private ScheduledFuture<?> sweeper;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   public ConcentratorServer(
       ConcentratorSettings settings, ServerBuilder<?> serverBuilder, Clock clock,
@@ -81,10 +83,13 @@ public final class ConcentratorServer implements AutoCloseable {
 
   /**
    * Stops: tells health checkers, closes every agent stream (agents move to another concentrator
-   * of the set) and waits briefly for calls in flight.
+   * of the set) and waits briefly for calls in flight. Closing again does nothing.
    */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     health.enterTerminalState();
     if (sweeper != null) {
       sweeper.cancel(false);

@@ -1,0 +1,375 @@
+package io.shardbroker.concentrator;
+
+import static io.shardbroker.concentrator.FakeAgent.session;
+import static io.shardbroker.concentrator.FakeAgent.state;
+import static io.shardbroker.concentrator.FakeAgent.waiting;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.shardbroker.protocol.v1.Candidate;
+import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.EndRequest;
+import io.shardbroker.protocol.v1.EndResult;
+import io.shardbroker.protocol.v1.EndSessionRequest;
+import io.shardbroker.protocol.v1.EndSessionResponse;
+import io.shardbroker.protocol.v1.FindCandidatesRequest;
+import io.shardbroker.protocol.v1.FindCandidatesResponse;
+import io.shardbroker.protocol.v1.HealthRequest;
+import io.shardbroker.protocol.v1.HealthResponse;
+import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.Session;
+import io.shardbroker.protocol.v1.StartRequest;
+import io.shardbroker.protocol.v1.StartResult;
+import io.shardbroker.protocol.v1.StartSessionRequest;
+import io.shardbroker.protocol.v1.StartSessionResponse;
+import io.shardbroker.protocol.v1.VmStatus;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The broker's side of a concentrator, with fake agents on the other side of the VMs. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class BrokerServiceTest {
+
+  private static final String POOL = "desktops";
+
+  private TestConcentrator concentrator = new TestConcentrator();
+
+  @AfterEach
+  void stop() {
+    concentrator.close();
+  }
+
+  // ---- FindCandidates and Health --------------------------------------------------------------
+
+  @Test
+  void findCandidatesReturnsThePoolsLeastLoadedVmsAndTheUsersSessions() {
+    Session alices = session("s-alice", "alice", POOL);
+    concentrator.attach("vm-half", POOL, 2, state(1, true, session("s-bob", "bob", POOL)));
+    concentrator.attach("vm-quarter", POOL, 4, state(1, true, alices));
+    concentrator.attach("vm-idle", POOL, 1);
+    concentrator.attach("vm-full", POOL, 1, state(1, true, session("s-carol", "carol", POOL)));
+    concentrator.attach("vm-draining", POOL, 1, state(1, false));
+    concentrator.attach("vm-labs", "labs", 1, state(1, true, session("s-alice-labs", "alice", "labs")));
+
+    FindCandidatesResponse found = find("alice", 10);
+
+    assertThat(found.getConcentratorId()).isEqualTo("conc-1");
+    assertThat(found.getCandidatesList())
+        .extracting(Candidate::getVmId, Candidate::getCapacity, Candidate::getUsed)
+        .containsExactly(tuple("vm-idle", 1, 0), tuple("vm-quarter", 4, 1), tuple("vm-half", 2, 1));
+    assertThat(found.getExistingSessionsList()).singleElement().satisfies(p -> {
+      assertThat(p.getSession()).isEqualTo(alices);
+      assertThat(p.getVmId()).isEqualTo("vm-quarter");
+      assertThat(p.getConcentratorId()).isEqualTo("conc-1");
+      assertThat(p.getReachable()).isTrue();
+    });
+    assertThat(find("alice", 2).getCandidatesList()).extracting(Candidate::getVmId)
+        .containsExactly("vm-idle", "vm-quarter");
+    assertThat(find("dave", 10).getExistingSessionsList()).isEmpty();
+  }
+
+  @Test
+  void findCandidatesNeedsAUserAndAPool() {
+    assertThatThrownBy(() -> concentrator.broker.findCandidates(
+            FindCandidatesRequest.newBuilder().setRequestId("r").setPool(POOL).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  /** No limit asks for the default number, a huge one for the most allowed: never more. */
+  @Test
+  void findCandidatesNeverReturnsMoreThanMaxCandidates() {
+    concentrator.close();
+    concentrator = new TestConcentrator(new ConcentratorSettings("conc-1", "set-a", null,
+        Duration.ofSeconds(5), 3, Duration.ofSeconds(10), Duration.ofSeconds(10),
+        Duration.ofMinutes(10), 3));
+    for (int i = 0; i < 10; i++) {
+      concentrator.attach("vm-" + i, POOL, 1);
+    }
+
+    assertThat(find("alice", 0).getCandidatesList()).hasSize(3);
+    assertThat(find("alice", 2).getCandidatesList()).hasSize(2);
+    assertThat(find("alice", 1000).getCandidatesList()).hasSize(3);
+    assertThat(find("alice", -1).getCandidatesList()).as("uint32 4294967295").hasSize(3);
+  }
+
+  @Test
+  void findCandidatesWithoutALimitReturnsSeveralCandidates() {
+    for (int i = 0; i < 10; i++) {
+      concentrator.attach("vm-" + i, POOL, 1);
+    }
+
+    assertThat(find("alice", 0).getCandidatesList()).hasSize(8).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void healthCountsAttachedAndUnreachableVmsAndSessions() {
+    concentrator.attach("vm-1", POOL, 2, state(1, true, session("s-1", "alice", POOL), session("s-2", "bob", POOL)));
+    concentrator.attach("vm-2", POOL, 1);
+    FakeAgent gone = concentrator.attach("vm-3", POOL, 1, state(1, true, session("s-3", "carol", POOL)));
+    gone.breakStream();
+    concentrator.awaitVm("vm-3", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+
+    HealthResponse health = concentrator.broker.health(HealthRequest.getDefaultInstance());
+
+    assertThat(health.getConcentratorId()).isEqualTo("conc-1");
+    assertThat(health.getSetId()).isEqualTo("set-a");
+    assertThat(health.getAttachedVms()).isEqualTo(2);
+    assertThat(health.getUnreachableVms()).isEqualTo(1);
+    assertThat(health.getSessions()).isEqualTo(3);
+    assertThat(health.getTopologyVersion()).isEqualTo(7);
+  }
+
+  // ---- StartSession ---------------------------------------------------------------------------
+
+  @Test
+  void aStartIsForwardedToTheAgentAndItsAcceptanceReturnsTheSession() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+
+    ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
+    StartRequest forwarded = agent.awaitStart();
+    assertThat(forwarded).isEqualTo(StartRequest.newBuilder()
+        .setRequestId("r-1").setUser("alice").setPool(POOL).build());
+    Session started = session("s-1", "alice", POOL).toBuilder().setRequestId("r-1").build();
+    agent.accept(forwarded, started, state(2, true, started));
+
+    StartSessionResponse response = result(call);
+    assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_STARTED);
+    assertThat(response.getSession()).isEqualTo(started);
+    assertThat(response.getExisting()).isFalse();
+    // The answer's state is taken at once: the session is there, the VM no longer a candidate.
+    assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_IN_USE);
+    assertThat(find("bob", 10).getCandidatesList()).isEmpty();
+    assertThat(find("alice", 10).getExistingSessionsList()).extracting(PlacedSession::getVmId)
+        .containsExactly("vm-1");
+  }
+
+  @Test
+  void anAgentsRefusalReturnsRefusedWithItsReason() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+
+    ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
+    agent.refuse(agent.awaitStart(), "host failed: out of disk", state(2, false));
+
+    StartSessionResponse response = result(call);
+    assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_REFUSED);
+    assertThat(response.getReason()).isEqualTo("host failed: out of disk");
+    assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_DRAINING);
+  }
+
+  @Test
+  void aStartOnAnUnknownVmReturnsVmNotAttached() throws Exception {
+    StartSessionResponse response = result(start("r-1", "alice", "vm-404"));
+
+    assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_VM_NOT_ATTACHED);
+    assertThat(response.getReason()).contains("vm-404");
+  }
+
+  @Test
+  void aStartOnAFullVmIsRefusedWithoutAskingTheAgent() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1, state(1, true, session("s-1", "bob", POOL)));
+
+    StartSessionResponse response = result(start("r-1", "alice", "vm-1"));
+
+    assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_REFUSED);
+    assertThat(response.getReason()).isEqualTo("full");
+    assertThat(agent.count(ConcentratorMessage.BodyCase.START)).isZero();
+  }
+
+  @Test
+  void aSingleUserVmWithAStartInFlightIsNotOffered() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+    concentrator.attach("vm-2", POOL, 1);
+
+    ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
+    StartRequest forwarded = agent.awaitStart();
+
+    assertThat(find("bob", 10).getCandidatesList()).extracting(Candidate::getVmId).containsExactly("vm-2");
+    assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_PENDING);
+    assertThat(concentrator.vm("vm-1").getPendingStarts()).isEqualTo(1);
+
+    agent.refuse(forwarded, "not accepting", state(1, true));
+    assertThat(result(call).getResult()).isEqualTo(StartResult.START_RESULT_REFUSED);
+    assertThat(find("bob", 10).getCandidatesList()).extracting(Candidate::getVmId)
+        .containsExactlyInAnyOrder("vm-1", "vm-2");
+  }
+
+  /**
+   * An agent that does not answer within the start timeout: the broker hears TIMED_OUT, the agent
+   * is told to undo whatever that request started, and the VM is offered again.
+   */
+  @Test
+  void aStartTheAgentDoesNotAnswerInTimeIsRolledBack() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+    ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
+    agent.awaitStart();
+    concentrator.awaitTimers(1);
+
+    concentrator.clock.advance(concentrator.settings.startTimeout().minusMillis(1));
+    assertThat(call.isDone()).as("not timed out a millisecond early").isFalse();
+    concentrator.clock.advance(Duration.ofMillis(1));
+
+    StartSessionResponse response = result(call);
+    assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_TIMED_OUT);
+    assertThat(response.getReason()).contains("rolled back");
+    EndRequest rollback = agent.awaitEnd();
+    assertThat(rollback.getStartRequestId()).isEqualTo("r-1");
+    assertThat(rollback.getSessionId()).isEmpty();
+    assertThat(rollback.getRequestId()).isNotEqualTo("r-1");
+    assertThat(find("bob", 10).getCandidatesList()).extracting(Candidate::getVmId).containsExactly("vm-1");
+
+    // The rollback's answer brings the VM's state.
+    agent.ended(rollback, false, state(2, true));
+    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getSequence()).isEqualTo(2));
+    assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_AVAILABLE);
+  }
+
+  @Test
+  void aStartWhoseBrokerGivesUpIsRolledBack() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+    ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
+    agent.awaitStart();
+
+    call.cancel(true);
+
+    EndRequest rollback = agent.awaitEnd();
+    assertThat(rollback.getStartRequestId()).isEqualTo("r-1");
+    TestConcentrator.eventually(() -> assertThat(concentrator.vm("vm-1").getPendingStarts()).isZero());
+    assertThat(find("bob", 10).getCandidatesList()).extracting(Candidate::getVmId).containsExactly("vm-1");
+  }
+
+  /** The agent's stream dies while a start waits for it: the broker gets an answer, not a hang. */
+  @Test
+  void aStartWhoseAgentStreamDiesIsAnsweredAtOnce() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+    ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
+    agent.awaitStart();
+
+    agent.breakStream();
+
+    // Answered without moving the clock: no timeout was needed.
+    StartSessionResponse response = result(call);
+    assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_VM_NOT_ATTACHED);
+    assertThat(response.getReason()).contains("stream ended").doesNotContain("rolled back");
+    assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE);
+  }
+
+  @Test
+  void aStartWhoseAgentDetachesIsAnsweredAtOnce() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+    ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
+    agent.awaitStart();
+
+    agent.detach();
+
+    assertThat(result(call).getResult()).isEqualTo(StartResult.START_RESULT_VM_NOT_ATTACHED);
+  }
+
+  @Test
+  void startSessionNeedsEveryField() {
+    assertThatThrownBy(() -> concentrator.broker.startSession(StartSessionRequest.newBuilder()
+            .setRequestId("r-1").setUser("alice").setPool(POOL).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  // ---- EndSession -----------------------------------------------------------------------------
+
+  @Test
+  void anEndIsForwardedAndTheAgentsAnswerEndsTheSession() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 2,
+        state(1, true, session("s-1", "alice", POOL), session("s-2", "bob", POOL)));
+
+    ListenableFuture<EndSessionResponse> call = end("r-end", "s-1", "alice");
+    EndRequest forwarded = agent.awaitEnd();
+    assertThat(forwarded).isEqualTo(EndRequest.newBuilder().setRequestId("r-end").setSessionId("s-1").build());
+    agent.ended(forwarded, true, state(2, true, session("s-2", "bob", POOL)));
+
+    assertThat(result(call).getResult()).isEqualTo(EndResult.END_RESULT_ENDED);
+    assertThat(concentrator.vm("vm-1").getSessionsList()).extracting(Session::getSessionId).containsExactly("s-2");
+    assertThat(find("alice", 10).getExistingSessionsList()).isEmpty();
+  }
+
+  @Test
+  void anEndTheAgentFindsNothingForReturnsNotFound() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1, state(1, true, session("s-1", "alice", POOL)));
+
+    ListenableFuture<EndSessionResponse> call = end("r-end", "s-1", "alice");
+    agent.ended(agent.awaitEnd(), false, state(2, true));
+
+    assertThat(result(call).getResult()).isEqualTo(EndResult.END_RESULT_NOT_FOUND);
+    assertThat(concentrator.vm("vm-1").getSessionsCount()).isZero();
+  }
+
+  @Test
+  void anEndOfAnotherUsersSessionIsNotFoundAndNeverReachesTheAgent() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1, state(1, true, session("s-1", "alice", POOL)));
+
+    EndSessionResponse response = result(end("r-end", "s-1", "mallory"));
+
+    assertThat(response.getResult()).isEqualTo(EndResult.END_RESULT_NOT_FOUND);
+    assertThat(result(end("r-end-2", "s-404", "alice")).getResult()).isEqualTo(EndResult.END_RESULT_NOT_FOUND);
+    assertThat(agent.count(ConcentratorMessage.BodyCase.END)).isZero();
+    assertThat(concentrator.vm("vm-1").getSessionsCount()).isEqualTo(1);
+  }
+
+  /** The end timeout runs on the concentrator's clock: advancing the FakeClock must fire it. */
+  @Test
+  void anEndTheAgentDoesNotAnswerFailsAfterTheEndTimeout() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1, state(1, true, session("s-1", "alice", POOL)));
+    ListenableFuture<EndSessionResponse> call = end("r-end", "s-1", "alice");
+    agent.awaitEnd();
+    concentrator.awaitTimers(1);
+
+    concentrator.clock.advance(concentrator.settings.endTimeout().minusMillis(1));
+    assertThat(call.isDone()).isFalse();
+    concentrator.clock.advance(Duration.ofMillis(1));
+
+    EndSessionResponse response = result(call);
+    assertThat(response.getResult()).isEqualTo(EndResult.END_RESULT_FAILED);
+    assertThat(response.getReason()).isNotEmpty();
+    assertThat(concentrator.vm("vm-1").getSessionsCount()).isEqualTo(1);
+  }
+
+  @Test
+  void anEndOnAnUnreachableVmFails() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1, state(1, true, session("s-1", "alice", POOL)));
+    agent.breakStream();
+    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+
+    EndSessionResponse response = result(end("r-end", "s-1", "alice"));
+
+    assertThat(response.getResult()).isEqualTo(EndResult.END_RESULT_FAILED);
+    assertThat(response.getReason()).contains("unreachable");
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private FindCandidatesResponse find(String user, int limit) {
+    return concentrator.broker.findCandidates(FindCandidatesRequest.newBuilder()
+        .setRequestId("r-find").setUser(user).setPool(POOL).setLimit(limit).build());
+  }
+
+  private ListenableFuture<StartSessionResponse> start(String requestId, String user, String vmId) {
+    return concentrator.brokerAsync.startSession(StartSessionRequest.newBuilder()
+        .setRequestId(requestId).setUser(user).setPool(POOL).setVmId(vmId).build());
+  }
+
+  private ListenableFuture<EndSessionResponse> end(String requestId, String sessionId, String user) {
+    return concentrator.brokerAsync.endSession(EndSessionRequest.newBuilder()
+        .setRequestId(requestId).setSessionId(sessionId).setUser(user).build());
+  }
+
+  static <T> T result(ListenableFuture<T> call) throws ExecutionException, InterruptedException {
+    waiting().until(call::isDone);
+    return call.get();
+  }
+}
