@@ -8,6 +8,9 @@ import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.Welcome;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +29,7 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
   private final ConcentratorSettings settings;
   private final VmRegistry registry;
   private final ConcentratorMetrics metrics;
+  private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
 
   AgentLinkService(ConcentratorSettings settings, VmRegistry registry, ConcentratorMetrics metrics) {
     this.settings = settings;
@@ -35,7 +39,16 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
 
   @Override
   public StreamObserver<AgentMessage> attach(StreamObserver<ConcentratorMessage> responses) {
-    return new Inbound(new AgentStream((ServerCallStreamObserver<ConcentratorMessage>) responses));
+    AgentStream[] stream = new AgentStream[1];
+    stream[0] = new AgentStream((ServerCallStreamObserver<ConcentratorMessage>) responses,
+        () -> open.remove(stream[0]));
+    open.add(stream[0]);
+    return new Inbound(stream[0]);
+  }
+
+  /** Every stream not ended yet, with or without a Hello: what a shutdown must close. */
+  List<AgentStream> openStreams() {
+    return List.copyOf(open);
   }
 
   /** One agent's stream, as seen from here. gRPC calls its methods one at a time. */

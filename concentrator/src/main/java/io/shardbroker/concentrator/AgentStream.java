@@ -31,12 +31,15 @@ final class AgentStream {
   }
 
   private final ServerCallStreamObserver<ConcentratorMessage> out;
+  private final Runnable onFinish;
   private final Map<String, CompletableFuture<StartAnswer>> starts = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<EndAnswer>> ends = new ConcurrentHashMap<>();
   private boolean finished;
 
-  AgentStream(ServerCallStreamObserver<ConcentratorMessage> out) {
+  /** @param onFinish runs once, when the stream ends for whatever reason */
+  AgentStream(ServerCallStreamObserver<ConcentratorMessage> out, Runnable onFinish) {
     this.out = out;
+    this.onFinish = onFinish;
   }
 
   /**
@@ -99,9 +102,11 @@ final class AgentStream {
 
   /** Ends the stream from this side with {@code status} (OK: a clean close). */
   void close(Status status) {
+    boolean first = false;
     synchronized (this) {
       if (!finished) {
         finished = true;
+        first = true;
         try {
           if (status.isOk()) {
             out.onCompleted();
@@ -114,14 +119,22 @@ final class AgentStream {
       }
     }
     failInFlight(status.getDescription() == null ? status.getCode().toString() : status.getDescription());
+    if (first) {
+      onFinish.run();
+    }
   }
 
   /** The peer ended the stream or it broke. */
   void lost(String why) {
+    boolean first;
     synchronized (this) {
+      first = !finished;
       finished = true;
     }
     failInFlight(why);
+    if (first) {
+      onFinish.run();
+    }
   }
 
   private void failInFlight(String why) {

@@ -31,6 +31,7 @@ public final class ConcentratorServer implements AutoCloseable {
   private final VmRegistry registry;
   private final ScheduledExecutorService scheduler;
   private final ConcentratorMetrics metrics;
+  private final AgentLinkService agentLinks;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server server;
   private ScheduledFuture<?> sweeper;
@@ -43,8 +44,9 @@ public final class ConcentratorServer implements AutoCloseable {
     this.registry = new VmRegistry(settings, clock);
     this.scheduler = scheduler;
     this.metrics = new ConcentratorMetrics(meters, registry);
+    this.agentLinks = new AgentLinkService(settings, registry, metrics);
     this.server = serverBuilder
-        .addService(new AgentLinkService(settings, registry, metrics))
+        .addService(agentLinks)
         .addService(new BrokerService(settings, registry, scheduler, metrics))
         .addService(health.getHealthService())
         .build();
@@ -95,7 +97,7 @@ public final class ConcentratorServer implements AutoCloseable {
       sweeper.cancel(false);
     }
     server.shutdown();
-    for (AgentStream stream : registry.streams()) {
+    for (AgentStream stream : agentLinks.openStreams()) {
       stream.close(Status.UNAVAILABLE.withDescription("concentrator " + settings.id() + " is shutting down"));
     }
     try {

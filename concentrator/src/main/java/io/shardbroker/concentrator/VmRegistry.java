@@ -298,11 +298,6 @@ final class VmRegistry {
     return new Counts(vms.size() - unreachable, unreachable, sessionCount, new EnumMap<>(statusCounts));
   }
 
-  /** The streams of every reachable VM, for shutdown. */
-  synchronized List<AgentStream> streams() {
-    return vms.values().stream().filter(VmRecord::reachable).map(v -> v.stream).toList();
-  }
-
   // ---- bookkeeping ---------------------------------------------------------------------------
 
   private VmRecord current(String vmId, AgentStream stream) {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class PoolIndexTest {
 
   /** The registry uses a stream only as the VM's identity; nothing is sent in these tests. */
-  private static final AgentStream LINK = new AgentStream(null);
+  private static final AgentStream LINK = new AgentStream(null, () -> {});
 
   private final PoolIndex index = new PoolIndex();
 

@@ -29,9 +29,9 @@ class VmRegistryTest {
   private final VmRegistry registry = new VmRegistry(settings, clock);
 
   // The registry uses streams as identities only: who may speak for a VM.
-  private final AgentStream streamA = new AgentStream(null);
-  private final AgentStream streamB = new AgentStream(null);
-  private final AgentStream streamC = new AgentStream(null);
+  private final AgentStream streamA = new AgentStream(null, () -> {});
+  private final AgentStream streamB = new AgentStream(null, () -> {});
+  private final AgentStream streamC = new AgentStream(null, () -> {});
 
   @Test
   void attachedVmIsListedAndOfferedWithItsState() {
@@ -194,7 +194,7 @@ class VmRegistryTest {
         .singleElement().satisfies(p -> assertThat(p.getReachable()).isFalse());
     assertThat(registry.locate("s-1", "alice")).isEqualTo(new VmRegistry.SessionLocation("vm-1", null));
     assertThat(registry.reserveStart("vm-1", "carol", POOL).notAttached()).isTrue();
-    assertThat(registry.streams()).isEmpty();
+    assertThat(registry.counts().reachable()).isZero();
   }
 
   @Test
