@@ -12,9 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,28 +133,58 @@ public final class ExecSessionHost implements SessionHost {
     } catch (IOException e) {
       throw new SessionHostException(what + " script could not run: " + e.getMessage(), e);
     }
+    // One deadline for the whole run: the script's exit and the end of its output.
+    long deadline = System.nanoTime() + settings.timeout().toNanos();
     try {
       process.getOutputStream().close();
       CompletableFuture<byte[]> stdout = readAsync(process.getInputStream());
       CompletableFuture<byte[]> stderr = readAsync(process.getErrorStream());
-      if (!process.waitFor(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
+      if (!process.waitFor(settings.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
+        destroyTree(process);
         throw new SessionHostException(what + " script did not finish within " + settings.timeout());
       }
-      String out = new String(stdout.join(), StandardCharsets.UTF_8);
+      String out = new String(output(stdout, deadline, what), StandardCharsets.UTF_8);
       if (process.exitValue() != 0) {
-        String err = new String(stderr.join(), StandardCharsets.UTF_8).strip();
+        String err = new String(output(stderr, deadline, what), StandardCharsets.UTF_8).strip();
         throw new SessionHostException(what + " script exited with " + process.exitValue()
             + (err.isEmpty() ? "" : ": " + lastLine(err)));
       }
       return out;
     } catch (InterruptedException e) {
-      process.destroyForcibly();
+      destroyTree(process);
       Thread.currentThread().interrupt();
       throw new SessionHostException(what + " script interrupted", e);
     } catch (IOException e) {
-      process.destroyForcibly();
+      destroyTree(process);
       throw new SessionHostException(what + " script failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Kills the script and whatever it started: killing the shell alone would leave a hung child
+   * (and the pipes it holds) running after the start was declared failed.
+   */
+  private static void destroyTree(Process process) {
+    List<ProcessHandle> descendants = process.descendants().toList();
+    process.destroyForcibly();
+    descendants.forEach(ProcessHandle::destroyForcibly);
+  }
+
+  /**
+   * What the script printed, waiting for the end of its output no later than {@code deadline}: a
+   * background process started without redirection keeps the pipe open after the script exits.
+   */
+  private byte[] output(CompletableFuture<byte[]> stream, long deadline, String what)
+      throws InterruptedException {
+    try {
+      return stream.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new SessionHostException(what + " script did not finish within " + settings.timeout()
+          + ": it exited, but a process it started still holds its output open"
+          + " (redirect the output of background commands)");
+    } catch (ExecutionException e) {
+      throw new SessionHostException(what + " script's output could not be read: "
+          + e.getCause().getMessage(), e.getCause());
     }
   }
 

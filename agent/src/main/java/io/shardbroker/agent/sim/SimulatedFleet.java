@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ScheduledExecutorService;
@@ -88,7 +89,8 @@ public final class SimulatedFleet implements AutoCloseable {
     int index = 0;
     for (PoolSpec pool : spec.pools()) {
       for (int n = 1; n <= pool.vms(); n++, index++) {
-        String vmId = String.format("%s-%05d", pool.pool(), n);
+        // Locale.ROOT: a default locale such as ar-EG would format native digits, not 0-9.
+        String vmId = String.format(Locale.ROOT, "%s-%05d", pool.pool(), n);
         Random random = new Random(spec.seed() * 1_000_003L + index);
         SimulatedSessionHost host = new SimulatedSessionHost(vmId, spec.host(), scheduler, random);
         AgentSettings settings = new AgentSettings(vmId, pool.pool(), pool.capacity(), topology,

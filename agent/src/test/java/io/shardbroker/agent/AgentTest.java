@@ -1,0 +1,531 @@
+package io.shardbroker.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.shardbroker.agent.host.SessionHost;
+import io.shardbroker.agent.host.SimulatedSessionHost;
+import io.shardbroker.protocol.v1.AgentMessage;
+import io.shardbroker.protocol.v1.AgentMessage.BodyCase;
+import io.shardbroker.protocol.v1.ConcentratorEndpoint;
+import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.ConcentratorSet;
+import io.shardbroker.protocol.v1.EndAnswer;
+import io.shardbroker.protocol.v1.EndRequest;
+import io.shardbroker.protocol.v1.Hello;
+import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.StartRequest;
+import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.testing.FakeClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The agent and its links over in-process gRPC against fake concentrators. Time (heartbeats,
+ * backoff) moves only on the FakeClock; the gRPC threads are real, so arrivals are awaited.
+ */
+@Timeout(60)
+class AgentTest {
+
+  private static final String POOL = "desktops";
+  private static final Duration RECONNECT_INITIAL = Duration.ofMillis(200);
+
+  private final FakeClock clock = new FakeClock();
+  private final ChannelSource channels =
+      new ChannelSource(name -> InProcessChannelBuilder.forName(name).build());
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+    channels.close();
+  }
+
+  private static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5));
+  }
+
+  private FakeConcentrator manual(String id, String setId) {
+    FakeConcentrator c = FakeConcentrator.manual(id, setId);
+    toClose.add(c);
+    return c;
+  }
+
+  private FakeConcentrator welcoming(String id, String setId) {
+    FakeConcentrator c = FakeConcentrator.welcoming(id, setId);
+    toClose.add(c);
+    return c;
+  }
+
+  private static ConcentratorSet set(String id, FakeConcentrator... members) {
+    return ConcentratorSet.newBuilder().setId(id)
+        .addAllConcentrators(Arrays.stream(members).map(FakeConcentrator::endpoint).toList())
+        .build();
+  }
+
+  private static Topology topology(long version, ConcentratorSet... sets) {
+    return Topology.newBuilder().setVersion(version).addAllSets(List.of(sets)).build();
+  }
+
+  /** A VM id whose rendezvous order over {@code members} is exactly the order given. */
+  private static String vmRanking(FakeConcentrator... members) {
+    List<ConcentratorEndpoint> wanted = Arrays.stream(members).map(FakeConcentrator::endpoint).toList();
+    return IntStream.range(0, 10_000).mapToObj(i -> "vm-" + i)
+        .filter(vm -> Rendezvous.rank(vm, wanted).equals(wanted))
+        .findFirst().orElseThrow();
+  }
+
+  private SimulatedSessionHost simulatedHost(String vmId) {
+    return new SimulatedSessionHost(vmId, SimulatedSessionHost.Settings.DEFAULTS, clock, new Random(3));
+  }
+
+  private Agent agent(String vmId, Topology topology) {
+    return agent(vmId, topology, simulatedHost(vmId));
+  }
+
+  private Agent agent(String vmId, Topology topology, SessionHost host) {
+    AgentSettings settings = new AgentSettings(vmId, POOL, 1, topology, RECONNECT_INITIAL,
+        Duration.ofSeconds(10));
+    Agent agent = new Agent(settings, host, channels, clock, clock, new Random(11));
+    toClose.add(agent);
+    return agent;
+  }
+
+  private static FakeConcentrator.Stream awaitStream(FakeConcentrator c, int count) {
+    eventually().until(() -> c.streams().size() >= count
+        && !c.streams().get(count - 1).received().isEmpty());
+    assertThat(c.streams()).hasSize(count);
+    return c.streams().get(count - 1);
+  }
+
+  private static AgentMessage awaitMessage(FakeConcentrator.Stream s, BodyCase kind, int nth) {
+    eventually().until(() -> s.received(kind).size() >= nth);
+    return s.received(kind).get(nth - 1);
+  }
+
+  private static ConcentratorMessage startMessage(String requestId, String user) {
+    return ConcentratorMessage.newBuilder()
+        .setStart(StartRequest.newBuilder().setRequestId(requestId).setUser(user).setPool(POOL))
+        .build();
+  }
+
+  // ---- attach ---------------------------------------------------------------------------------
+
+  @Test
+  void firstMessageIsAHelloDescribingTheVm() {
+    FakeConcentrator c1 = manual("c1", "s1");
+    Agent agent = agent("vm-7", topology(4, set("s1", c1)));
+
+    agent.start();
+
+    AgentMessage first = awaitStream(c1, 1).received().get(0);
+    assertThat(first.getBodyCase()).isEqualTo(BodyCase.HELLO);
+    Hello hello = first.getHello();
+    assertThat(hello.getVmId()).isEqualTo("vm-7");
+    assertThat(hello.getPool()).isEqualTo(POOL);
+    assertThat(hello.getCapacity()).isEqualTo(1);
+    assertThat(hello.getAgentVersion()).isEqualTo(Agent.VERSION);
+    assertThat(hello.getTopologyVersion()).isEqualTo(4);
+    assertThat(hello.getIncarnation()).isNotBlank();
+    assertThat(hello.getState()).isEqualTo(agent.state());
+    assertThat(hello.getState().getAccepting()).isTrue();
+    assertThat(agent.attachedSets()).isZero();  // not before the Welcome
+  }
+
+  @Test
+  void eachAgentRunHasItsOwnIncarnation() {
+    // Concentrators rely on it to tell a restarted agent, whose sequences start over.
+    FakeConcentrator c1 = manual("c1", "s1");
+    Topology topology = topology(1, set("s1", c1));
+    agent("vm-7", topology).start();
+    String firstRun = awaitStream(c1, 1).received().get(0).getHello().getIncarnation();
+    agent("vm-7", topology).start();
+    String secondRun = awaitStream(c1, 2).received().get(0).getHello().getIncarnation();
+
+    assertThat(secondRun).isNotEqualTo(firstRun);
+  }
+
+  @Test
+  void heartbeatsFollowTheIntervalTheWelcomeAsksFor() {
+    FakeConcentrator c1 = manual("c1", "s1");
+    Agent agent = agent("vm-7", topology(1, set("s1", c1)));
+    agent.start();
+    FakeConcentrator.Stream stream = awaitStream(c1, 1);
+    assertThat(clock.pendingTasks()).as("no heartbeat before the Welcome").isZero();
+
+    stream.sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachedSets() == 1);
+    clock.advance(Duration.ofMillis(3_500));
+    // A state update sent now arrives after every heartbeat sent so far: a marker to count them.
+    agent.setAccepting(false);
+    awaitMessage(stream, BodyCase.STATE, 1);
+
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
+    assertThat(kindsBeforeFirstState(stream))
+        .containsExactly(BodyCase.HELLO, BodyCase.HEARTBEAT, BodyCase.HEARTBEAT, BodyCase.HEARTBEAT);
+    assertThat(stream.received(BodyCase.HEARTBEAT))
+        .allSatisfy(h -> assertThat(h.getHeartbeat().getSequence()).isEqualTo(1));
+
+    clock.advance(Duration.ofMillis(1_500));
+    agent.setAccepting(true);
+    awaitMessage(stream, BodyCase.STATE, 2);
+    assertThat(stream.received(BodyCase.HEARTBEAT)).hasSize(5);
+    // Heartbeats carry the latest sequence, so a concentrator can tell that it missed an update.
+    assertThat(stream.received(BodyCase.HEARTBEAT).get(4).getHeartbeat().getSequence())
+        .isEqualTo(stream.received(BodyCase.STATE).get(0).getState().getState().getSequence());
+  }
+
+  private static List<BodyCase> kindsBeforeFirstState(FakeConcentrator.Stream stream) {
+    List<BodyCase> kinds = new ArrayList<>();
+    for (AgentMessage m : stream.received()) {
+      if (m.hasState()) {
+        break;
+      }
+      kinds.add(m.getBodyCase());
+    }
+    return kinds;
+  }
+
+  // ---- requests -------------------------------------------------------------------------------
+
+  @Test
+  void startRequestIsAnsweredOnTheStreamWithItsRequestId() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    Agent agent = agent("vm-7", topology(1, set("s1", c1)));
+    agent.start();
+    FakeConcentrator.Stream stream = awaitStream(c1, 1);
+    eventually().until(() -> agent.attachedSets() == 1);
+
+    stream.send(startMessage("r-42", "alice"));
+
+    StartAnswer answer = awaitMessage(stream, BodyCase.START_ANSWER, 1).getStartAnswer();
+    assertThat(answer.getRequestId()).isEqualTo("r-42");
+    assertThat(answer.getAccepted()).isTrue();
+    assertThat(answer.getSession().getUser()).isEqualTo("alice");
+    assertThat(answer.getSession().getConnection().getHost()).isEqualTo("vm-7.sim.invalid");
+    AgentMessage update = awaitMessage(stream, BodyCase.STATE, 1);
+    assertThat(update.getState().getState().getSessionsList())
+        .extracting(s -> s.getSessionId()).containsExactly(answer.getSession().getSessionId());
+    assertThat(agent.state().getSessionsCount()).isEqualTo(1);
+
+    stream.send(ConcentratorMessage.newBuilder().setEnd(EndRequest.newBuilder()
+        .setRequestId("e-1").setSessionId(answer.getSession().getSessionId())).build());
+
+    EndAnswer ended = awaitMessage(stream, BodyCase.END_ANSWER, 1).getEndAnswer();
+    assertThat(ended.getRequestId()).isEqualTo("e-1");
+    assertThat(ended.getEnded()).isTrue();
+    assertThat(awaitMessage(stream, BodyCase.STATE, 2).getState().getState().getSessionsList()).isEmpty();
+  }
+
+  @Test
+  void startThatTakesTimeIsAnsweredWhenTheHostHasStartedIt() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    SimulatedSessionHost slow = new SimulatedSessionHost("vm-7",
+        new SimulatedSessionHost.Settings("rdp", 3389, Duration.ofSeconds(2), Duration.ZERO, 0.0),
+        clock, new Random(3));
+    Agent agent = agent("vm-7", topology(1, set("s1", c1)), slow);
+    agent.start();
+    FakeConcentrator.Stream stream = awaitStream(c1, 1);
+    eventually().until(() -> agent.attachedSets() == 1);
+    int heartbeatOnly = clock.pendingTasks();
+
+    stream.send(startMessage("r-1", "alice"));
+    eventually().until(() -> clock.pendingTasks() == heartbeatOnly + 1);  // the host's start timer
+    clock.advance(Duration.ofMillis(1_999));
+    assertThat(stream.received(BodyCase.START_ANSWER)).isEmpty();
+    clock.advance(Duration.ofMillis(1));
+
+    assertThat(awaitMessage(stream, BodyCase.START_ANSWER, 1).getStartAnswer().getAccepted()).isTrue();
+  }
+
+  // ---- reconnects -----------------------------------------------------------------------------
+
+  @Test
+  void failedStreamMovesToTheNextConcentratorAfterABackoff() {
+    FakeConcentrator c1 = manual("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
+    agent.start();
+    FakeConcentrator.Stream first = awaitStream(c1, 1);
+    first.sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachedSets() == 1);
+    first.send(startMessage("r-1", "alice"));
+    String sessionId = awaitMessage(first, BodyCase.START_ANSWER, 1).getStartAnswer()
+        .getSession().getSessionId();
+
+    first.fail(Status.UNAVAILABLE.withDescription("concentrator going down"));
+    eventually().until(() -> agent.attachedSets() == 0);
+
+    assertThat(clock.pendingTasks()).as("only the reconnect is scheduled").isEqualTo(1);
+    clock.advance(Duration.ofMillis(99));  // backoff: 100..200 ms after the first failure
+    assertThat(clock.pendingTasks()).isEqualTo(1);
+    assertThat(c2.streams()).isEmpty();
+    clock.advance(Duration.ofMillis(101));
+    assertThat(clock.pendingTasks()).isZero();
+
+    FakeConcentrator.Stream second = awaitStream(c2, 1);
+    // The new concentrator learns the running session from the Hello: sessions outlive streams.
+    assertThat(second.received().get(0).getHello().getState().getSessionsList())
+        .extracting(s -> s.getSessionId()).containsExactly(sessionId);
+    second.sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachedSets() == 1);
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
+    assertThat(c1.streams()).hasSize(1);
+  }
+
+  @Test
+  void unwelcomedFailuresBackOffLongerAndWrapAroundTheSet() {
+    FakeConcentrator c1 = manual("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
+    agent.start();
+
+    awaitStream(c1, 1).fail(Status.UNAVAILABLE);
+    eventually().until(() -> clock.pendingTasks() == 1);
+    clock.advance(Duration.ofMillis(200));
+    awaitStream(c2, 1).fail(Status.UNAVAILABLE);
+    eventually().until(() -> clock.pendingTasks() == 1);
+
+    clock.advance(Duration.ofMillis(199));  // second failure in a row: 200..400 ms
+    assertThat(clock.pendingTasks()).isEqualTo(1);
+    clock.advance(Duration.ofMillis(201));
+
+    assertThat(awaitStream(c1, 2).received().get(0).hasHello()).isTrue();
+    assertThat(agent.attachedSets()).isZero();
+  }
+
+  @Test
+  void alreadyExistsRetriesTheSameConcentrator() {
+    // The concentrator still holds the previous stream of this VM; it is the right one to retry.
+    FakeConcentrator c1 = manual("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
+    agent.start();
+
+    awaitStream(c1, 1).fail(Status.ALREADY_EXISTS.withDescription("vm attached elsewhere"));
+    eventually().until(() -> clock.pendingTasks() == 1);
+    clock.advance(Duration.ofMillis(200));
+
+    FakeConcentrator.Stream retry = awaitStream(c1, 2);
+    retry.sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachedSets() == 1);
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
+    assertThat(c2.streams()).isEmpty();
+  }
+
+  // ---- topology -------------------------------------------------------------------------------
+
+  @Test
+  void newerTopologyInTheWelcomeRehomesToTheNewPreferredConcentrator() {
+    FakeConcentrator c1 = manual("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)));
+    agent.start();
+    FakeConcentrator.Stream old = awaitStream(c1, 1);
+
+    old.sendWelcome(1_000, topology(2, set("s1", c1, c2)));
+    eventually().until(old::completedByAgent);
+    clock.runDueTasks();
+
+    FakeConcentrator.Stream moved = awaitStream(c2, 1);
+    assertThat(moved.received().get(0).getHello().getTopologyVersion()).isEqualTo(2);
+    moved.sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachedSets() == 1);
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
+  }
+
+  @Test
+  void topologyMessageRehomesToTheNewPreferredConcentrator() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = welcoming("c2", "s1");
+    Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)));
+    agent.start();
+    FakeConcentrator.Stream old = awaitStream(c1, 1);
+    eventually().until(() -> agent.attachedSets() == 1);
+
+    old.send(ConcentratorMessage.newBuilder().setTopology(topology(2, set("s1", c1, c2))).build());
+    eventually().until(old::completedByAgent);
+    clock.runDueTasks();
+
+    awaitStream(c2, 1);
+    eventually().until(() -> "c2".equals(agent.attachments().get("s1")));
+    assertThat(old.errorFromAgent()).isNull();
+  }
+
+  @Test
+  void newerTopologyBringsAVmOnAFallbackBackToItsPreferredConcentrator() {
+    // c1 failed and came back: the new topology version lets its VMs return, spreading load again.
+    FakeConcentrator c1 = manual("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
+    agent.start();
+    awaitStream(c1, 1).fail(Status.UNAVAILABLE);
+    eventually().until(() -> clock.pendingTasks() == 1);
+    clock.advance(Duration.ofMillis(200));
+    FakeConcentrator.Stream fallback = awaitStream(c2, 1);
+    fallback.sendWelcome(1_000, null);
+    eventually().until(() -> "c2".equals(agent.attachments().get("s1")));
+
+    fallback.send(ConcentratorMessage.newBuilder().setTopology(topology(2, set("s1", c1, c2))).build());
+    eventually().until(fallback::completedByAgent);
+    clock.runDueTasks();
+
+    FakeConcentrator.Stream back = awaitStream(c1, 2);
+    back.sendWelcome(1_000, null);
+    eventually().until(() -> "c1".equals(agent.attachments().get("s1")));
+    assertThat(c2.streams()).hasSize(1);
+  }
+
+  @Test
+  void topologyThatIsNotNewerOrKeepsThePreferredConcentratorMovesNothing() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = welcoming("c2", "s1");
+    FakeConcentrator c3 = welcoming("c3", "s1");
+    Agent agent = agent(vmRanking(c1, c2, c3), topology(5, set("s1", c1)));
+    agent.start();
+    FakeConcentrator.Stream stream = awaitStream(c1, 1);
+    eventually().until(() -> agent.attachedSets() == 1);
+
+    // Stale: would move the VM to c3 if it were taken.
+    stream.send(ConcentratorMessage.newBuilder()
+        .setTopology(topology(5, set("s1", c3))).build());
+    // Newer, but c1 is still first for this VM.
+    stream.send(ConcentratorMessage.newBuilder()
+        .setTopology(topology(6, set("s1", c1, c2, c3))).build());
+    // Messages are handled in order: an answer on this stream proves the stream was kept.
+    stream.send(startMessage("r-1", "alice"));
+
+    assertThat(awaitMessage(stream, BodyCase.START_ANSWER, 1).getStartAnswer().getAccepted()).isTrue();
+    clock.runDueTasks();
+    assertThat(stream.completedByAgent()).isFalse();
+    assertThat(c2.streams()).isEmpty();
+    assertThat(c3.streams()).isEmpty();
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
+  }
+
+  @Test
+  void newerTopologyWithAnotherSetAttachesThereToo() {
+    FakeConcentrator a1 = welcoming("a1", "A");
+    FakeConcentrator b1 = welcoming("b1", "B");
+    Agent agent = agent("vm-7", topology(1, set("A", a1)));
+    agent.start();
+    FakeConcentrator.Stream stream = awaitStream(a1, 1);
+    eventually().until(() -> agent.attachedSets() == 1);
+
+    stream.send(ConcentratorMessage.newBuilder()
+        .setTopology(topology(2, set("A", a1), set("B", b1))).build());
+
+    assertThat(awaitStream(b1, 1).received().get(0).getHello().getTopologyVersion()).isEqualTo(2);
+    eventually().until(() -> agent.attachedSets() == 2);
+    assertThat(agent.attachments()).containsOnly(Map.entry("A", "a1"), Map.entry("B", "b1"));
+  }
+
+  // ---- sets and shutdown ----------------------------------------------------------------------
+
+  @Test
+  void attachesToOneConcentratorInEachSetAndReportsStateToEach() {
+    FakeConcentrator a1 = welcoming("a1", "A");
+    FakeConcentrator a2 = welcoming("a2", "A");
+    FakeConcentrator b1 = welcoming("b1", "B");
+    FakeConcentrator b2 = welcoming("b2", "B");
+    String vm = "vm-7";
+    Topology topology = topology(1, set("A", a1, a2), set("B", b1, b2));
+    String preferredA = Rendezvous.choose(vm, topology.getSets(0).getConcentratorsList()).getId();
+    String preferredB = Rendezvous.choose(vm, topology.getSets(1).getConcentratorsList()).getId();
+    Agent agent = agent(vm, topology);
+
+    agent.start();
+    eventually().until(() -> agent.attachedSets() == 2);
+
+    assertThat(agent.attachments()).containsOnly(Map.entry("A", preferredA), Map.entry("B", preferredB));
+    for (FakeConcentrator c : List.of(a1, a2, b1, b2)) {
+      boolean preferred = c.id().equals(preferredA) || c.id().equals(preferredB);
+      assertThat(c.streams()).as(c.id()).hasSize(preferred ? 1 : 0);
+    }
+    FakeConcentrator inA = preferredA.equals("a1") ? a1 : a2;
+    FakeConcentrator inB = preferredB.equals("b1") ? b1 : b2;
+
+    // A session started through set A is reported to set B as well.
+    inA.lastStream().send(startMessage("r-1", "alice"));
+    AgentMessage seenByB = awaitMessage(inB.lastStream(), BodyCase.STATE, 1);
+    assertThat(seenByB.getState().getState().getSessionsList())
+        .extracting(s -> s.getUser()).containsExactly("alice");
+  }
+
+  @Test
+  void closeHalfClosesEveryStreamAndStopsReconnecting() {
+    FakeConcentrator a1 = welcoming("a1", "A");
+    FakeConcentrator b1 = welcoming("b1", "B");
+    Agent agent = agent("vm-7", topology(1, set("A", a1), set("B", b1)));
+    agent.start();
+    eventually().until(() -> agent.attachedSets() == 2);
+
+    agent.close();
+
+    FakeConcentrator.Stream a = a1.lastStream();
+    FakeConcentrator.Stream b = b1.lastStream();
+    eventually().until(() -> a.completedByAgent() && b.completedByAgent());
+    assertThat(a.errorFromAgent()).isNull();
+    assertThat(b.errorFromAgent()).isNull();
+    assertThat(agent.attachedSets()).isZero();
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(clock.pendingTasks()).isZero();
+    assertThat(a1.streams()).hasSize(1);
+    assertThat(b1.streams()).hasSize(1);
+  }
+
+  @Test
+  void closeDuringABackoffCancelsTheReconnect() {
+    FakeConcentrator c1 = manual("c1", "s1");
+    Agent agent = agent("vm-7", topology(1, set("s1", c1)));
+    agent.start();
+    awaitStream(c1, 1).fail(Status.UNAVAILABLE);
+    eventually().until(() -> clock.pendingTasks() == 1);
+
+    agent.close();
+    clock.advance(Duration.ofMinutes(1));
+
+    assertThat(c1.streams()).hasSize(1);
+  }
+
+  @Test
+  void twoSetsRacingForASingleUserDesktopGetOneAcceptance() {
+    // Two brokers pick the same VM through different sets: the agent lets only one user in.
+    FakeConcentrator a1 = welcoming("a1", "A");
+    FakeConcentrator b1 = welcoming("b1", "B");
+    SimulatedSessionHost desktop = simulatedHost("vm-7");
+    Agent agent = agent("vm-7", topology(1, set("A", a1), set("B", b1)), desktop);
+    agent.start();
+    eventually().until(() -> agent.attachedSets() == 2);
+    FakeConcentrator.Stream viaA = a1.lastStream();
+    FakeConcentrator.Stream viaB = b1.lastStream();
+
+    for (int i = 0; i < 20; i++) {
+      viaA.send(startMessage("a-" + i, "alice" + i));
+      viaB.send(startMessage("b-" + i, "bob" + i));
+    }
+    eventually().until(() -> viaA.received(BodyCase.START_ANSWER).size() == 20
+        && viaB.received(BodyCase.START_ANSWER).size() == 20);
+
+    List<StartAnswer> answers = new ArrayList<>();
+    for (FakeConcentrator.Stream s : List.of(viaA, viaB)) {
+      s.received(BodyCase.START_ANSWER).forEach(m -> answers.add(m.getStartAnswer()));
+    }
+    assertThat(answers).filteredOn(StartAnswer::getAccepted).hasSize(1);
+    assertThat(desktop.truth().maxConcurrentSessions()).isEqualTo(1);
+    assertThat(agent.state().getSessionsCount()).isEqualTo(1);
+  }
+}
