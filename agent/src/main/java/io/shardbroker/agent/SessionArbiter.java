@@ -113,8 +113,13 @@ final class SessionArbiter {
           return CompletableFuture.completedFuture(
               refusalLocked(requestId, "request id already used by another user"));
         }
-        return CompletableFuture.completedFuture(
-            prior.answer().toBuilder().setState(snapshotLocked()).build());
+        StartAnswer a = prior.answer();
+        if (a.getAccepted() && !sessions.containsKey(a.getSession().getSessionId())) {
+          // Not a retry any more: the session it started is over. Never hand out a dead session.
+          return CompletableFuture.completedFuture(
+              refusalLocked(requestId, "the session this request started has ended"));
+        }
+        return CompletableFuture.completedFuture(a.toBuilder().setState(snapshotLocked()).build());
       }
       Starting inFlight = starting.get(requestId);
       if (inFlight != null) {

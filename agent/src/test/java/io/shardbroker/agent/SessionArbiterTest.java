@@ -175,6 +175,21 @@ class SessionArbiterTest {
   }
 
   @Test
+  void aRequestIdRepeatedAfterItsSessionEndedNeverGetsTheDeadSession() {
+    // A client that reuses its request id for a new request must not be sent to a logged-off desktop.
+    SessionArbiter arbiter = arbiter(1);
+    CompletableFuture<StartAnswer> first = arbiter.start(start("r1", "alice"));
+    host.finishNext();
+    done(arbiter.end(endSession("e1", done(first).getSession().getSessionId())));
+
+    StartAnswer repeat = done(arbiter.start(start("r1", "alice")));
+
+    assertThat(repeat.getAccepted()).isFalse();
+    assertThat(repeat.getRefusal()).contains("has ended");
+    assertThat(host.starts()).hasSize(1);
+  }
+
+  @Test
   void repeatedRefusalStaysARefusal() {
     SessionArbiter arbiter = arbiter(1);
     arbiter.start(start("r1", "alice"));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
 import io.javalin.security.BasicAuthCredentials;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.broker.ApiViews.ConcentratorItem;
@@ -87,6 +88,8 @@ final class HttpApi {
         .result(meters.scrape()));
     config.routes.after(this::finish);
     config.routes.exception(BrokerException.class, (e, ctx) -> fail(ctx, e));
+    config.routes.exception(HttpResponseException.class, (e, ctx) ->
+        send(ctx, e.getStatus(), new ErrorBody(httpCode(e.getStatus()), e.getMessage())));
     config.routes.exception(Exception.class, (e, ctx) -> {
       log.error("[{}] {} {} failed", requestId(ctx), ctx.method(), ctx.path(), e);
       send(ctx, 500, new ErrorBody("internal", "the broker failed to answer; the request id is "
@@ -293,6 +296,17 @@ final class HttpApi {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write " + body.getClass().getSimpleName(), e);
     }
+  }
+
+  /** The error code of a status Javalin itself refused a request with. */
+  private static String httpCode(int status) {
+    return switch (status) {
+      case 400 -> "bad_request";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 413 -> "payload_too_large";
+      default -> "http_" + status;
+    };
   }
 
   private static String user(Context ctx) {

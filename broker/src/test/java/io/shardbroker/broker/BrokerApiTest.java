@@ -265,6 +265,9 @@ class BrokerApiTest {
     assertError(post("alice", "{\"pool\": \"nonexistent\"}"), 404, "unknown_pool");
     assertError(post("alice", "{\"pool\": \"Robert'); DROP TABLE pools;--\"}"), 404, "unknown_pool");
 
+    assertError(post("alice", "{\"pool\": \"desktop\", \"pad\": \"" + "x".repeat(100_000) + "\"}"),
+        413, "payload_too_large");
+
     assertThat(a1.startsTried).isEmpty();
     assertThat(b1.startsTried).isEmpty();
     assertThat(JSON.readTree(post("alice", "{}").body()).get("message").asText()).contains("pool");
