@@ -117,9 +117,10 @@ final class HttpApi {
 
   private void finish(Context ctx) {
     Long began = ctx.attribute(STARTED);
+    String user = ctx.attribute(USER);
     if (log.isDebugEnabled() && began != null) {
       log.debug("{} {} -> {} ({} ms) user={}", ctx.method(), ctx.path(), ctx.status().getCode(),
-          (System.nanoTime() - began) / 1_000_000, (Object) ctx.attribute(USER));
+          (System.nanoTime() - began) / 1_000_000, user);
     }
     MDC.remove("requestId");
   }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Roles as separate JVM processes, started from the shaded jar the build just made, the way an
- * operator runs them. Each process's stdout and stderr go to files in {@code dir}, which stay
- * after the test for reading. Processes can be stopped (SIGTERM) or killed (SIGKILL).
+ * operator runs them. Each process's stdout and stderr go to files in {@code dir}, which is
+ * emptied first and stays after the test for reading. Processes can be stopped (SIGTERM) or killed (SIGKILL).
  */
 final class ProcessCluster implements AutoCloseable {
 
@@ -34,7 +35,19 @@ final class ProcessCluster implements AutoCloseable {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: the package phase builds it");
     }
+    deleteRecursively(dir);  // logs and files of an earlier run would mislead this one
     this.dir = Files.createDirectories(dir);
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   /** A TCP port that was free a moment ago. */
