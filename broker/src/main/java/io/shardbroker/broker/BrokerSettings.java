@@ -32,7 +32,7 @@ public record BrokerSettings(
   public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
   public static final int HTTP_PORT_DEFAULT = 8080;
   public static final int CANDIDATES_PER_CONCENTRATOR_DEFAULT = 8;
-  public static final int MAX_START_ATTEMPTS_DEFAULT = 8;
+  public static final int MAX_START_ATTEMPTS_DEFAULT = 16;
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
   /**

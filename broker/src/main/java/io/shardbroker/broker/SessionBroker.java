@@ -52,7 +52,7 @@ final class SessionBroker {
 
   private static final Logger log = LoggerFactory.getLogger(SessionBroker.class);
   /** Scatters per set before moving on, when every candidate of a round was refused. */
-  private static final int ROUNDS_PER_SET = 2;
+  private static final int ROUNDS_PER_SET = 3;
   private static final int USER_LOCK_STRIPES = 1024;
 
   private final BrokerSettings settings;

@@ -145,7 +145,8 @@ class ShardedBrokeringIT {
     assertThat(truth).hasSize(DESKTOPS + HOSTS);
     FleetInvariants.assertNoDoubleAssignment(truth);
     FleetInvariants.assertExactlyTheseSessions(truth, created);
-    assertThat(created.size()).isGreaterThanOrEqualTo((DESKTOPS + HOSTS * HOST_CAPACITY) * 9 / 10);
+    // Contention between concurrent requests may cost a few, but not more than 3% of the capacity.
+    assertThat(created.size()).isGreaterThanOrEqualTo((DESKTOPS + HOSTS * HOST_CAPACITY) * 97 / 100);
 
     List<CompletableFuture<ApiClient.Answer>> ends = new ArrayList<>();
     for (JsonNode s : created) {
