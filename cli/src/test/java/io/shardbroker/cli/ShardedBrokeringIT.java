@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The roles as separate JVMs over real loopback sockets: one broker, 2 sets x 2 concentrators,
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(300)
 class ShardedBrokeringIT {
 
+  private static final Logger log = LoggerFactory.getLogger(ShardedBrokeringIT.class);
   private static final int DESKTOPS = 400;
   private static final int HOSTS = 100;
   private static final int HOST_CAPACITY = 4;
@@ -138,7 +141,7 @@ class ShardedBrokeringIT {
         assertThat(answer.raw().headers().firstValue("Retry-After")).isPresent();
       }
     }
-    System.out.printf("1000 concurrent requests: %d sessions, %d refused (capacity %d)%n",
+    log.info("{} concurrent requests: {} sessions, {} refused (capacity {})", USERS,
         created.size(), refused, DESKTOPS + HOSTS * HOST_CAPACITY);
 
     List<VmTruth> truth = truth();
