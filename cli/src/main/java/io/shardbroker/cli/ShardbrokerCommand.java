@@ -1,6 +1,7 @@
 package io.shardbroker.cli;
 
 import io.shardbroker.cli.config.ConfigFiles.ConfigException;
+import java.net.BindException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,6 +52,14 @@ public final class ShardbrokerCommand implements Runnable {
       cli.getErr().println(cli.getCommandName() + ": " + e.getMessage());
       cli.getErr().println("See 'shardbroker " + cli.getCommandName() + " --help'.");
       return 2;
+    }
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      // Jetty throws BindException; Netty's native transport its own error, with the OS's words.
+      if (cause instanceof BindException || String.valueOf(cause.getMessage()).contains("Address already in use")) {
+        cli.getErr().println(cli.getCommandName() + ": cannot listen: " + e.getMessage()
+            + " (another process has the port; choose another with the command's port option)");
+        return 2;
+      }
     }
     LoggerFactory.getLogger(ShardbrokerCommand.class).error("{} failed", cli.getCommandName(), e);
     return 1;

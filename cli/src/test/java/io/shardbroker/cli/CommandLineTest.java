@@ -112,6 +112,16 @@ class CommandLineTest {
   }
 
   @Test
+  void aPortInUseIsSaidPlainly() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress())) {
+      Run run = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:" + taken.getLocalPort());
+      assertThat(run.exitCode()).isEqualTo(2);
+      assertThat(run.err()).contains("cannot listen", "another process has the port");
+    }
+  }
+
+  @Test
   void setFlagsBecomeATopology() {
     Topology topology = TopologyConfig.fromFlags(List.of("a=a1@10.0.0.1:7101,a2@10.0.0.2:7101", "b=b1@10.0.1.1:7101"))
         .toProto();
