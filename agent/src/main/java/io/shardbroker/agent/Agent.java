@@ -149,7 +149,7 @@ public final class Agent implements AutoCloseable {
   }
 
   long sequence() {
-    return arbiter.snapshot().getSequence();
+    return arbiter.sequence();
   }
 
   CompletableFuture<StartAnswer> start(StartRequest request) {

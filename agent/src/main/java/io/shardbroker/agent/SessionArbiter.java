@@ -357,6 +357,11 @@ final class SessionArbiter {
     changeListener.accept(changed);
   }
 
+  /** The sequence of the latest state, without building the state (heartbeats need only this). */
+  synchronized long sequence() {
+    return sequence;
+  }
+
   synchronized VmState snapshot() {
     return snapshotLocked();
   }

@@ -1,10 +1,12 @@
 package io.shardbroker.broker;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import io.shardbroker.broker.BrokerException.Kind;
 import io.shardbroker.broker.ConcentratorDirectory.Member;
 import io.shardbroker.broker.ConcentratorDirectory.Reply;
 import io.shardbroker.broker.ConcentratorDirectory.SetView;
 import io.shardbroker.protocol.v1.Candidate;
+import io.shardbroker.protocol.v1.ConcentratorGrpc.ConcentratorFutureStub;
 import io.shardbroker.protocol.v1.EndResult;
 import io.shardbroker.protocol.v1.EndSessionRequest;
 import io.shardbroker.protocol.v1.EndSessionResponse;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -209,25 +212,19 @@ final class SessionBroker {
   /** The user's sessions, as the first set that answers sees them. */
   List<PlacedSession> sessionsOf(String user) {
     ListSessionsRequest request = ListSessionsRequest.newBuilder().setUser(user).build();
-    for (SetView set : directory.orderFor(user)) {
-      List<Reply<ListSessionsResponse>> replies =
-          directory.scatter(set, settings.timeouts().list(), stub -> stub.listSessions(request));
-      if (replies.stream().noneMatch(Reply::ok)) {
-        continue;
-      }
-      Map<String, PlacedSession> merged = new LinkedHashMap<>();
-      for (Reply<ListSessionsResponse> reply : replies) {
-        if (reply.ok()) {
-          for (PlacedSession p : reply.value().getSessionsList()) {
-            merged.merge(p.getSession().getSessionId(), p, (a, b) -> a.getReachable() ? a : b);
-          }
+    Answered<ListSessionsResponse> answered = firstAnswering(directory.orderFor(user),
+        stub -> stub.listSessions(request));
+    Map<String, PlacedSession> merged = new LinkedHashMap<>();
+    for (Reply<ListSessionsResponse> reply : answered.replies()) {
+      if (reply.ok()) {
+        for (PlacedSession p : reply.value().getSessionsList()) {
+          merged.merge(p.getSession().getSessionId(), p, (a, b) -> a.getReachable() ? a : b);
         }
       }
-      return merged.values().stream()
-          .sorted(Comparator.comparingLong(p -> p.getSession().getStartedAtMs()))
-          .toList();
     }
-    throw new BrokerException(Kind.NO_SET_REACHABLE, "no concentrator set could be reached; try again shortly");
+    return merged.values().stream()
+        .sorted(Comparator.comparingLong(p -> p.getSession().getStartedAtMs()))
+        .toList();
   }
 
   /** Ends one of the user's sessions; only the concentrator that owns its VM acts on it. */
@@ -287,25 +284,32 @@ final class SessionBroker {
         .setPool(pool == null ? "" : pool)
         .setStatus(status)
         .build();
-    for (SetView set : candidates) {
-      List<Reply<ListVmsResponse>> replies =
-          directory.scatter(set, settings.timeouts().list(), stub -> stub.listVms(request));
-      if (replies.stream().noneMatch(Reply::ok)) {
-        continue;
-      }
-      Map<String, VmView> merged = new LinkedHashMap<>();
-      for (Reply<ListVmsResponse> reply : replies) {
-        if (reply.ok()) {
-          for (VmView vm : reply.value().getVmsList()) {
-            // After a re-home the old concentrator may still list the VM as unreachable.
-            merged.merge(vm.getVmId(), vm,
-                (a, b) -> a.getStatus() == VmStatus.VM_STATUS_UNREACHABLE ? b : a);
-          }
+    Answered<ListVmsResponse> answered = firstAnswering(candidates, stub -> stub.listVms(request));
+    Map<String, VmView> merged = new LinkedHashMap<>();
+    for (Reply<ListVmsResponse> reply : answered.replies()) {
+      if (reply.ok()) {
+        for (VmView vm : reply.value().getVmsList()) {
+          // After a re-home the old concentrator may still list the VM as unreachable.
+          merged.merge(vm.getVmId(), vm,
+              (a, b) -> a.getStatus() == VmStatus.VM_STATUS_UNREACHABLE ? b : a);
         }
       }
-      List<VmView> vms = merged.values().stream().sorted(Comparator.comparing(VmView::getVmId)).toList();
-      boolean complete = replies.stream().allMatch(Reply::ok);
-      return new VmListing(set.id(), complete, vms);
+    }
+    List<VmView> vms = merged.values().stream().sorted(Comparator.comparing(VmView::getVmId)).toList();
+    boolean complete = answered.replies().stream().allMatch(Reply::ok);
+    return new VmListing(answered.set().id(), complete, vms);
+  }
+
+  /** The replies of the first set in {@code order} where some concentrator answered. */
+  private record Answered<T>(SetView set, List<Reply<T>> replies) {}
+
+  private <T> Answered<T> firstAnswering(
+      List<SetView> order, Function<ConcentratorFutureStub, ListenableFuture<T>> call) {
+    for (SetView set : order) {
+      List<Reply<T>> replies = directory.scatter(set, settings.timeouts().list(), call);
+      if (replies.stream().anyMatch(Reply::ok)) {
+        return new Answered<>(set, replies);
+      }
     }
     throw new BrokerException(Kind.NO_SET_REACHABLE, "no concentrator set could be reached; try again shortly");
   }

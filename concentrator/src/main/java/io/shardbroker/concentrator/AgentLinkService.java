@@ -11,7 +11,6 @@ import io.shardbroker.protocol.v1.Welcome;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +22,6 @@ import org.slf4j.LoggerFactory;
 final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
 
   private static final Logger log = LoggerFactory.getLogger(AgentLinkService.class);
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
   private static final int MAX_CAPACITY = 10_000;
 
   private final ConcentratorSettings settings;
@@ -120,10 +118,10 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
     }
 
     private String validate(Hello hello) {
-      if (!NAME.matcher(hello.getVmId()).matches()) {
+      if (!ConcentratorSettings.NAME.matcher(hello.getVmId()).matches()) {
         return "Hello.vm_id must be 1-128 letters, digits or . _ : -, got '" + hello.getVmId() + "'";
       }
-      if (!NAME.matcher(hello.getPool()).matches()) {
+      if (!ConcentratorSettings.NAME.matcher(hello.getPool()).matches()) {
         return "Hello.pool must be 1-128 letters, digits or . _ : -, got '" + hello.getPool() + "'";
       }
       if (hello.getCapacity() < 1 || hello.getCapacity() > MAX_CAPACITY) {

@@ -34,7 +34,8 @@ public record ConcentratorSettings(
   public static final Duration END_TIMEOUT_DEFAULT = Duration.ofSeconds(10);
   public static final Duration UNREACHABLE_RETENTION_DEFAULT = Duration.ofMinutes(10);
   public static final int MAX_CANDIDATES_DEFAULT = 64;
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+  /** Ids, set and pool names: letters, digits and {@code . _ : -}, up to 128, alphanumeric first. */
+  static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
   public ConcentratorSettings {
     requireName("concentrator id", id);
