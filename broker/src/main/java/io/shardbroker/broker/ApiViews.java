@@ -14,8 +14,13 @@ final class ApiViews {
 
   private ApiViews() {}
 
-  /** Every error: a stable machine code and a sentence for people. */
-  record ErrorBody(String error, String message) {}
+  /** Every error: a stable machine code, a sentence for people, and the input field at fault if any. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ErrorBody(String error, String message, String field) {
+    static ErrorBody of(String error, String message) {
+      return new ErrorBody(error, message, null);
+    }
+  }
 
   record ConnectionView(String protocol, String host, int port) {
     static ConnectionView of(Connection c) {
@@ -51,13 +56,15 @@ final class ApiViews {
 
   record SessionList(List<SessionListItem> sessions) {}
 
+  /** A VM; {@code maintenance}: drained by an admin, so it gets no new sessions. */
   record VmItem(
       String id, String pool, String state, int capacity, List<String> sessions,
-      String concentrator) {
+      String concentrator, boolean maintenance) {
 
-    static VmItem of(VmView vm) {
+    static VmItem of(VmView vm, boolean maintenance) {
       return new VmItem(vm.getVmId(), vm.getPool(), stateName(vm.getStatus()), vm.getCapacity(),
-          vm.getSessionsList().stream().map(Session::getUser).toList(), vm.getConcentratorId());
+          vm.getSessionsList().stream().map(Session::getUser).toList(), vm.getConcentratorId(),
+          maintenance);
     }
   }
 
@@ -71,10 +78,6 @@ final class ApiViews {
   record SetItem(String id, List<ConcentratorItem> concentrators) {}
 
   record TopologyView(long version, List<SetItem> sets) {}
-
-  record PoolItem(String name) {}
-
-  record PoolList(List<PoolItem> pools) {}
 
   record Status(String status) {}
 

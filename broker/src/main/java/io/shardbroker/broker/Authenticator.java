@@ -1,8 +1,85 @@
 package io.shardbroker.broker;
 
-/** Checks a user's credentials. Implementations are thread-safe. */
-public interface Authenticator {
+import io.shardbroker.store.AccountStore;
+import io.shardbroker.store.User;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
-  /** True when {@code password} is this user's password (and the user may sign in). */
-  boolean authenticate(String user, String password);
+/**
+ * Checks HTTP Basic credentials against the store's users.
+ *
+ * <p>The store's check is a slow Argon2id hash on purpose, too slow to pay on every request of a
+ * script or a portal. So a successful check is remembered for {@link #REMEMBER}: the cache keeps
+ * an HMAC of the password under a key that lives only in this process's memory, never the
+ * password. A password change, disable or delete made through this broker forgets the user at
+ * once; one made through another broker takes effect here within {@link #REMEMBER}. Failures are
+ * never cached: every wrong password costs a full hash.
+ *
+ * <p>Thread-safe.
+ */
+final class Authenticator {
+
+  static final Duration REMEMBER = Duration.ofSeconds(30);
+  private static final int MAX_REMEMBERED = 100_000;
+
+  private record Remembered(byte[] mac, User user, long expiresAtMillis) {}
+
+  private final AccountStore accounts;
+  private final Clock clock;
+  private final SecretKeySpec key;
+  private final ConcurrentHashMap<String, Remembered> remembered = new ConcurrentHashMap<>();
+
+  Authenticator(AccountStore accounts, Clock clock) {
+    this.accounts = accounts;
+    this.clock = clock;
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    this.key = new SecretKeySpec(secret, "HmacSHA256");
+  }
+
+  /** The signed-in user, or empty when the name or password is wrong or the user is disabled. */
+  Optional<User> authenticate(String name, String password) {
+    byte[] mac = mac(name, password);
+    long now = clock.millis();
+    Remembered known = remembered.get(name);
+    if (known != null && known.expiresAtMillis() > now && MessageDigest.isEqual(known.mac(), mac)) {
+      return Optional.of(known.user());
+    }
+    Optional<User> user = accounts.verify(name, password);
+    if (user.isPresent()) {
+      if (remembered.size() >= MAX_REMEMBERED) {
+        remembered.clear();  // crude but bounded; a storm of distinct users re-hashes once
+      }
+      remembered.put(name, new Remembered(mac, user.get(), now + REMEMBER.toMillis()));
+    } else {
+      remembered.remove(name);
+    }
+    return user;
+  }
+
+  /** Forgets a user after a change to their account, so the change applies to the next request. */
+  void forget(String name) {
+    remembered.remove(name);
+  }
+
+
+  private byte[] mac(String name, String password) {
+    try {
+      Mac hmac = Mac.getInstance("HmacSHA256");
+      hmac.init(key);
+      hmac.update(name.getBytes(StandardCharsets.UTF_8));
+      hmac.update((byte) 0);
+      return hmac.doFinal(password.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every JDK has HmacSHA256", e);
+    }
+  }
 }

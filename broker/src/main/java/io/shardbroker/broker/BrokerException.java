@@ -11,9 +11,15 @@ public final class BrokerException extends RuntimeException {
   public enum Kind {
     BAD_REQUEST(400, "bad_request", false),
     UNAUTHORIZED(401, "unauthorized", false),
-    UNKNOWN_POOL(404, "unknown_pool", false),
+    /** The admin API, for someone not in the admins group. */
+    FORBIDDEN(403, "forbidden", false),
+    /** The user may not use the pool, or it does not exist or is disabled (not told apart, so as not to reveal pools). */
+    NOT_ENTITLED(403, "not_entitled", false),
+    NOT_FOUND(404, "not_found", false),
     SESSION_NOT_FOUND(404, "session_not_found", false),
     POOL_EXHAUSTED(503, "pool_exhausted", true),
+    /** A dedicated user's own VM is in maintenance or not reachable. */
+    DESKTOP_UNAVAILABLE(503, "desktop_unavailable", true),
     NO_SET_REACHABLE(503, "no_set_reachable", true),
     END_FAILED(503, "end_failed", true);
 
@@ -30,13 +36,25 @@ public final class BrokerException extends RuntimeException {
   }
 
   private final Kind kind;
+  private final String field;
 
   public BrokerException(Kind kind, String message) {
+    this(kind, null, message);
+  }
+
+  /** @param field the request field at fault, for {@link Kind#BAD_REQUEST} */
+  public BrokerException(Kind kind, String field, String message) {
     super(message, null, false, false);
     this.kind = kind;
+    this.field = field;
   }
 
   public Kind kind() {
     return kind;
+  }
+
+  /** The request field at fault, or null. */
+  public String field() {
+    return field;
   }
 }

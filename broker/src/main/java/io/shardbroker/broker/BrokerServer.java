@@ -3,6 +3,7 @@ package io.shardbroker.broker;
 import io.grpc.ManagedChannel;
 import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.shardbroker.store.Store;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
@@ -11,9 +12,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A broker: the HTTP API on top of the {@link SessionBroker} and the {@link ConcentratorDirectory}.
- * Stateless apart from what it learns from health checks, so any number can run side by side.
+ * Its durable state (users, pools, entitlements, assignments, history) is in the {@link Store};
+ * apart from that it keeps only what it learns from health checks, so any number can run side
+ * by side on one shared store.
  *
- * <p>Channels to concentrators come from the caller (Netty in production, in-process in tests).
+ * <p>Channels to concentrators and the store come from the caller, who also closes the store
+ * after the broker.
  */
 public final class BrokerServer implements AutoCloseable {
 
@@ -24,15 +28,17 @@ public final class BrokerServer implements AutoCloseable {
   private final Javalin http;
 
   public BrokerServer(
-      BrokerSettings settings, Authenticator authenticator,
+      BrokerSettings settings, Store store,
       Function<String, ManagedChannel> channels, ScheduledExecutorService scheduler, Clock clock,
       PrometheusMeterRegistry meters) {
     this.settings = settings;
     this.directory = new ConcentratorDirectory(settings.topology(), channels, scheduler,
         settings.timeouts().list());
     BrokerMetrics metrics = new BrokerMetrics(meters, directory);
-    SessionBroker broker = new SessionBroker(settings, directory, metrics, clock);
-    HttpApi api = new HttpApi(settings, authenticator, broker, directory, metrics, meters);
+    DrainedVms drained = new DrainedVms(store.maintenance(), clock);
+    SessionBroker broker = new SessionBroker(settings, directory, store, drained, metrics, clock);
+    HttpApi api = new HttpApi(settings, store, new Authenticator(store.accounts(), clock), broker,
+        directory, drained, metrics, meters);
     this.http = Javalin.create(api::configure);
   }
 
@@ -40,8 +46,8 @@ public final class BrokerServer implements AutoCloseable {
   public BrokerServer start() {
     directory.startHealthChecks(settings.timeouts().healthInterval());
     http.start();  // on the connector HttpApi configures
-    log.info("broker listening on http://{}:{} over {} set(s)", settings.httpHost(), port(),
-        settings.topology().getSetsCount());
+    log.info("broker {} listening on http://{}:{} over {} set(s)", settings.brokerId(),
+        settings.httpHost(), port(), settings.topology().getSetsCount());
     return this;
   }
 

@@ -5,26 +5,25 @@ import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * A broker's settings, validated when built; every error names the bad value.
  *
+ * @param brokerId this broker's name in the session history and audit log
  * @param httpHost address the HTTP API binds to
  * @param httpPort its port; 0 picks a free one
  * @param topology the sets of concentrators to broker over
- * @param pools the pools users may ask for
  * @param timeouts deadlines of the calls to concentrators and of a whole request
  * @param candidatesPerConcentrator how many candidates to ask each concentrator for
  * @param maxStartAttempts how many VMs one request may try before it gives up
  */
 public record BrokerSettings(
+    String brokerId,
     String httpHost,
     int httpPort,
     Topology topology,
-    List<String> pools,
     Timeouts timeouts,
     int candidatesPerConcentrator,
     int maxStartAttempts) {
@@ -69,6 +68,7 @@ public record BrokerSettings(
   }
 
   public BrokerSettings {
+    requireName("broker id", brokerId);
     if (httpHost == null || httpHost.isBlank()) {
       throw new IllegalArgumentException("HTTP host must not be empty");
     }
@@ -76,16 +76,6 @@ public record BrokerSettings(
       throw new IllegalArgumentException("HTTP port must be 0..65535, got " + httpPort);
     }
     validate(topology);
-    pools = List.copyOf(pools);
-    if (pools.isEmpty()) {
-      throw new IllegalArgumentException("no pools are configured; users could ask for nothing");
-    }
-    for (String pool : pools) {
-      requireName("pool", pool);
-    }
-    if (new HashSet<>(pools).size() != pools.size()) {
-      throw new IllegalArgumentException("a pool is named twice in " + pools);
-    }
     if (candidatesPerConcentrator < 1 || candidatesPerConcentrator > 64) {
       throw new IllegalArgumentException(
           "candidates per concentrator must be 1..64, got " + candidatesPerConcentrator);
@@ -95,14 +85,14 @@ public record BrokerSettings(
     }
   }
 
-  /** Defaults for everything but where to listen, the topology and the pools. */
-  public static BrokerSettings of(String httpHost, int httpPort, Topology topology, List<String> pools) {
-    return new BrokerSettings(httpHost, httpPort, topology, pools, Timeouts.DEFAULTS,
+  /** Defaults for everything but its name, where to listen and the topology. */
+  public static BrokerSettings of(String brokerId, String httpHost, int httpPort, Topology topology) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, topology, Timeouts.DEFAULTS,
         CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT);
   }
 
   public BrokerSettings withTimeouts(Timeouts newTimeouts) {
-    return new BrokerSettings(httpHost, httpPort, topology, pools, newTimeouts,
+    return new BrokerSettings(brokerId, httpHost, httpPort, topology, newTimeouts,
         candidatesPerConcentrator, maxStartAttempts);
   }
 

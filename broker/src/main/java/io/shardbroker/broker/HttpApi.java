@@ -1,8 +1,6 @@
 package io.shardbroker.broker;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -15,6 +13,12 @@ import io.shardbroker.broker.BrokerException.Kind;
 import io.shardbroker.broker.ConcentratorDirectory.Member;
 import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.VmStatus;
+import io.shardbroker.store.Group;
+import io.shardbroker.store.Store;
+import io.shardbroker.store.StoreException;
+import io.shardbroker.store.User;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -28,38 +32,48 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The broker's HTTP API: JSON in and out, HTTP Basic authentication, one error shape
- * ({@code {"error": code, "message": text}}) for every failure, and a request id on every answer
- * ({@code X-Request-Id}) that the logs of broker, concentrator and agent all name.
+ * The broker's HTTP API: JSON in and out, HTTP Basic authentication against the store's users,
+ * one error shape ({@code {"error": code, "message": text}}, plus {@code "field"} when an input
+ * field is at fault) for every failure, and a request id on every answer ({@code X-Request-Id})
+ * that the logs of broker, concentrator and agent all name. The admin routes are {@link AdminApi};
+ * the whole API is described by {@code openapi.yaml}, served at {@value #OPENAPI_PATH}.
  */
 final class HttpApi {
 
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final String JSON = "application/json";
+  static final String OPENAPI_PATH = "/api/openapi.yaml";
+  private static final String OPENAPI_RESOURCE = "openapi.yaml";
   private static final int ACCEPT_QUEUE = 4096;
   private static final String USER = "shardbroker.user";
   private static final String REQUEST = "shardbroker.requestId";
   private static final String STARTED = "shardbroker.startedNanos";
-  private static final String ANSWERED = "shardbroker.answered";
 
   private final BrokerSettings settings;
+  private final Store store;
   private final Authenticator authenticator;
   private final SessionBroker broker;
   private final ConcentratorDirectory directory;
+  private final DrainedVms drained;
+  private final AdminApi admin;
   private final BrokerMetrics metrics;
   private final PrometheusMeterRegistry meters;
-  private final ObjectMapper mapper = new ObjectMapper();
+  private final byte[] openApi;
 
   HttpApi(
-      BrokerSettings settings, Authenticator authenticator, SessionBroker broker,
-      ConcentratorDirectory directory, BrokerMetrics metrics, PrometheusMeterRegistry meters) {
+      BrokerSettings settings, Store store, Authenticator authenticator, SessionBroker broker,
+      ConcentratorDirectory directory, DrainedVms drained, BrokerMetrics metrics,
+      PrometheusMeterRegistry meters) {
     this.settings = settings;
+    this.store = store;
     this.authenticator = authenticator;
     this.broker = broker;
     this.directory = directory;
+    this.drained = drained;
+    this.admin = new AdminApi(store, authenticator, drained, settings.brokerId());
     this.metrics = metrics;
     this.meters = meters;
+    this.openApi = readOpenApi();
   }
 
   void configure(JavalinConfig config) {
@@ -82,25 +96,29 @@ final class HttpApi {
     config.routes.get("/api/v1/topology", this::topology);
     config.routes.get("/api/v1/vms", this::vms);
     config.routes.get("/api/v1/pools", this::pools);
+    config.routes.get("/api/v1/me", this::me);
+    config.routes.get(OPENAPI_PATH, ctx -> ctx.contentType("application/yaml; charset=utf-8").result(openApi));
+    admin.configure(config);
     config.routes.get("/healthz", ctx -> send(ctx, 200, new ApiViews.Status("ok")));
     config.routes.get("/readyz", this::ready);
     config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
         .result(meters.scrape()));
     config.routes.after(this::finish);
     config.routes.exception(BrokerException.class, (e, ctx) -> fail(ctx, e));
+    config.routes.exception(StoreException.class, (e, ctx) -> fail(ctx, e));
     config.routes.exception(HttpResponseException.class, (e, ctx) ->
-        send(ctx, e.getStatus(), new ErrorBody(httpCode(e.getStatus()), e.getMessage())));
+        send(ctx, e.getStatus(), ErrorBody.of(httpCode(e.getStatus()), e.getMessage())));
     config.routes.exception(Exception.class, (e, ctx) -> {
       log.error("[{}] {} {} failed", requestId(ctx), ctx.method(), ctx.path(), e);
-      send(ctx, 500, new ErrorBody("internal", "the broker failed to answer; the request id is "
+      send(ctx, 500, ErrorBody.of("internal", "the broker failed to answer; the request id is "
           + requestId(ctx)));
     });
     config.routes.error(404, ctx -> {
-      if (ctx.attribute(ANSWERED) == null) {  // a 404 of ours already has its body
-        send(ctx, 404, new ErrorBody("not_found", "no such endpoint: " + ctx.method() + " " + ctx.path()));
+      if (ctx.attribute(Json.ANSWERED) == null) {  // a 404 of ours already has its body
+        send(ctx, 404, ErrorBody.of("not_found", "no such endpoint: " + ctx.method() + " " + ctx.path()));
       }
     });
-    config.routes.error(405, ctx -> send(ctx, 405, new ErrorBody("method_not_allowed",
+    config.routes.error(405, ctx -> send(ctx, 405, ErrorBody.of("method_not_allowed",
         ctx.method() + " is not allowed on " + ctx.path())));
   }
 
@@ -126,7 +144,7 @@ final class HttpApi {
   }
 
   private void authenticate(Context ctx) {
-    if (ctx.method() == HandlerType.OPTIONS) {
+    if (ctx.method() == HandlerType.OPTIONS || ctx.path().equals(OPENAPI_PATH)) {
       return;
     }
     BasicAuthCredentials credentials;
@@ -138,7 +156,7 @@ final class HttpApi {
     if (credentials == null) {
       throw new BrokerException(Kind.UNAUTHORIZED, "sign in with HTTP Basic authentication");
     }
-    if (!authenticator.authenticate(credentials.getUsername(), credentials.getPassword())) {
+    if (authenticator.authenticate(credentials.getUsername(), credentials.getPassword()).isEmpty()) {
       log.info("[{}] refused sign-in of '{}' from {}", requestId(ctx), credentials.getUsername(), ctx.ip());
       throw new BrokerException(Kind.UNAUTHORIZED, "wrong user name or password");
     }
@@ -151,13 +169,13 @@ final class HttpApi {
     long began = System.nanoTime();
     String outcome = "error";
     try {
-      JsonNode body = parseObject(ctx);
-      String pool = requiredString(body, "pool");
+      JsonNode body = Json.object(ctx, "{\"pool\": \"desktop\"}");
+      String pool = Json.requiredString(body, "pool");
       String requestId = requestId(ctx);
       JsonNode given = body.get("requestId");
       if (given != null && !given.isNull()) {
         if (!given.isTextual() || !REQUEST_ID.matcher(given.asText()).matches()) {
-          throw new BrokerException(Kind.BAD_REQUEST,
+          throw new BrokerException(Kind.BAD_REQUEST, "requestId",
               "\"requestId\" must be 1-128 letters, digits or . _ : -");
         }
         requestId = given.asText();
@@ -210,13 +228,14 @@ final class HttpApi {
   }
 
   private void vms(Context ctx) {
+    // Every VM is shown, also those naming a pool the store does not know (they are never brokered).
     String pool = ctx.queryParam("pool");
-    if (pool != null && !pool.isEmpty() && !settings.pools().contains(pool)) {
-      throw new BrokerException(Kind.UNKNOWN_POOL, "there is no pool named '" + pool + "'");
-    }
     VmStatus status = parseState(ctx.queryParam("state"));
     SessionBroker.VmListing listing = broker.listVms(ctx.queryParam("set"), pool, status);
-    var vms = listing.vms().stream().map(ApiViews.VmItem::of).toList();
+    var inMaintenance = drained.current();
+    var vms = listing.vms().stream()
+        .map(vm -> ApiViews.VmItem.of(vm, inMaintenance.contains(vm.getVmId())))
+        .toList();
     send(ctx, 200, new ApiViews.VmList(listing.setId(), listing.complete(), vms.size(), vms));
   }
 
@@ -234,51 +253,31 @@ final class HttpApi {
         .filter(s -> s != VmStatus.VM_STATUS_UNSPECIFIED && s != VmStatus.UNRECOGNIZED)
         .map(ApiViews::stateName)
         .collect(Collectors.joining(", "));
-    throw new BrokerException(Kind.BAD_REQUEST, "state must be one of " + known + "; got '" + state + "'");
+    throw new BrokerException(Kind.BAD_REQUEST, "state", "state must be one of " + known + "; got '" + state + "'");
   }
 
   private void pools(Context ctx) {
-    send(ctx, 200, new ApiViews.PoolList(settings.pools().stream().map(ApiViews.PoolItem::new).toList()));
+    send(ctx, 200, new AdminViews.EntitledPoolList(store.entitlements().poolsOf(user(ctx)).stream()
+        .map(AdminViews.EntitledPool::of)
+        .toList()));
+  }
+
+  private void me(Context ctx) {
+    User me = store.accounts().user(user(ctx))
+        .orElseThrow(() -> new BrokerException(Kind.UNAUTHORIZED, "your account no longer exists"));
+    send(ctx, 200, new AdminViews.Me(me.name(), me.displayName(), me.groups(),
+        me.groups().contains(Group.ADMINS)));
   }
 
   private void ready(Context ctx) {
     if (directory.anyUp()) {
       send(ctx, 200, new ApiViews.Status("ready"));
     } else {
-      send(ctx, 503, new ErrorBody("not_ready", "no concentrator is reachable yet"));
+      send(ctx, 503, ErrorBody.of("not_ready", "no concentrator is reachable yet"));
     }
   }
 
   // ---- helpers -------------------------------------------------------------------------------
-
-  private JsonNode parseObject(Context ctx) {
-    String text = ctx.body();
-    if (text == null || text.isBlank()) {
-      throw new BrokerException(Kind.BAD_REQUEST, "the request needs a JSON body such as {\"pool\": \"desktop\"}");
-    }
-    JsonNode body;
-    try {
-      body = mapper.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw new BrokerException(Kind.BAD_REQUEST, "the body is not valid JSON: "
-          + e.getOriginalMessage());
-    }
-    if (body == null || !body.isObject()) {
-      throw new BrokerException(Kind.BAD_REQUEST, "the body must be a JSON object such as {\"pool\": \"desktop\"}");
-    }
-    return body;
-  }
-
-  private static String requiredString(JsonNode body, String field) {
-    JsonNode value = body.get(field);
-    if (value == null || value.isNull()) {
-      throw new BrokerException(Kind.BAD_REQUEST, "the field \"" + field + "\" is missing");
-    }
-    if (!value.isTextual() || value.asText().isBlank()) {
-      throw new BrokerException(Kind.BAD_REQUEST, "the field \"" + field + "\" must be a non-empty string");
-    }
-    return value.asText();
-  }
 
   private void fail(Context ctx, BrokerException e) {
     if (e.kind() == Kind.UNAUTHORIZED) {
@@ -287,16 +286,25 @@ final class HttpApi {
     if (e.kind().retryable) {
       ctx.header("Retry-After", Long.toString(settings.timeouts().retryAfter().toSeconds()));
     }
-    send(ctx, e.kind().httpStatus, new ErrorBody(e.kind().code, e.getMessage()));
+    send(ctx, e.kind().httpStatus, new ErrorBody(e.kind().code, e.getMessage(), e.field()));
   }
 
-  private void send(Context ctx, int status, Object body) {
-    ctx.attribute(ANSWERED, Boolean.TRUE);
-    try {
-      ctx.status(status).contentType(JSON).result(mapper.writeValueAsString(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + body.getClass().getSimpleName(), e);
+  private void fail(Context ctx, StoreException e) {
+    switch (e.kind()) {
+      case INVALID -> send(ctx, 400, new ErrorBody("bad_request", e.getMessage(), e.field()));
+      case NOT_FOUND -> send(ctx, 404, ErrorBody.of("not_found", e.getMessage()));
+      case CONFLICT -> send(ctx, 409, ErrorBody.of("conflict", e.getMessage()));
+      case UNAVAILABLE, MIGRATION_FAILED -> {
+        log.warn("[{}] store failed: {}", requestId(ctx), e.getMessage(), e.getCause());
+        ctx.header("Retry-After", Long.toString(settings.timeouts().retryAfter().toSeconds()));
+        send(ctx, 503, ErrorBody.of("store_unavailable",
+            "the broker's database cannot be reached; try again shortly"));
+      }
     }
+  }
+
+  private static void send(Context ctx, int status, Object body) {
+    Json.send(ctx, status, body);
   }
 
   /** The error code of a status Javalin itself refused a request with. */
@@ -310,13 +318,25 @@ final class HttpApi {
     };
   }
 
-  private static String user(Context ctx) {
+  /** The signed-in user's name. */
+  static String user(Context ctx) {
     return ctx.attribute(USER);
   }
 
   private static String requestId(Context ctx) {
     String id = ctx.attribute(REQUEST);
     return id == null ? "-" : id;
+  }
+
+  private static byte[] readOpenApi() {
+    try (InputStream in = HttpApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the broker's jar");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + OPENAPI_RESOURCE, e);
+    }
   }
 
   private static String newRequestId() {

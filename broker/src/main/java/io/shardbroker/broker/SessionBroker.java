@@ -22,6 +22,11 @@ import io.shardbroker.protocol.v1.StartSessionRequest;
 import io.shardbroker.protocol.v1.StartSessionResponse;
 import io.shardbroker.protocol.v1.VmStatus;
 import io.shardbroker.protocol.v1.VmView;
+import io.shardbroker.store.Assignment;
+import io.shardbroker.store.Pool;
+import io.shardbroker.store.SessionEvent;
+import io.shardbroker.store.Store;
+import io.shardbroker.store.StoreException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,7 +34,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.concurrent.locks.ReentrantLock;
@@ -41,13 +46,17 @@ import org.slf4j.LoggerFactory;
  * for candidates, choose, start on the owning concentrator, move on when an agent refuses, fall
  * back to the next set when one fails or has nothing.
  *
- * <p>Choosing: a session the user already has in the pool wins (reconnect). Otherwise the least
+ * <p>First the store says whether the user may use the pool (a refusal is {@code 403}). Choosing:
+ * a session the user already has in the pool wins (reconnect). In a floating pool, the least
  * loaded candidate, ties broken at random so that concurrent requests spread instead of colliding
- * on one VM. The agent decides every start, so a collision costs a refusal, never a double
- * assignment.
+ * on one VM; the agent decides every start, so a collision costs a refusal, never a double
+ * assignment. In a dedicated pool, the user's own VM; a user without one claims a free
+ * unassigned VM in the store (durably, before the start) and keeps it for good. VMs in
+ * maintenance get no new sessions.
  *
  * <p>Requests of one user for one pool are serialised in this broker, so two concurrent requests
  * cannot each start a desktop: the second one finds the first one's session and reconnects.
+ * Every outcome goes to the session history, which the store writes in the background.
  *
  * <p>Thread-safe; called from many request threads (virtual threads: the calls here block).
  */
@@ -56,48 +65,84 @@ final class SessionBroker {
   private static final Logger log = LoggerFactory.getLogger(SessionBroker.class);
   /** Scatters per set before moving on, when every candidate of a round was refused. */
   private static final int ROUNDS_PER_SET = 3;
+  /** Candidates asked per concentrator in a dedicated pool, where many free VMs belong to others. */
+  private static final int DEDICATED_CANDIDATES = 64;
   private static final int USER_LOCK_STRIPES = 1024;
 
   private final BrokerSettings settings;
   private final ConcentratorDirectory directory;
+  private final Store store;
+  private final DrainedVms drained;
   private final BrokerMetrics metrics;
   private final Clock clock;
-  private final Set<String> pools;
   private final ReentrantLock[] userLocks = new ReentrantLock[USER_LOCK_STRIPES];
 
   SessionBroker(
-      BrokerSettings settings, ConcentratorDirectory directory, BrokerMetrics metrics, Clock clock) {
+      BrokerSettings settings, ConcentratorDirectory directory, Store store, DrainedVms drained,
+      BrokerMetrics metrics, Clock clock) {
     this.settings = settings;
     this.directory = directory;
+    this.store = store;
+    this.drained = drained;
     this.metrics = metrics;
     this.clock = clock;
-    this.pools = Set.copyOf(settings.pools());
     for (int i = 0; i < USER_LOCK_STRIPES; i++) {
       userLocks[i] = new ReentrantLock();
     }
   }
 
   /** A candidate VM and the concentrator that owns it. */
-  private record Offer(Candidate candidate, Member owner, double load, long tieBreak) {}
-
-  /** Gives the user a session in the pool: their existing one, or a new one. */
-  BrokeredSession openSession(String user, String pool, String requestId) {
-    if (!pools.contains(pool)) {
-      throw new BrokerException(Kind.UNKNOWN_POOL, "there is no pool named '" + pool + "'");
-    }
-    ReentrantLock lock = userLocks[Math.floorMod((user + '\0' + pool).hashCode(), USER_LOCK_STRIPES)];
-    lock.lock();
-    try {
-      return brokerLocked(user, pool, requestId);
-    } finally {
-      lock.unlock();
+  private record Offer(Candidate candidate, Member owner, double load, long tieBreak) {
+    String vmId() {
+      return candidate.getVmId();
     }
   }
 
-  private BrokeredSession brokerLocked(String user, String pool, String requestId) {
-    long giveUpAt = clock.millis() + settings.timeouts().request().toMillis();
+  /** What one request may still spend: start attempts and time. */
+  private final class Budget {
+    final long giveUpAtMillis = clock.millis() + settings.timeouts().request().toMillis();
+    int attempts;
+
+    boolean spent() {
+      return attempts >= settings.maxStartAttempts() || clock.millis() >= giveUpAtMillis;
+    }
+  }
+
+  /** What placing in one set came to: a session, or null and whether another round may help. */
+  private record Placement(BrokeredSession session, boolean tryAgain) {
+    static final Placement NOTHING_HERE = new Placement(null, false);
+    static final Placement ALL_REFUSED = new Placement(null, true);
+  }
+
+  /** Gives the user a session in the pool: their existing one, or a new one. */
+  BrokeredSession openSession(String user, String poolName, String requestId) {
+    try {
+      Pool pool = store.entitlements().entitledPool(user, poolName).orElseThrow(() ->
+          new BrokerException(Kind.NOT_ENTITLED, "you may not use a pool named '" + poolName + "'"));
+      ReentrantLock lock = userLocks[Math.floorMod((user + '\0' + poolName).hashCode(), USER_LOCK_STRIPES)];
+      lock.lock();
+      BrokeredSession session;
+      try {
+        session = broker(user, pool, requestId);
+      } finally {
+        lock.unlock();
+      }
+      record(session.reconnected() ? SessionEvent.Kind.RECONNECT : SessionEvent.Kind.START, user,
+          poolName, session.vmId(), session.session().getSessionId(), requestId, null);
+      return session;
+    } catch (BrokerException e) {
+      record(SessionEvent.Kind.REFUSAL, user, poolName, null, null, requestId, e.kind().code);
+      throw e;
+    } catch (StoreException e) {
+      record(SessionEvent.Kind.REFUSAL, user, poolName, null, null, requestId, "store_unavailable");
+      throw e;
+    }
+  }
+
+  private BrokeredSession broker(String user, Pool pool, String requestId) {
+    boolean dedicated = pool.kind() == Pool.Kind.DEDICATED;
+    Budget budget = new Budget();
     boolean anySetAnswered = false;
-    int attempts = 0;
     List<SetView> order = directory.orderFor(user);
     for (int s = 0; s < order.size(); s++) {
       SetView set = order.get(s);
@@ -105,37 +150,24 @@ final class SessionBroker {
         metrics.setFallback();
         log.info("[{}] falling back to set {}", requestId, set.id());
       }
-      for (int round = 0; round < ROUNDS_PER_SET; round++) {
-        if (attempts >= settings.maxStartAttempts() || clock.millis() >= giveUpAt) {
-          break;
-        }
-        Found found = find(set, user, pool, requestId);
+      for (int round = 0; round < ROUNDS_PER_SET && !budget.spent(); round++) {
+        Found found = find(set, user, pool.name(),
+            dedicated ? DEDICATED_CANDIDATES : settings.candidatesPerConcentrator(), requestId);
         if (found.answered == 0) {
           break;  // the whole set failed to answer: next set
         }
         anySetAnswered = true;
         if (!found.existing.isEmpty()) {
-          PlacedSession mine = found.existing.stream()
-              .max(Comparator.comparing(PlacedSession::getReachable))
-              .orElseThrow();
-          log.info("[{}] {} already has session {} in {} on {}", requestId, user,
-              mine.getSession().getSessionId(), pool, mine.getVmId());
-          return new BrokeredSession(mine.getSession(), mine.getVmId(), set.id(),
-              mine.getConcentratorId(), true, mine.getReachable());
+          return reconnect(set, found, user, pool, requestId);
         }
-        if (found.offers.isEmpty()) {
-          break;  // nothing free in this set: another set may know better
+        Placement placed = dedicated
+            ? placeDedicated(set, found, user, pool, requestId, budget)
+            : placeFloating(set, found, user, pool, requestId, budget);
+        if (placed.session() != null) {
+          return placed.session();
         }
-        for (Offer offer : found.offers) {
-          if (attempts >= settings.maxStartAttempts() || clock.millis() >= giveUpAt) {
-            break;
-          }
-          attempts++;
-          BrokeredSession started = start(set, offer, user, pool, requestId);
-          if (started != null) {
-            return started;
-          }
-          metrics.refusedStart();
+        if (!placed.tryAgain()) {
+          break;  // nothing for this user in this set: another set may know better
         }
       }
     }
@@ -143,19 +175,146 @@ final class SessionBroker {
       throw new BrokerException(Kind.NO_SET_REACHABLE,
           "no concentrator set could be reached; try again shortly");
     }
+    if (dedicated) {
+      Optional<Assignment> own = store.assignments().of(pool.name(), user);
+      if (own.isPresent()) {
+        throw new BrokerException(Kind.DESKTOP_UNAVAILABLE, "your desktop " + own.get().vmId()
+            + " is not reachable right now; try again shortly");
+      }
+    }
     throw new BrokerException(Kind.POOL_EXHAUSTED,
-        "no desktop is free in pool '" + pool + "' right now; try again shortly");
+        "no desktop is free in pool '" + pool.name() + "' right now; try again shortly");
+  }
+
+  private BrokeredSession reconnect(SetView set, Found found, String user, Pool pool, String requestId) {
+    PlacedSession mine = found.existing.stream()
+        .max(Comparator.comparing(PlacedSession::getReachable))
+        .orElseThrow();
+    log.info("[{}] {} already has session {} in {} on {}", requestId, user,
+        mine.getSession().getSessionId(), pool.name(), mine.getVmId());
+    return new BrokeredSession(mine.getSession(), mine.getVmId(), set.id(),
+        mine.getConcentratorId(), true, mine.getReachable());
+  }
+
+  /** Floating pool: the least loaded candidates that may take a session, in turn. */
+  private Placement placeFloating(
+      SetView set, Found found, String user, Pool pool, String requestId, Budget budget) {
+    List<Offer> offers = found.offers.stream().filter(o -> mayTake(o, pool)).toList();
+    if (offers.isEmpty()) {
+      return Placement.NOTHING_HERE;
+    }
+    for (Offer offer : offers) {
+      if (budget.spent()) {
+        break;
+      }
+      budget.attempts++;
+      BrokeredSession started = start(set, offer, user, pool.name(), requestId);
+      if (started != null) {
+        return new Placement(started, false);
+      }
+      metrics.refusedStart();
+    }
+    return Placement.ALL_REFUSED;
+  }
+
+  /**
+   * Dedicated pool: the user's own VM; without one, claim a free unassigned VM in the store
+   * first, so two brokers cannot give one VM to two users, then start on it (and give the claim
+   * back if the start fails).
+   */
+  private Placement placeDedicated(
+      SetView set, Found found, String user, Pool pool, String requestId, Budget budget) {
+    Optional<Assignment> own = store.assignments().of(pool.name(), user);
+    if (own.isPresent()) {
+      return startOnOwn(set, own.get(), user, requestId, budget);
+    }
+    List<Offer> free = found.offers.stream()
+        .filter(o -> mayTake(o, pool) && o.candidate().getUsed() == 0)
+        .toList();
+    var assigned = store.assignments().assignedAmong(free.stream().map(Offer::vmId).toList());
+    free = free.stream().filter(o -> !assigned.contains(o.vmId())).toList();
+    if (free.isEmpty()) {
+      return Placement.NOTHING_HERE;
+    }
+    for (Offer offer : free) {
+      if (budget.spent()) {
+        break;
+      }
+      Assignment.Claim claim = store.assignments().claim(pool.name(), user, offer.vmId());
+      switch (claim.outcome()) {
+        case VM_TAKEN -> {
+          continue;
+        }
+        case USER_HAS_ONE -> {
+          return startOnOwn(set, claim.assignment(), user, requestId, budget);
+        }
+        case CLAIMED -> {
+          budget.attempts++;
+          BrokeredSession started = start(set, offer, user, pool.name(), requestId);
+          if (started != null) {
+            log.info("[{}] {} is now {}'s desktop in {}", requestId, offer.vmId(), user, pool.name());
+            return new Placement(started, false);
+          }
+          store.assignments().release(pool.name(), user, offer.vmId());
+          metrics.refusedStart();
+        }
+      }
+    }
+    return Placement.ALL_REFUSED;
+  }
+
+  /**
+   * Starts on the user's own VM in this set. Brokers do not know which concentrator of a set
+   * holds a VM, so the start goes to all of them; the others answer "not attached" at once.
+   */
+  private Placement startOnOwn(SetView set, Assignment own, String user, String requestId, Budget budget) {
+    if (drained.contains(own.vmId())) {
+      throw new BrokerException(Kind.DESKTOP_UNAVAILABLE, "your desktop " + own.vmId()
+          + " is in maintenance; try again later");
+    }
+    budget.attempts++;
+    StartSessionRequest request = StartSessionRequest.newBuilder()
+        .setRequestId(requestId)
+        .setUser(user)
+        .setPool(own.pool())
+        .setVmId(own.vmId())
+        .build();
+    List<Reply<StartSessionResponse>> replies =
+        directory.scatter(set, settings.timeouts().start(), stub -> stub.startSession(request));
+    for (Reply<StartSessionResponse> reply : replies) {
+      if (reply.ok() && reply.value().getResult() == StartResult.START_RESULT_STARTED) {
+        StartSessionResponse response = reply.value();
+        log.info("[{}] {} session {} for {} on their desktop {} via {}", requestId,
+            response.getExisting() ? "reconnected to" : "started",
+            response.getSession().getSessionId(), user, own.vmId(), reply.member().id());
+        return new Placement(new BrokeredSession(response.getSession(), own.vmId(), set.id(),
+            reply.member().id(), response.getExisting(), true), false);
+      }
+      if (reply.ok() && reply.value().getResult() == StartResult.START_RESULT_REFUSED) {
+        throw new BrokerException(Kind.DESKTOP_UNAVAILABLE, "your desktop " + own.vmId()
+            + " cannot take a session right now: " + reply.value().getReason());
+      }
+    }
+    return Placement.NOTHING_HERE;  // not attached in this set (or its owner did not answer)
+  }
+
+  /** False for a VM in maintenance, and for a used VM of a single-session pool. */
+  private boolean mayTake(Offer offer, Pool pool) {
+    if (pool.sessionMode() == Pool.SessionMode.SINGLE && offer.candidate().getUsed() > 0) {
+      return false;
+    }
+    return !drained.contains(offer.vmId());
   }
 
   /** What one set said: candidates ordered for trying, the user's sessions, how many answered. */
   private record Found(List<Offer> offers, Collection<PlacedSession> existing, int answered) {}
 
-  private Found find(SetView set, String user, String pool, String requestId) {
+  private Found find(SetView set, String user, String pool, int limit, String requestId) {
     FindCandidatesRequest request = FindCandidatesRequest.newBuilder()
         .setRequestId(requestId)
         .setUser(user)
         .setPool(pool)
-        .setLimit(settings.candidatesPerConcentrator())
+        .setLimit(limit)
         .build();
     List<Reply<FindCandidatesResponse>> replies =
         directory.scatter(set, settings.timeouts().find(), stub -> stub.findCandidates(request));
@@ -183,7 +342,7 @@ final class SessionBroker {
 
   /** Tries one candidate; the session, or null when it cannot be had (the caller moves on). */
   private BrokeredSession start(SetView set, Offer offer, String user, String pool, String requestId) {
-    String vmId = offer.candidate().getVmId();
+    String vmId = offer.vmId();
     StartSessionRequest request = StartSessionRequest.newBuilder()
         .setRequestId(requestId)
         .setUser(user)
@@ -207,6 +366,13 @@ final class SessionBroker {
         user, vmId, offer.owner().id());
     return new BrokeredSession(response.getSession(), vmId, set.id(), offer.owner().id(),
         response.getExisting(), true);
+  }
+
+  private void record(
+      SessionEvent.Kind kind, String user, String pool, String vmId, String sessionId,
+      String requestId, String detail) {
+    store.history().record(new SessionEvent(0, clock.instant(), kind, user, pool, vmId, sessionId,
+        settings.brokerId(), requestId, detail));
   }
 
   /** The user's sessions, as the first set that answers sees them. */
@@ -249,6 +415,8 @@ final class SessionBroker {
         EndSessionResponse response = reply.value();
         if (response.getResult() == EndResult.END_RESULT_ENDED) {
           log.info("[{}] ended session {} of {} via {}", requestId, sessionId, user, reply.member().id());
+          record(SessionEvent.Kind.END, user, response.getPool(), response.getVmId(), sessionId,
+              requestId, null);
           return;
         }
         if (response.getResult() == EndResult.END_RESULT_FAILED) {

@@ -11,6 +11,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.Group;
+import io.shardbroker.store.PasswordHashing;
+import io.shardbroker.store.Pool;
+import io.shardbroker.store.Seed;
+import io.shardbroker.store.Store;
+import io.shardbroker.store.StoreSettings;
+import io.shardbroker.store.User;
 import io.shardbroker.testing.FakeClock;
 import java.io.IOException;
 import java.net.URI;
@@ -22,7 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -46,8 +53,31 @@ class BrokerApiTest {
   private FakeConcentrator a2;
   private FakeConcentrator b1;
   private FakeConcentrator b2;
+  private Store store;
   private BrokerServer broker;
   private String base;
+
+  /** alice, bob, carol and dave (password {@value #PASSWORD}) in group staff, which may use desktop and shared. */
+  static Seed seed() {
+    List<User.New> users = List.of("alice", "bob", "carol", "dave").stream()
+        .map(name -> new User.New(name, name, PASSWORD, true, List.of("staff")))
+        .toList();
+    return new Seed(
+        List.of(new Pool("desktop", "Desktops", Pool.Kind.FLOATING, Pool.SessionMode.SINGLE, "rdp", true),
+            new Pool("shared", "Shared hosts", Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "rdp", true)),
+        List.of(new Group("staff", "", List.of())),
+        users,
+        List.of(new Seed.SeedEntitlement("desktop", null, "staff"),
+            new Seed.SeedEntitlement("shared", null, "staff")));
+  }
+
+  static final String PASSWORD = "secret-pw";
+
+  /** A fresh in-memory store with cheap password hashes. */
+  static Store memoryStore(java.time.Clock clock) {
+    return Store.open(StoreSettings.of("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", null, null)
+        .withPasswordHashing(PasswordHashing.FAST), clock);
+  }
 
   @BeforeEach
   void start() throws IOException {
@@ -59,19 +89,25 @@ class BrokerApiTest {
         .addSets(set("a", a1, a2))
         .addSets(set("b", b1, b2))
         .build();
-    BrokerSettings settings = BrokerSettings.of("127.0.0.1", 0, topology, List.of("desktop", "shared"))
+    BrokerSettings settings = BrokerSettings.of("test-broker", "127.0.0.1", 0, topology)
         .withTimeouts(new BrokerSettings.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2),
             Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(2),
             Duration.ofSeconds(7)));
-    broker = new BrokerServer(settings,
-        new ConfiguredUsers(Map.of("alice", "secret", "bob", "secret", "carol", "secret", "dave", "secret")),
+    store = memoryStore(clock);
+    store.apply(seed(), new io.shardbroker.store.Actor("seed", "test"));
+    broker = new BrokerServer(settings, store,
         address -> InProcessChannelBuilder.forName(address).build(), clock, clock, meters).start();
     base = "http://127.0.0.1:" + broker.port();
   }
 
   @AfterEach
   void stop() {
-    broker.close();
+    if (broker != null) {
+      broker.close();
+    }
+    if (store != null) {
+      store.close();
+    }
     for (FakeConcentrator c : List.of(a1, a2, b1, b2)) {
       c.close();
     }
@@ -219,7 +255,7 @@ class BrokerApiTest {
       (i % 2 == 0 ? a1 : a2).addVm("vm-" + i, "desktop", 1);
     }
     List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, 20)
-        .mapToObj(i -> http.sendAsync(request(user, "secret", "/api/v1/sessions")
+        .mapToObj(i -> http.sendAsync(request(user, PASSWORD, "/api/v1/sessions")
             .POST(HttpRequest.BodyPublishers.ofString("{\"pool\": \"desktop\"}")).build(),
             HttpResponse.BodyHandlers.ofString()))
         .toList();
@@ -262,8 +298,8 @@ class BrokerApiTest {
     assertError(post("alice", "{}"), 400, "bad_request");
     assertError(post("alice", "{\"pool\": 7}"), 400, "bad_request");
     assertError(post("alice", "{\"pool\": \"desktop\", \"requestId\": \"has spaces\"}"), 400, "bad_request");
-    assertError(post("alice", "{\"pool\": \"nonexistent\"}"), 404, "unknown_pool");
-    assertError(post("alice", "{\"pool\": \"Robert'); DROP TABLE pools;--\"}"), 404, "unknown_pool");
+    assertError(post("alice", "{\"pool\": \"nonexistent\"}"), 403, "not_entitled");
+    assertError(post("alice", "{\"pool\": \"Robert'); DROP TABLE pools;--\"}"), 403, "not_entitled");
 
     assertError(post("alice", "{\"pool\": \"desktop\", \"pad\": \"" + "x".repeat(100_000) + "\"}"),
         413, "payload_too_large");
@@ -279,7 +315,7 @@ class BrokerApiTest {
     assertError(wrong, 401, "unauthorized");
     assertThat(wrong.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
 
-    HttpResponse<String> unknown = send(request("mallory", "secret", "/api/v1/sessions").GET().build());
+    HttpResponse<String> unknown = send(request("mallory", PASSWORD, "/api/v1/sessions").GET().build());
     assertError(unknown, 401, "unauthorized");
 
     HttpResponse<String> none = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sessions")).GET().build());
@@ -292,7 +328,7 @@ class BrokerApiTest {
 
   @Test
   void unknownEndpointsAreAJson404() throws Exception {
-    HttpResponse<String> response = send(request("alice", "secret", "/api/v1/nothing-here").GET().build());
+    HttpResponse<String> response = send(request("alice", PASSWORD, "/api/v1/nothing-here").GET().build());
     assertError(response, 404, "not_found");
   }
 
@@ -309,7 +345,7 @@ class BrokerApiTest {
     b2.addVm("vm-2", "shared", 4);
     b2.addSession("vm-2", "bob-1", "bob");
 
-    HttpResponse<String> response = send(request("alice", "secret", "/api/v1/sessions").GET().build());
+    HttpResponse<String> response = send(request("alice", PASSWORD, "/api/v1/sessions").GET().build());
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonNode sessions = JSON.readTree(response.body()).get("sessions");
@@ -325,15 +361,15 @@ class BrokerApiTest {
       c.addSession("vm-1", "alice-1", "alice");
     }
 
-    HttpResponse<String> byBob = send(request("bob", "secret", "/api/v1/sessions/alice-1").DELETE().build());
+    HttpResponse<String> byBob = send(request("bob", PASSWORD, "/api/v1/sessions/alice-1").DELETE().build());
     assertError(byBob, 404, "session_not_found");
 
-    HttpResponse<String> byAlice = send(request("alice", "secret", "/api/v1/sessions/alice-1").DELETE().build());
+    HttpResponse<String> byAlice = send(request("alice", PASSWORD, "/api/v1/sessions/alice-1").DELETE().build());
     assertThat(byAlice.statusCode()).isEqualTo(204);
     int left = a1.sessionsOn("vm-1") + b1.sessionsOn("vm-1");
     assertThat(left).isEqualTo(1);  // the home set's concentrator ended it; the agent tells the other set
 
-    HttpResponse<String> unknown = send(request("alice", "secret", "/api/v1/sessions/no-such").DELETE().build());
+    HttpResponse<String> unknown = send(request("alice", PASSWORD, "/api/v1/sessions/no-such").DELETE().build());
     assertError(unknown, 404, "session_not_found");
   }
 
@@ -344,23 +380,22 @@ class BrokerApiTest {
     a2.addVm("vm-2", "desktop", 1);
     b1.addVm("vm-9", "shared", 8);
 
-    JsonNode all = JSON.readTree(send(request("alice", "secret", "/api/v1/vms?set=a").GET().build()).body());
+    JsonNode all = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a").GET().build()).body());
     assertThat(all.get("set").asText()).isEqualTo("a");
     assertThat(all.get("count").asInt()).isEqualTo(2);
     assertThat(all.at("/vms/0/id").asText()).isEqualTo("vm-1");
     assertThat(all.at("/vms/0/state").asText()).isEqualTo("in_use");
     assertThat(all.at("/vms/0/sessions/0").asText()).isEqualTo("alice");
 
-    JsonNode free = JSON.readTree(send(request("alice", "secret", "/api/v1/vms?set=a&state=available").GET().build()).body());
+    JsonNode free = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a&state=available").GET().build()).body());
     assertThat(free.get("count").asInt()).isEqualTo(1);
     assertThat(free.at("/vms/0/id").asText()).isEqualTo("vm-2");
 
-    JsonNode shared = JSON.readTree(send(request("alice", "secret", "/api/v1/vms?set=b&pool=shared").GET().build()).body());
+    JsonNode shared = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=b&pool=shared").GET().build()).body());
     assertThat(shared.at("/vms/0/capacity").asInt()).isEqualTo(8);
 
-    assertError(send(request("alice", "secret", "/api/v1/vms?state=sleeping").GET().build()), 400, "bad_request");
-    assertError(send(request("alice", "secret", "/api/v1/vms?pool=nope").GET().build()), 404, "unknown_pool");
-    assertError(send(request("alice", "secret", "/api/v1/vms?set=zz").GET().build()), 400, "bad_request");
+    assertError(send(request("alice", PASSWORD, "/api/v1/vms?state=sleeping").GET().build()), 400, "bad_request");
+    assertError(send(request("alice", PASSWORD, "/api/v1/vms?set=zz").GET().build()), 400, "bad_request");
   }
 
   @Test
@@ -370,7 +405,7 @@ class BrokerApiTest {
     clock.runDueTasks();  // the first health poll
 
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      JsonNode topology = JSON.readTree(send(request("alice", "secret", "/api/v1/topology").GET().build()).body());
+      JsonNode topology = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/topology").GET().build()).body());
       assertThat(topology.get("version").asInt()).isEqualTo(3);
       assertThat(topology.at("/sets/0/id").asText()).isEqualTo("a");
       assertThat(topology.at("/sets/0/concentrators/0/id").asText()).isEqualTo("a1");
@@ -396,7 +431,7 @@ class BrokerApiTest {
     assertThat(metrics)
         .contains("shardbroker_broker_brokering_seconds_bucket")
         .contains("shardbroker_broker_outcomes_total{outcome=\"started\"} 1.0")
-        .contains("shardbroker_broker_outcomes_total{outcome=\"unknown_pool\"} 1.0")
+        .contains("shardbroker_broker_outcomes_total{outcome=\"not_entitled\"} 1.0")
         .contains("shardbroker_broker_concentrators{health=\"up\"}")
         .contains("shardbroker_broker_set_fallbacks_total");
   }
@@ -404,7 +439,7 @@ class BrokerApiTest {
   // ---- helpers -------------------------------------------------------------------------------
 
   private HttpResponse<String> post(String user, String body) throws Exception {
-    return send(request(user, "secret", "/api/v1/sessions")
+    return send(request(user, PASSWORD, "/api/v1/sessions")
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }

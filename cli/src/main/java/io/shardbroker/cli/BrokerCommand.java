@@ -3,16 +3,17 @@ package io.shardbroker.cli;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
-import io.shardbroker.broker.ConfiguredUsers;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
-import io.shardbroker.cli.config.RoleConfigs.UserConfig;
+import io.shardbroker.store.Seed;
+import io.shardbroker.store.Store;
+import io.shardbroker.store.StoreSettings;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledExecutorService;
 import picocli.CommandLine.Command;
@@ -24,11 +25,17 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     header = "Runs a broker: the HTTP API that hands out desktops.",
     description = {
-        "Runs a broker: the HTTP API that users and portals ask for desktops. It asks the concentrators of the topology for free VMs and starts sessions through them. It is stateless: run as many as you like behind a load balancer."
+        "Runs a broker: the HTTP API that users and portals ask for desktops, and the admin API under /api/v1/admin. It asks the concentrators of the topology for free VMs and starts sessions through them.",
+        "",
+        "Users, groups, pools, entitlements, dedicated assignments and the session history live in a store: by default an embedded database under --data; give a PostgreSQL URL (--store-url or store.url in the config) to run several brokers side by side on one store. The config file's seed section creates the first users, groups, pools and entitlements."
     })
 final class BrokerCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
+
+  @Option(names = "--id", paramLabel = "NAME",
+      description = "This broker's name in the session history and audit log (default: host name and HTTP port).")
+  String id;
 
   @Option(names = "--http-host", paramLabel = "HOST",
       description = "Address the HTTP API listens on (default: " + BrokerSettings.HTTP_HOST_DEFAULT + ").")
@@ -38,39 +45,51 @@ final class BrokerCommand implements Callable<Integer> {
       description = "Port of the HTTP API (default: " + BrokerSettings.HTTP_PORT_DEFAULT + "; 0 picks a free one).")
   Integer httpPort;
 
-  @Option(names = "--pool", paramLabel = "NAME", description = "A pool users may ask for; repeat for more. Adds to the config file's pools.")
-  List<String> pools;
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Directory of the embedded store (default: " + BrokerStore.DATA_DEFAULT + "); unused with a store URL.")
+  Path data;
 
-  @Option(names = "--user", paramLabel = "NAME:PASSWORD",
-      description = "A user who may sign in; repeat for more. Adds to the config file's users. "
-          + "Visible to other local users in the process list: prefer the config file.")
-  List<String> users;
+  @Option(names = "--store-url", paramLabel = "JDBC_URL",
+      description = "A PostgreSQL store shared by several brokers, e.g. jdbc:postgresql://db:5432/shardbroker "
+          + "(user and password from the config file's store section; the password also from $"
+          + BrokerStore.PASSWORD_ENV + ").")
+  String storeUrl;
 
   @Override
   public Integer call() throws Exception {
     common.applyLogLevel();
     BrokerConfig config = ConfigFiles.read(common.config, BrokerConfig.class);
     BrokerSettings settings = settings(config);
+    StoreSettings storeSettings = BrokerStore.settings(config.store(), storeUrl,
+        data != null ? data : Path.of(config.data() != null ? config.data() : BrokerStore.DATA_DEFAULT));
+    Seed seed = BrokerStore.seed(config.seed());
+    Store store = BrokerStore.open(storeSettings, seed, settings.brokerId(), Clock.systemUTC());
     ScheduledExecutorService scheduler = Roles.scheduler("broker", 2);
     PrometheusMeterRegistry meters = Roles.meters();
-    BrokerServer server = new BrokerServer(settings, new ConfiguredUsers(users(config)),
-        Roles::grpcChannel, scheduler, Clock.systemUTC(), meters).start();
+    BrokerServer server;
+    try {
+      server = new BrokerServer(settings, store, Roles::grpcChannel, scheduler, Clock.systemUTC(),
+          meters).start();
+    } catch (RuntimeException e) {
+      scheduler.shutdownNow();
+      store.close();
+      throw e;
+    }
     System.out.printf("shardbroker broker ready: http://%s:%d%n", settings.httpHost(), server.port());
     System.out.flush();
-    return Lifecycle.runUntilStopped("broker", List.<AutoCloseable>of(server, scheduler::shutdownNow));
+    // The store closes last: it writes the history the broker queued while it stopped.
+    return Lifecycle.runUntilStopped("broker",
+        List.<AutoCloseable>of(server, scheduler::shutdownNow, store));
   }
 
   private BrokerSettings settings(BrokerConfig config) {
-    List<String> allPools = new ArrayList<>(config.pools() == null ? List.of() : config.pools());
-    if (pools != null) {
-      allPools.addAll(pools);
-    }
     String host = httpHost != null ? httpHost
         : config.http() != null && config.http().host() != null ? config.http().host()
         : BrokerSettings.HTTP_HOST_DEFAULT;
     int port = httpPort != null ? httpPort
         : config.http() != null && config.http().port() != null ? config.http().port()
         : BrokerSettings.HTTP_PORT_DEFAULT;
+    String brokerId = id != null ? id : config.id() != null ? config.id() : defaultId(port);
     BrokerSettings.Timeouts d = BrokerSettings.Timeouts.DEFAULTS;
     TimeoutsConfig t = config.timeouts() != null ? config.timeouts()
         : new TimeoutsConfig(null, null, null, null, null, null, null);
@@ -82,30 +101,21 @@ final class BrokerCommand implements Callable<Integer> {
         CommonOptions.orDefault(t.request(), d.request()),
         CommonOptions.orDefault(t.healthInterval(), d.healthInterval()),
         CommonOptions.orDefault(t.retryAfter(), d.retryAfter()));
-    return new BrokerSettings(host, port, common.topology(config.topology()), allPools, timeouts,
+    return new BrokerSettings(brokerId, host, port, common.topology(config.topology()), timeouts,
         CommonOptions.orDefault(config.candidatesPerConcentrator(),
             BrokerSettings.CANDIDATES_PER_CONCENTRATOR_DEFAULT),
         CommonOptions.orDefault(config.maxStartAttempts(), BrokerSettings.MAX_START_ATTEMPTS_DEFAULT));
   }
 
-  private Map<String, String> users(BrokerConfig config) {
-    Map<String, String> all = new LinkedHashMap<>();
-    for (UserConfig u : config.users() == null ? List.<UserConfig>of() : config.users()) {
-      if (u.name() == null || u.password() == null) {
-        throw new IllegalArgumentException("every user in the config file needs a name and a password");
-      }
-      all.put(u.name(), u.password());
+  /** The host name and port: unique among brokers of one store unless two share a host and port. */
+  static String defaultId(int port) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "broker";
     }
-    for (String flag : users == null ? List.<String>of() : users) {
-      int colon = flag.indexOf(':');
-      if (colon <= 0 || colon == flag.length() - 1) {
-        throw new IllegalArgumentException("--user must look like NAME:PASSWORD");
-      }
-      all.put(flag.substring(0, colon), flag.substring(colon + 1));
-    }
-    if (all.isEmpty()) {
-      throw new IllegalArgumentException("no users: nobody could sign in; add users to the config file or give --user");
-    }
-    return all;
+    String id = (host + "-" + port).replaceAll("[^A-Za-z0-9._:-]", "-");
+    return Character.isLetterOrDigit(id.charAt(0)) ? id : "b" + id;
   }
 }

@@ -2,9 +2,14 @@ package io.shardbroker.cli;
 
 import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
+import io.shardbroker.store.Group;
+import io.shardbroker.store.Pool;
+import io.shardbroker.store.Seed;
+import io.shardbroker.store.StoreSettings;
+import io.shardbroker.store.User;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,11 +19,30 @@ import picocli.CommandLine.Option;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    header = "Runs everything in one process: a broker, 2x2 concentrators, 200 simulated VMs.",
+    header = "Runs everything in one process: a broker, 2x2 concentrators, 240 simulated VMs.",
     description = {
-        "Runs a whole shardbroker in this process, bound to 127.0.0.1 only: a broker with its HTTP API, 2 sets of 2 concentrators, and 200 simulated VMs (pool 'desktop': 160 single-user desktops; pool 'shared': 40 hosts of 8 sessions each). Users alice and bob may sign in with the password 'demo'. Ctrl-C stops it."
+        "Runs a whole shardbroker in this process, bound to 127.0.0.1 only: a broker with its HTTP API and an embedded store under --data, 2 sets of 2 concentrators, and 240 simulated VMs (pool 'desktop': 160 single-user desktops; pool 'shared': 40 hosts of 8 sessions each; pool 'engineering': 40 dedicated workstations).",
+        "",
+        "Users alice (in 'admins'), bob and carol sign in with the password '" + DemoCommand.PASSWORD + "'. Ctrl-C stops it."
     })
 final class DemoCommand implements Callable<Integer> {
+
+  static final String PASSWORD = "demo-pass";
+  /** Who and what the demo's store starts with; applied at every start, it adds only what is missing. */
+  static final Seed SEED = new Seed(
+      List.of(new Pool("desktop", "Office desktop", Pool.Kind.FLOATING, Pool.SessionMode.SINGLE, "rdp", true),
+          new Pool("shared", "Shared apps host", Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "rdp", true),
+          new Pool("engineering", "Engineering workstation", Pool.Kind.DEDICATED, Pool.SessionMode.SINGLE,
+              "rdp", true)),
+      List.of(new Group(Group.ADMINS, "may use the admin API", List.of()),
+          new Group("staff", "everyone in the office", List.of()),
+          new Group("engineers", "people with a dedicated workstation", List.of())),
+      List.of(new User.New("alice", "Alice Admin", PASSWORD, true, List.of(Group.ADMINS, "staff", "engineers")),
+          new User.New("bob", "Bob Office", PASSWORD, true, List.of("staff")),
+          new User.New("carol", "Carol Engineer", PASSWORD, true, List.of("engineers"))),
+      List.of(new Seed.SeedEntitlement("desktop", null, "staff"),
+          new Seed.SeedEntitlement("shared", null, "staff"),
+          new Seed.SeedEntitlement("engineering", null, "engineers")));
 
   private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
 
@@ -29,6 +53,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Log what every role does, not only the broker.")
   boolean verbose;
 
+  @Option(names = "--data", paramLabel = "DIR", defaultValue = BrokerStore.DATA_DEFAULT,
+      description = "Directory of the demo's embedded store: users, pools, assignments and history "
+          + "survive a restart (default: ${DEFAULT-VALUE}).")
+  Path data;
+
   @Override
   public Integer call() throws Exception {
     if (!verbose) {
@@ -37,22 +66,30 @@ final class DemoCommand implements Callable<Integer> {
     }
     SimulatedFleet.Spec fleet = new SimulatedFleet.Spec(
         List.of(new SimulatedFleet.PoolSpec("desktop", 160, 1),
-            new SimulatedFleet.PoolSpec("shared", 40, 8)),
+            new SimulatedFleet.PoolSpec("shared", 40, 8),
+            new SimulatedFleet.PoolSpec("engineering", 40, 1)),
         new SimulatedSessionHost.Settings("rdp", 3389, Duration.ofMillis(20), Duration.ZERO, 0.0),
         42);
     LocalCluster cluster = LocalCluster.start(new LocalCluster.Spec(2, 2, fleet, "127.0.0.1",
-        httpPort, Map.of("alice", "demo", "bob", "demo"), Duration.ofSeconds(2)));
+        httpPort, StoreSettings.embedded(data), SEED, Duration.ofSeconds(2)));
     Lifecycle.awaitCondition(cluster::ready, () -> log.info("demo: {}/{} agent links attached",
         cluster.fleet().attachedLinks(), cluster.fleet().size() * 2));
     String url = "http://127.0.0.1:" + cluster.broker().port();
-    System.out.println("shardbroker demo ready: " + url + " (2 sets x 2 concentrators, 200 VMs; users alice, bob; password demo)");
+    String alice = "alice:" + PASSWORD;
+    System.out.println("shardbroker demo ready: " + url + " (2 sets x 2 concentrators, 240 VMs; store in "
+        + data.toAbsolutePath().normalize() + ")");
+    System.out.println("  Users (password " + PASSWORD + "): alice (admin; desktop, shared, engineering), "
+        + "bob (desktop, shared), carol (engineering)");
     System.out.println();
     System.out.println("  Ask for a desktop:");
-    System.out.println("    curl -u alice:demo -H 'Content-Type: application/json' -d '{\"pool\": \"desktop\"}' " + url + "/api/v1/sessions");
-    System.out.println("  Your sessions:   curl -u alice:demo " + url + "/api/v1/sessions");
-    System.out.println("  End one:         curl -u alice:demo -X DELETE " + url + "/api/v1/sessions/SESSION_ID");
-    System.out.println("  The topology:    curl -u alice:demo " + url + "/api/v1/topology");
-    System.out.println("  The VMs in use:  curl -u alice:demo '" + url + "/api/v1/vms?pool=desktop&state=in_use'");
+    System.out.println("    curl -u " + alice + " -H 'Content-Type: application/json' -d '{\"pool\": \"desktop\"}' " + url + "/api/v1/sessions");
+    System.out.println("  Your pools:      curl -u " + alice + " " + url + "/api/v1/pools");
+    System.out.println("  Your sessions:   curl -u " + alice + " " + url + "/api/v1/sessions");
+    System.out.println("  End one:         curl -u " + alice + " -X DELETE " + url + "/api/v1/sessions/SESSION_ID");
+    System.out.println("  The topology:    curl -u " + alice + " " + url + "/api/v1/topology");
+    System.out.println("  The VMs in use:  curl -u " + alice + " '" + url + "/api/v1/vms?pool=desktop&state=in_use'");
+    System.out.println("  Admin API:       curl -u " + alice + " " + url + "/api/v1/admin/sessions   (history; see "
+        + url + "/api/openapi.yaml)");
     System.out.println("  Metrics:         " + url + "/metrics, and per concentrator:");
     for (String c : cluster.concentratorMetricUrls()) {
       System.out.println("                   " + c);

@@ -5,24 +5,25 @@ import io.shardbroker.agent.ChannelSource;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
-import io.shardbroker.broker.ConfiguredUsers;
 import io.shardbroker.concentrator.ConcentratorServer;
 import io.shardbroker.concentrator.ConcentratorSettings;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.Seed;
+import io.shardbroker.store.Store;
+import io.shardbroker.store.StoreSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * A whole shardbroker in one process on real loopback sockets: concentrators in sets, a simulated
- * fleet, and a broker. The demo runs one; so can tests that want every role in one JVM.
+ * fleet, a store and a broker. The demo runs one; so can tests that want every role in one JVM.
  *
  * <p>Concentrators bind free ports first; the topology is then built from the ports they got.
  */
@@ -34,21 +35,26 @@ final class LocalCluster implements AutoCloseable {
    * @param fleet the simulated VMs
    * @param httpHost where the broker listens
    * @param httpPort the broker's port (0: a free one)
-   * @param users who may sign in (name -> password)
+   * @param store where the broker keeps its state
+   * @param seed users, groups, pools and entitlements the store starts with
    * @param heartbeatInterval how often agents report in
    */
   record Spec(
       int sets, int concentratorsPerSet, SimulatedFleet.Spec fleet, String httpHost, int httpPort,
-      Map<String, String> users, Duration heartbeatInterval) {}
+      StoreSettings store, Seed seed, Duration heartbeatInterval) {}
+
+  private static final String BROKER_ID = "local-broker";
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final List<ConcentratorServer> concentrators = new ArrayList<>();
   private final List<AdminHttpServer> concentratorMetrics = new ArrayList<>();
   private final Topology topology;
   private final SimulatedFleet fleet;
+  private final Store store;
   private final BrokerServer broker;
 
   private LocalCluster(Spec spec) throws IOException {
+    this.store = BrokerStore.open(spec.store(), spec.seed(), BROKER_ID, Clock.systemUTC());
     ScheduledExecutorService scheduler = Roles.scheduler("cluster", 2);
     try {
       Topology.Builder topology = Topology.newBuilder().setVersion(1);
@@ -79,14 +85,14 @@ final class LocalCluster implements AutoCloseable {
       this.fleet = new SimulatedFleet(spec.fleet(), this.topology, channels, scheduler, Clock.systemUTC());
       fleet.start();
 
-      List<String> pools = spec.fleet().pools().stream().map(SimulatedFleet.PoolSpec::pool).toList();
       this.broker = new BrokerServer(
-          BrokerSettings.of(spec.httpHost(), spec.httpPort(), this.topology, pools),
-          new ConfiguredUsers(spec.users()), Roles::grpcChannel, scheduler, Clock.systemUTC(),
-          Roles.meters()).start();
+          BrokerSettings.of(BROKER_ID, spec.httpHost(), spec.httpPort(), this.topology),
+          store, Roles::grpcChannel, scheduler, Clock.systemUTC(), Roles.meters()).start();
 
-      // Closed in this order: clients first, so nothing is asked of a server already gone.
+      // Closed in this order: clients first, so nothing is asked of a server already gone; the
+      // store after the broker, so it writes the history the broker queued.
       resources.add(broker);
+      resources.add(store);
       resources.add(fleet);
       resources.add(channels);
       resources.addAll(concentratorMetrics);
@@ -95,6 +101,7 @@ final class LocalCluster implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       Lifecycle.closeAll(concentrators);
       scheduler.shutdownNow();
+      store.close();
       throw e;
     }
   }
@@ -109,6 +116,10 @@ final class LocalCluster implements AutoCloseable {
 
   SimulatedFleet fleet() {
     return fleet;
+  }
+
+  Store store() {
+    return store;
   }
 
   BrokerServer broker() {

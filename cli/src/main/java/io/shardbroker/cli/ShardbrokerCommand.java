@@ -1,6 +1,8 @@
 package io.shardbroker.cli;
 
+import io.shardbroker.cli.admin.AdminCommand;
 import io.shardbroker.cli.config.ConfigFiles.ConfigException;
+import io.shardbroker.store.StoreException;
 import java.net.BindException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -23,6 +25,7 @@ import picocli.CommandLine.Command;
         ConcentratorCommand.class,
         AgentCommand.class,
         SimCommand.class,
+        AdminCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class ShardbrokerCommand implements Runnable {
@@ -52,6 +55,11 @@ public final class ShardbrokerCommand implements Runnable {
       cli.getErr().println(cli.getCommandName() + ": " + e.getMessage());
       cli.getErr().println("See 'shardbroker " + cli.getCommandName() + " --help'.");
       return 2;
+    }
+    if (e instanceof StoreException) {
+      // A migration that failed or a database that cannot be reached: the message says which.
+      cli.getErr().println(cli.getCommandName() + ": cannot open the store: " + e.getMessage());
+      return 1;
     }
     for (Throwable cause = e; cause != null; cause = cause.getCause()) {
       // Jetty throws BindException; Netty's native transport its own error, with the OS's words.

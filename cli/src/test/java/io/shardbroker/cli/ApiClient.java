@@ -45,6 +45,15 @@ final class ApiClient {
     return send(request(user, password, path).GET().build()).join();
   }
 
+  /** Any call with an optional JSON body (null: none). */
+  Answer call(String method, String user, String password, String path, String json) {
+    return send(request(user, password, path)
+        .header("Content-Type", "application/json")
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(json))
+        .build()).join();
+  }
+
   private HttpRequest.Builder request(String user, String password, String path) {
     String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     return HttpRequest.newBuilder(URI.create(base + path))

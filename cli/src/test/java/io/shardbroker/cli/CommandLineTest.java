@@ -60,7 +60,8 @@ class CommandLineTest {
     assertThat(topology.getSets(1).getConcentrators(1).getAddress()).isEqualTo("127.0.0.1:7202");
 
     BrokerConfig broker = ConfigFiles.read(EXAMPLES.resolve("broker.yaml"), BrokerConfig.class);
-    assertThat(broker.pools()).containsExactly("desktop", "shared");
+    assertThat(broker.seed().pools()).extracting(p -> p.name()).containsExactly("desktop", "shared", "engineering");
+    assertThat(BrokerStore.seed(broker.seed()).users()).isNotEmpty();
     assertThat(broker.timeouts().find()).isEqualTo(Duration.ofSeconds(1));
 
     ConcentratorConfig concentrator = ConfigFiles.read(EXAMPLES.resolve("concentrator-a1.yaml"), ConcentratorConfig.class);
@@ -76,7 +77,7 @@ class CommandLineTest {
 
   @Test
   void aTypoInAConfigFileIsNamedWithItsLine(@TempDir Path dir) throws Exception {
-    Path file = Files.writeString(dir.resolve("broker.yaml"), "pools: [desktop]\nhttp:\n  prot: 8080\n");
+    Path file = Files.writeString(dir.resolve("broker.yaml"), "id: b1\nhttp:\n  prot: 8080\n");
     Run run = run("broker", "--config", file.toString(), "--set", "a=a1@127.0.0.1:1");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("line 3", "unknown key 'prot'", "port");
@@ -92,16 +93,9 @@ class CommandLineTest {
 
   @Test
   void aMissingTopologyIsExplained() {
-    Run run = run("broker", "--pool", "desktop", "--user", "a:b");
+    Run run = run("broker");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("no topology", "--set", "--topology");
-  }
-
-  @Test
-  void aBrokerWithoutUsersRefusesToStart() {
-    Run run = run("broker", "--pool", "desktop", "--set", "a=a1@127.0.0.1:1");
-    assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.err()).contains("no users");
   }
 
   @Test

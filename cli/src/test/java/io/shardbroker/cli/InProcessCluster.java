@@ -9,12 +9,19 @@ import io.shardbroker.agent.ChannelSource;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
-import io.shardbroker.broker.ConfiguredUsers;
 import io.shardbroker.concentrator.ConcentratorServer;
 import io.shardbroker.concentrator.ConcentratorSettings;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.Actor;
+import io.shardbroker.store.Group;
+import io.shardbroker.store.PasswordHashing;
+import io.shardbroker.store.Pool;
+import io.shardbroker.store.Seed;
+import io.shardbroker.store.Store;
+import io.shardbroker.store.StoreSettings;
+import io.shardbroker.store.User;
 import io.shardbroker.testing.FakeClock;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -34,6 +41,7 @@ final class InProcessCluster implements AutoCloseable {
   final Topology topology;
   final Map<String, ConcentratorServer> concentrators = new LinkedHashMap<>();
   final SimulatedFleet fleet;
+  final Store store;
   final BrokerServer broker;
   private final ChannelSource agentChannels;
   private final String prefix = "cluster-" + UUID.randomUUID() + "-";
@@ -59,10 +67,25 @@ final class InProcessCluster implements AutoCloseable {
     agentChannels = new ChannelSource(name -> InProcessChannelBuilder.forName(name).build());
     fleet = new SimulatedFleet(fleetSpec, this.topology, agentChannels, clock, clock);
     fleet.start();
-    List<String> pools = fleetSpec.pools().stream().map(SimulatedFleet.PoolSpec::pool).toList();
-    broker = new BrokerServer(BrokerSettings.of("127.0.0.1", 0, this.topology, pools),
-        new ConfiguredUsers(users), name -> InProcessChannelBuilder.forName(name).build(), clock, clock,
+    store = Store.open(StoreSettings.of("jdbc:h2:mem:" + prefix + ";DB_CLOSE_DELAY=-1", null, null)
+        .withPasswordHashing(PasswordHashing.FAST), clock);
+    store.apply(seed(fleetSpec, users), new Actor("seed", "test"));
+    broker = new BrokerServer(BrokerSettings.of("test-broker", "127.0.0.1", 0, this.topology), store,
+        name -> InProcessChannelBuilder.forName(name).build(), clock, clock,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).start();
+  }
+
+  /** Every fleet pool (floating), every user in group "everyone", which may use every pool. */
+  private static Seed seed(SimulatedFleet.Spec fleetSpec, Map<String, String> users) {
+    List<Pool> pools = fleetSpec.pools().stream()
+        .map(p -> new Pool(p.pool(), p.pool(), Pool.Kind.FLOATING,
+            p.capacity() > 1 ? Pool.SessionMode.MULTI : Pool.SessionMode.SINGLE, "rdp", true))
+        .toList();
+    List<User.New> accounts = users.entrySet().stream()
+        .map(u -> new User.New(u.getKey(), u.getKey(), u.getValue(), true, List.of("everyone")))
+        .toList();
+    return new Seed(pools, List.of(new Group("everyone", "", List.of())), accounts,
+        pools.stream().map(p -> new Seed.SeedEntitlement(p.name(), null, "everyone")).toList());
   }
 
   private void startConcentrator(String setId, ConcentratorEndpoint c) throws IOException {
@@ -89,6 +112,7 @@ final class InProcessCluster implements AutoCloseable {
   @Override
   public void close() {
     broker.close();
+    store.close();
     fleet.close();
     agentChannels.close();
     new ArrayList<>(concentrators.values()).forEach(ConcentratorServer::close);

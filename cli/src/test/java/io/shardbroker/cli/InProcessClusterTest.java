@@ -34,7 +34,7 @@ class InProcessClusterTest {
   void start() throws Exception {
     Map<String, String> users = new HashMap<>();
     for (int i = 0; i < 200; i++) {
-      users.put(user(i), "pw");
+      users.put(user(i), "password");
     }
     SimulatedFleet.Spec fleet = new SimulatedFleet.Spec(
         List.of(new PoolSpec("desktop", DESKTOPS, 1), new PoolSpec("shared", HOSTS, HOST_CAPACITY)),
@@ -58,7 +58,7 @@ class InProcessClusterTest {
     // 90 users want 60 desktops, 60 users want 40 shared slots: some must be told "no".
     List<CompletableFuture<ApiClient.Answer>> calls = new ArrayList<>();
     for (int i = 0; i < 150; i++) {
-      calls.add(api.openSession(user(i), "pw", i < 90 ? "desktop" : "shared"));
+      calls.add(api.openSession(user(i), "password", i < 90 ? "desktop" : "shared"));
     }
     List<JsonNode> created = new ArrayList<>();
     Map<String, Integer> byPool = new HashMap<>();
@@ -82,14 +82,14 @@ class InProcessClusterTest {
 
     // Asking again gives the same session back.
     JsonNode first = created.get(0);
-    ApiClient.Answer again = api.openSession(first.get("user").asText(), "pw", first.get("pool").asText()).join();
+    ApiClient.Answer again = api.openSession(first.get("user").asText(), "password", first.get("pool").asText()).join();
     assertThat(again.status()).isEqualTo(200);
     assertThat(again.body().get("sessionId").asText()).isEqualTo(first.get("sessionId").asText());
     assertThat(again.body().get("reconnected").asBoolean()).isTrue();
 
     List<CompletableFuture<ApiClient.Answer>> ends = new ArrayList<>();
     for (JsonNode s : created) {
-      ends.add(api.endSession(s.get("user").asText(), "pw", s.get("sessionId").asText()));
+      ends.add(api.endSession(s.get("user").asText(), "password", s.get("sessionId").asText()));
     }
     for (CompletableFuture<ApiClient.Answer> end : ends) {
       assertThat(end.join().status()).isEqualTo(204);
@@ -97,7 +97,7 @@ class InProcessClusterTest {
     assertThat(FleetInvariants.sessionCount(cluster.fleet.truth())).isZero();
     for (String set : List.of("a", "b")) {
       await().atMost(WAIT).untilAsserted(() -> assertThat(
-          api.get(user(0), "pw", "/api/v1/vms?set=" + set + "&state=available").body().get("count").asInt())
+          api.get(user(0), "password", "/api/v1/vms?set=" + set + "&state=available").body().get("count").asInt())
           .as("available VMs in set %s", set)
           .isEqualTo(DESKTOPS + HOSTS));
     }
@@ -112,10 +112,10 @@ class InProcessClusterTest {
       return cluster.fullyAttached();
     });
     for (int i = 0; i < 20; i++) {
-      ApiClient.Answer answer = api.openSession(user(i), "pw", "desktop").join();
+      ApiClient.Answer answer = api.openSession(user(i), "password", "desktop").join();
       assertThat(answer.status()).as("%s", answer.body()).isEqualTo(201);
     }
-    JsonNode setA = api.get(user(0), "pw", "/api/v1/vms?set=a").body();
+    JsonNode setA = api.get(user(0), "password", "/api/v1/vms?set=a").body();
     assertThat(setA.get("count").asInt()).isEqualTo(DESKTOPS + HOSTS);
     FleetInvariants.assertNoDoubleAssignment(cluster.fleet.truth());
   }

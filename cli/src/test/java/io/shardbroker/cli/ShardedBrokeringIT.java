@@ -62,9 +62,24 @@ class ShardedBrokeringIT {
     }
     Path topologyFile = Files.writeString(cluster.dir.resolve("topology.yaml"), topology);
 
-    StringBuilder broker = new StringBuilder("pools: [desktop, shared, lab]\nusers:\n");
+    StringBuilder broker = new StringBuilder("""
+        store:
+          passwordHashing: {memoryKiB: 1024, iterations: 1}   # a thousand users: keep sign-in cheap
+        seed:
+          pools:
+            - {name: desktop}
+            - {name: shared, sessionMode: multi}
+            - {name: lab, sessionMode: multi, protocol: vnc}
+          groups: [{name: everyone}]
+          entitlements:
+            - {pool: desktop, group: everyone}
+            - {pool: shared, group: everyone}
+            - {pool: lab, group: everyone}
+          users:
+        """);
     for (int i = 0; i < USERS; i++) {
-      broker.append("  - {name: ").append(user(i)).append(", password: pw-").append(i).append("}\n");
+      broker.append("    - {name: ").append(user(i)).append(", password: ").append(password(i))
+          .append(", groups: [everyone]}\n");
     }
     Path brokerConfig = Files.writeString(cluster.dir.resolve("broker.yaml"), broker);
 
@@ -93,7 +108,8 @@ class ShardedBrokeringIT {
         "--topology", topologyFile.toString()), "128m", Map.of("LAB_DIR", labDir.toString()));
     int httpPort = ProcessCluster.freePort();
     cluster.start("broker", List.of("broker", "--config", brokerConfig.toString(),
-        "--topology", topologyFile.toString(), "--http-port", String.valueOf(httpPort)), "512m");
+        "--topology", topologyFile.toString(), "--http-port", String.valueOf(httpPort),
+        "--data", cluster.dir.resolve("data").toString()), "512m");
     for (String id : ports.keySet()) {
       cluster.awaitReady(id, STARTUP);
     }
@@ -101,7 +117,7 @@ class ShardedBrokeringIT {
     cluster.awaitReady("agent", STARTUP);
     cluster.awaitReady("broker", STARTUP);
     api = new ApiClient("http://127.0.0.1:" + httpPort, Duration.ofSeconds(60));
-    await().atMost(STARTUP).until(() -> api.get(user(0), "pw-0", "/readyz").status() == 200);
+    await().atMost(STARTUP).until(() -> api.get(user(0), password(0), "/readyz").status() == 200);
   }
 
   @AfterAll
@@ -121,11 +137,15 @@ class ShardedBrokeringIT {
     return String.format("user%04d", i);
   }
 
+  private static String password(int i) {
+    return "password-" + i;
+  }
+
   @Test
   void aThousandConcurrentUsersNeverShareADesktopAndEveryVmComesBack() throws Exception {
     List<CompletableFuture<ApiClient.Answer>> calls = new ArrayList<>();
     for (int i = 0; i < USERS; i++) {
-      calls.add(api.openSession(user(i), "pw-" + i, i % 5 < 3 ? "desktop" : "shared"));
+      calls.add(api.openSession(user(i), password(i), i % 5 < 3 ? "desktop" : "shared"));
     }
     List<JsonNode> created = new ArrayList<>();
     Map<String, String> passwords = new HashMap<>();
@@ -135,7 +155,7 @@ class ShardedBrokeringIT {
       assertThat(answer.status()).as("answer to %s: %s", user(i), answer.body()).isIn(201, 503);
       if (answer.status() == 201) {
         created.add(answer.body());
-        passwords.put(user(i), "pw-" + i);
+        passwords.put(user(i), password(i));
       } else {
         refused++;
         assertThat(answer.raw().headers().firstValue("Retry-After")).isPresent();
@@ -163,7 +183,7 @@ class ShardedBrokeringIT {
     for (String set : List.of("a", "b")) {
       for (String pool : List.of("desktop", "shared")) {
         await("every VM of " + pool + " available in set " + set).atMost(Duration.ofSeconds(30))
-            .untilAsserted(() -> assertThat(api.get(user(0), "pw-0",
+            .untilAsserted(() -> assertThat(api.get(user(0), password(0),
                     "/api/v1/vms?set=" + set + "&pool=" + pool + "&state=available")
                 .body().get("count").asInt()).isEqualTo(pool.equals("desktop") ? DESKTOPS : HOSTS));
       }
@@ -172,7 +192,7 @@ class ShardedBrokeringIT {
 
   @Test
   void aRealAgentRunsTheOperatorsScriptsAndEveryRoleLogsTheRequestId() throws Exception {
-    ApiClient.Answer started = api.openSession(user(7), "pw-7", "lab").join();
+    ApiClient.Answer started = api.openSession(user(7), password(7), "lab").join();
 
     assertThat(started.status()).as("%s", started.body()).isEqualTo(201);
     JsonNode session = started.body();
@@ -192,7 +212,7 @@ class ShardedBrokeringIT {
       assertThat(cluster.log("agent")).contains("[" + requestId + "]");
     });
 
-    assertThat(api.endSession(user(7), "pw-7", sessionId).join().status()).isEqualTo(204);
+    assertThat(api.endSession(user(7), password(7), sessionId).join().status()).isEqualTo(204);
     assertThat(Files.readString(labDir.resolve("ended")).strip()).isEqualTo(sessionId + " " + user(7));
   }
 

@@ -233,6 +233,8 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
               where.vmId(), a.getEnded() ? "ended" : "already gone");
           respond(call, EndSessionResponse.newBuilder()
               .setResult(a.getEnded() ? EndResult.END_RESULT_ENDED : EndResult.END_RESULT_NOT_FOUND)
+              .setVmId(where.vmId())
+              .setPool(where.pool())
               .build());
         });
   }

@@ -50,7 +50,7 @@ final class VmRegistry {
   }
 
   /** Where a session runs; {@code stream} is null when the VM is unreachable. */
-  record SessionLocation(String vmId, AgentStream stream) {}
+  record SessionLocation(String vmId, String pool, AgentStream stream) {}
 
   record Candidates(List<Candidate> candidates, List<PlacedSession> existing) {}
 
@@ -199,7 +199,7 @@ final class VmRegistry {
     }
     for (Session s : vm.state.getSessionsList()) {
       if (s.getSessionId().equals(sessionId) && (user.isEmpty() || s.getUser().equals(user))) {
-        return new SessionLocation(vm.vmId, vm.stream);
+        return new SessionLocation(vm.vmId, vm.pool, vm.stream);
       }
     }
     return null;

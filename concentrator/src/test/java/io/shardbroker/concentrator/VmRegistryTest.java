@@ -103,7 +103,7 @@ class VmRegistryTest {
   void locateFindsASessionByIdAndOnlyForItsOwnUser() {
     registry.attach(hello("vm-1", 4, state(1, true, session("s-1", "alice", POOL))), streamA);
 
-    assertThat(registry.locate("s-1", "alice")).isEqualTo(new VmRegistry.SessionLocation("vm-1", streamA));
+    assertThat(registry.locate("s-1", "alice")).isEqualTo(new VmRegistry.SessionLocation("vm-1", POOL, streamA));
     assertThat(registry.locate("s-1", "")).as("no user: any session").isNotNull();
     assertThat(registry.locate("s-1", "bob")).as("another user's session").isNull();
     assertThat(registry.locate("s-404", "alice")).isNull();
@@ -192,7 +192,7 @@ class VmRegistryTest {
     assertThat(candidates("carol")).isEmpty();
     assertThat(registry.find("alice", POOL, 8).existing())
         .singleElement().satisfies(p -> assertThat(p.getReachable()).isFalse());
-    assertThat(registry.locate("s-1", "alice")).isEqualTo(new VmRegistry.SessionLocation("vm-1", null));
+    assertThat(registry.locate("s-1", "alice")).isEqualTo(new VmRegistry.SessionLocation("vm-1", POOL, null));
     assertThat(registry.reserveStart("vm-1", "carol", POOL).notAttached()).isTrue();
     assertThat(registry.counts().reachable()).isZero();
   }

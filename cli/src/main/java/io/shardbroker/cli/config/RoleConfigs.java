@@ -13,9 +13,11 @@ public final class RoleConfigs {
 
   /** {@code shardbroker broker --config broker.yaml} */
   public record BrokerConfig(
+      String id,
       HttpConfig http,
-      List<String> pools,
-      List<UserConfig> users,
+      String data,
+      StoreConfig store,
+      SeedConfig seed,
       TimeoutsConfig timeouts,
       Integer candidatesPerConcentrator,
       Integer maxStartAttempts,
@@ -23,7 +25,26 @@ public final class RoleConfigs {
 
   public record HttpConfig(String host, Integer port) {}
 
-  public record UserConfig(String name, String password) {}
+  /** The store; without {@code url}, the embedded H2 file under the data directory. */
+  public record StoreConfig(
+      String url, String user, String password, Integer maxConnections,
+      Duration historyFlushInterval, PasswordHashingConfig passwordHashing) {}
+
+  public record PasswordHashingConfig(Integer memoryKiB, Integer iterations, Integer parallelism) {}
+
+  /** What a fresh store starts with; applied at every start, it only adds what is missing. */
+  public record SeedConfig(
+      List<PoolSeed> pools, List<GroupSeed> groups, List<UserSeed> users,
+      List<EntitlementSeed> entitlements) {}
+
+  public record PoolSeed(
+      String name, String displayName, String kind, String sessionMode, String protocol, Boolean enabled) {}
+
+  public record GroupSeed(String name, String description) {}
+
+  public record UserSeed(String name, String password, String displayName, List<String> groups) {}
+
+  public record EntitlementSeed(String pool, String user, String group) {}
 
   public record TimeoutsConfig(
       Duration find, Duration start, Duration end, Duration list, Duration request,

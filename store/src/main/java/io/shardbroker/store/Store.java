@@ -1,0 +1,41 @@
+package io.shardbroker.store;
+
+import java.time.Clock;
+
+/**
+ * The durable state of brokers. {@link #open} brings the schema up to date first (all pending
+ * migrations or none) and fails with {@link StoreException.Kind#MIGRATION_FAILED} and a message
+ * for people when it cannot, leaving the database as it was.
+ *
+ * <p>Thread-safe. Close it to write the queued session history and release the connections.
+ */
+public interface Store extends AutoCloseable {
+
+  static Store open(StoreSettings settings, Clock clock) {
+    return JdbcStore.open(settings, clock);
+  }
+
+  PoolStore pools();
+
+  AccountStore accounts();
+
+  EntitlementStore entitlements();
+
+  AssignmentStore assignments();
+
+  MaintenanceStore maintenance();
+
+  SessionHistory history();
+
+  AuditLog audit();
+
+  /** Creates what the seed names and the store lacks; returns how many things it created. */
+  int apply(Seed seed, Actor by);
+
+  /** What the store is, for logs: for example "embedded H2 at /data/shardbroker" (no password). */
+  String describe();
+
+  /** Writes the queued session history, then closes the connections. */
+  @Override
+  void close();
+}

@@ -1,0 +1,113 @@
+package io.shardbroker.store;
+
+import static io.shardbroker.store.TestData.failure;
+import static io.shardbroker.store.TestData.floating;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Schema migrations: all pending ones or none, with a message people can act on. */
+interface MigrationContract extends StoreFixture {
+
+  String BROKEN = "classpath:io/shardbroker/store/broken";
+  String FUTURE = "classpath:io/shardbroker/store/future";
+
+  private static StoreSettings with(StoreSettings settings, String extraLocation) {
+    List<String> locations = new ArrayList<>(StoreSettings.MIGRATIONS);
+    locations.add(extraLocation);
+    return settings.withMigrationLocations(locations);
+  }
+
+  private boolean hasTable(StoreSettings settings, String table) throws SQLException {
+    try (Connection c = connect(settings);
+        ResultSet rs = c.getMetaData().getTables(null, null, null, new String[] {"TABLE"})) {
+      while (rs.next()) {
+        if (rs.getString("TABLE_NAME").equalsIgnoreCase(table)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private boolean hasColumn(StoreSettings settings, String table, String column) throws SQLException {
+    try (Connection c = connect(settings);
+        ResultSet rs = c.getMetaData().getColumns(null, null, null, null)) {
+      while (rs.next()) {
+        if (rs.getString("TABLE_NAME").equalsIgnoreCase(table) && rs.getString("COLUMN_NAME").equalsIgnoreCase(column)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  @Test
+  default void reopeningAnUpToDateDatabaseKeepsItsData() {
+    store().pools().create(floating("desktops"), ADMIN);
+    store().close();
+    try (Store again = Store.open(settings(), clock())) {
+      assertThat(again.pools().list()).extracting(Pool::name).containsExactly("desktops");
+    }
+  }
+
+  @Test
+  default void aFailedMigrationLeavesTheDatabaseAsItWas() throws Exception {
+    store().pools().create(floating("desktops"), ADMIN);
+    store().close();
+
+    StoreException e = failure(() -> Store.open(with(settings(), BROKEN), clock()).close());
+
+    assertThat(e.kind()).isEqualTo(StoreException.Kind.MIGRATION_FAILED);
+    assertThat(e.getMessage())
+        .startsWith("the store schema could not be updated: migration V900 (broken) failed: ")
+        .containsIgnoringCase("no_such_table")
+        .endsWith(" was left as it was")
+        .doesNotContain("SQL statement", "INSERT INTO");
+    assertThat(hasTable(settings(), "broken_table")).isFalse();
+    assertThat(hasColumn(settings(), "pools", "broken_column")).isFalse();
+    try (Store again = Store.open(settings(), clock())) {
+      assertThat(again.pools().list()).extracting(Pool::name).containsExactly("desktops");
+      again.pools().create(floating("more"), ADMIN);
+    }
+  }
+
+  @Test
+  default void aFailedFirstMigrationLeavesAnEmptyDatabase() throws Exception {
+    StoreSettings fresh = freshDatabase();
+    StoreException e = failure(() -> Store.open(with(fresh, BROKEN), clock()).close());
+
+    assertThat(e.kind()).isEqualTo(StoreException.Kind.MIGRATION_FAILED);
+    assertThat(hasTable(fresh, "pools")).isFalse();
+    assertThat(hasTable(fresh, "broken_table")).isFalse();
+    try (Store store = Store.open(fresh, clock())) {
+      assertThat(store.pools().list()).isEmpty();
+    }
+  }
+
+  @Test
+  default void aSchemaFromANewerReleaseIsRefused() {
+    open(with(settings(), FUTURE)).close();
+
+    StoreException e = failure(() -> Store.open(settings(), clock()).close());
+
+    assertThat(e.kind()).isEqualTo(StoreException.Kind.MIGRATION_FAILED);
+    assertThat(e.getMessage()).contains("version 901", "newer shardbroker", store().describe());
+  }
+
+  @Test
+  default void describeNamesTheDatabaseWithoutCredentials() {
+    String description = store().describe();
+    if (settings().shared()) {
+      assertThat(description).matches("PostgreSQL at localhost:\\d+/\\w+");
+    } else {
+      assertThat(description).startsWith("embedded H2 at /").endsWith("/shardbroker");
+    }
+    assertThat(description).doesNotContain("user=", "password");
+  }
+}

@@ -1,0 +1,84 @@
+package io.shardbroker.store;
+
+import static io.shardbroker.store.TestData.PASSWORD;
+import static io.shardbroker.store.TestData.assertFails;
+import static io.shardbroker.store.TestData.audit;
+import static io.shardbroker.store.TestData.dedicated;
+import static io.shardbroker.store.TestData.floating;
+import static io.shardbroker.store.TestData.user;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardbroker.store.Seed.SeedEntitlement;
+import io.shardbroker.store.StoreException.Kind;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Seeds create what is missing, audited as "seed", and never touch what exists. */
+interface SeedContract extends StoreFixture {
+
+  Actor SEED = new Actor("seed", "broker-1");
+
+  Seed DEMO = new Seed(
+      List.of(floating("desktops"), dedicated("cad")),
+      List.of(new Group(Group.ADMINS, "May use the admin API", List.of()), new Group("staff", null, List.of())),
+      List.of(user("alice", "staff", Group.ADMINS), user("bob", "staff")),
+      List.of(new SeedEntitlement("desktops", null, "staff"), new SeedEntitlement("cad", "alice", null)));
+
+  @Test
+  default void aSeedCreatesWhatIsMissingOnceAndAuditsEachCreation() {
+    assertThat(store().apply(DEMO, SEED)).isEqualTo(8);
+
+    assertThat(store().pools().list()).extracting(Pool::name).containsExactly("cad", "desktops");
+    assertThat(store().accounts().user("alice").orElseThrow().groups()).containsExactly(Group.ADMINS, "staff");
+    assertThat(store().accounts().verify("bob", PASSWORD)).isPresent();
+    assertThat(store().entitlements().poolsOf("bob")).extracting(Pool::name).containsExactly("desktops");
+    assertThat(store().entitlements().poolsOf("alice")).extracting(Pool::name).containsExactly("cad", "desktops");
+    assertThat(audit(store(), "seed", null, null)).hasSize(8)
+        .allSatisfy(e -> assertThat(e.broker()).isEqualTo("broker-1"))
+        .extracting(AuditEntry::action)
+        .containsOnly("group.create", "pool.create", "user.create", "entitlement.create");
+
+    assertThat(store().apply(DEMO, SEED)).isZero();
+    assertThat(audit(store())).hasSize(8);
+    assertThat(store().apply(Seed.EMPTY, SEED)).isZero();
+  }
+
+  @Test
+  default void aSeedNeverChangesWhatAnAdminChanged() {
+    store().apply(DEMO, SEED);
+    store().pools().update("desktops", new Pool.Change("Renamed", null, null, false), ADMIN);
+    store().accounts().updateUser("alice", new User.Change(null, "alice's own password", false), ADMIN);
+    store().accounts().removeMember("staff", "bob", ADMIN);
+    store().accounts().deleteUser("bob", ADMIN);
+
+    assertThat(store().apply(DEMO, SEED)).isEqualTo(1);
+
+    assertThat(store().pools().find("desktops").orElseThrow().displayName()).isEqualTo("Renamed");
+    assertThat(store().pools().find("desktops").orElseThrow().enabled()).isFalse();
+    assertThat(store().accounts().user("alice").orElseThrow().enabled()).isFalse();
+    assertThat(store().accounts().verify("alice", PASSWORD)).isEmpty();
+    assertThat(audit(store(), "seed", null, null).get(0).target()).isEqualTo("bob");
+  }
+
+  @Test
+  default void aBadSeedChangesNothing() {
+    Seed unknownGroup = new Seed(List.of(floating("desktops")), List.of(),
+        List.of(user("alice", "no-such-group")), List.of());
+    assertFails(Kind.NOT_FOUND, "group", () -> store().apply(unknownGroup, SEED));
+
+    Seed badPool = new Seed(List.of(floating("desktops"), floating("bad pool")), List.of(), List.of(), List.of());
+    assertFails(Kind.INVALID, "name", () -> store().apply(badPool, SEED));
+
+    Seed both = new Seed(List.of(floating("desktops")), List.of(), List.of(user("alice")),
+        List.of(new SeedEntitlement("desktops", "alice", "staff")));
+    assertFails(Kind.INVALID, "entitlements", () -> store().apply(both, SEED));
+
+    Seed unknownPool = new Seed(List.of(), List.of(), List.of(user("alice")),
+        List.of(new SeedEntitlement("nope", "alice", null)));
+    assertFails(Kind.NOT_FOUND, "pool", () -> store().apply(unknownPool, SEED));
+
+    assertThat(store().pools().list()).isEmpty();
+    assertThat(store().accounts().users()).isEmpty();
+    assertThat(audit(store())).isEmpty();
+  }
+}
