@@ -16,6 +16,8 @@ public final class BrokerException extends RuntimeException {
     /** The user may not use the pool, or it does not exist or is disabled (not told apart, so as not to reveal pools). */
     NOT_ENTITLED(403, "not_entitled", false),
     NOT_FOUND(404, "not_found", false),
+    /** Another request of the same user for the same pool holds the lock past this one's deadline. */
+    REQUEST_IN_PROGRESS(409, "request_in_progress", true),
     SESSION_NOT_FOUND(404, "session_not_found", false),
     POOL_EXHAUSTED(503, "pool_exhausted", true),
     /** A dedicated user's own VM is in maintenance or not reachable. */

@@ -37,7 +37,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * unassigned VM in the store (durably, before the start) and keeps it for good. VMs in
  * maintenance get no new sessions.
  *
- * <p>Requests of one user for one pool are serialised in this broker, so two concurrent requests
- * cannot each start a desktop: the second one finds the first one's session and reconnects.
+ * <p>Requests of one user for one pool are serialised ({@link UserPoolLocks}: in this broker, and
+ * across brokers when they share a store), so two concurrent requests cannot each start a desktop:
+ * the second one finds the first one's session and reconnects.
  * Every outcome goes to the session history, which the store writes in the background.
  *
  * <p>Thread-safe; called from many request threads (virtual threads: the calls here block).
@@ -67,7 +67,6 @@ final class SessionBroker {
   private static final int ROUNDS_PER_SET = 3;
   /** Candidates asked per concentrator in a dedicated pool, where many free VMs belong to others. */
   private static final int DEDICATED_CANDIDATES = 64;
-  private static final int USER_LOCK_STRIPES = 1024;
 
   private final BrokerSettings settings;
   private final ConcentratorDirectory directory;
@@ -75,7 +74,7 @@ final class SessionBroker {
   private final DrainedVms drained;
   private final BrokerMetrics metrics;
   private final Clock clock;
-  private final ReentrantLock[] userLocks = new ReentrantLock[USER_LOCK_STRIPES];
+  private final UserPoolLocks userLocks;
 
   SessionBroker(
       BrokerSettings settings, ConcentratorDirectory directory, Store store, DrainedVms drained,
@@ -86,9 +85,8 @@ final class SessionBroker {
     this.drained = drained;
     this.metrics = metrics;
     this.clock = clock;
-    for (int i = 0; i < USER_LOCK_STRIPES; i++) {
-      userLocks[i] = new ReentrantLock();
-    }
+    this.userLocks = new UserPoolLocks(store.shared() ? store.brokeringLocks() : null,
+        settings.brokerId(), clock);
   }
 
   /** A candidate VM and the concentrator that owns it. */
@@ -119,13 +117,9 @@ final class SessionBroker {
     try {
       Pool pool = store.entitlements().entitledPool(user, poolName).orElseThrow(() ->
           new BrokerException(Kind.NOT_ENTITLED, "you may not use a pool named '" + poolName + "'"));
-      ReentrantLock lock = userLocks[Math.floorMod((user + '\0' + poolName).hashCode(), USER_LOCK_STRIPES)];
-      lock.lock();
       BrokeredSession session;
-      try {
+      try (UserPoolLocks.Held held = userLocks.lock(user, poolName, settings.timeouts().request())) {
         session = broker(user, pool, requestId);
-      } finally {
-        lock.unlock();
       }
       record(session.reconnected() ? SessionEvent.Kind.RECONNECT : SessionEvent.Kind.START, user,
           poolName, session.vmId(), session.session().getSessionId(), requestId, null);

@@ -10,10 +10,13 @@ import io.shardbroker.cli.config.RoleConfigs.ConcentratorConfig;
 import io.shardbroker.cli.config.RoleConfigs.SimConfig;
 import io.shardbroker.cli.config.TopologyConfig;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.Store;
+import io.shardbroker.store.StoreSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -96,6 +99,22 @@ class CommandLineTest {
     Run run = run("broker");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("no topology", "--set", "--topology");
+  }
+
+  @Test
+  void aBrokerRefusesAStoreWrittenByANewerShardbroker(@TempDir Path dir) throws Exception {
+    Path future = Files.createDirectories(dir.resolve("future"));
+    Files.writeString(future.resolve("V999__from_the_future.sql"), "CREATE TABLE later_feature (id INT);\n");
+    Path data = Files.createDirectories(dir.resolve("data"));
+    StoreSettings newer = StoreSettings.embedded(data).withMigrationLocations(List.of(
+        StoreSettings.MIGRATIONS.get(0), "filesystem:" + future));
+    Store.open(newer, Clock.systemUTC()).close();
+
+    Run run = run("broker", "--data", data.toString(), "--set", "a=a1@127.0.0.1:1", "--http-port", "0");
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).contains("cannot open the store", "newer shardbroker", "left as it was")
+        .doesNotContain("Exception");
   }
 
   @Test

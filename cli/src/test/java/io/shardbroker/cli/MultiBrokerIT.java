@@ -135,6 +135,25 @@ class MultiBrokerIT {
   }
 
   @Test
+  void aUserDoubleClickingThroughBothBrokersGetsOneDesktop() {
+    assertThat(one.call("POST", ADMIN, ADMIN_PASSWORD, "/api/v1/admin/users",
+        "{\"name\": \"erin\", \"password\": \"erin-password\"}").status()).isEqualTo(201);
+    assertThat(one.call("POST", ADMIN, ADMIN_PASSWORD, "/api/v1/admin/entitlements",
+        "{\"pool\": \"desktop\", \"user\": \"erin\"}").status()).isEqualTo(201);
+    List<CompletableFuture<ApiClient.Answer>> clicks = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      clicks.add((i % 2 == 0 ? one : two).openSession("erin", "erin-password", "desktop"));
+    }
+    List<ApiClient.Answer> answers = clicks.stream().map(CompletableFuture::join).toList();
+    assertThat(answers).extracting(ApiClient.Answer::status).containsOnly(200, 201);
+    assertThat(answers).filteredOn(a -> a.status() == 201).hasSize(1);
+    assertThat(answers).extracting(a -> a.body().get("sessionId").asText()).containsOnly(
+        answers.get(0).body().get("sessionId").asText());
+    String sessionId = answers.get(0).body().get("sessionId").asText();
+    assertThat(one.endSession("erin", "erin-password", sessionId).join().status()).isEqualTo(204);
+  }
+
+  @Test
   void dedicatedDesktopsClaimedThroughBothBrokersAtOnceGoToOneUserEach() {
     // 30 engineers, 20 workstations, half the requests through each broker, all at once.
     List<CompletableFuture<ApiClient.Answer>> calls = new ArrayList<>();

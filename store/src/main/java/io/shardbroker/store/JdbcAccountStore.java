@@ -62,6 +62,7 @@ final class JdbcAccountStore implements AccountStore {
       throw notFoundUser(null);
     }
     return db.transaction(c -> {
+      int admins = Boolean.FALSE.equals(change.enabled()) ? AdminGuard.lock(c) : 0;
       User old = readUser(c, name, true).orElseThrow(() -> notFoundUser(name));
       String newDisplayName = displayName == null ? old.displayName() : displayName;
       boolean enabled = change.enabled() == null ? old.enabled() : change.enabled();
@@ -86,6 +87,7 @@ final class JdbcAccountStore implements AccountStore {
         ps.setString(4, name);
         ps.executeUpdate();
       }
+      AdminGuard.check(c, admins);
       audit.append(c, by, "user.update", name, String.join(", ", parts));
       return new User(name, newDisplayName, enabled, old.groups(), old.createdAt());
     });
@@ -94,7 +96,7 @@ final class JdbcAccountStore implements AccountStore {
   @Override
   public void deleteUser(String name, Actor by) {
     Inputs.actor(by);
-    deleteNamed("users", name, by, "user.delete", notFoundUser(name),
+    deleteNamed("users", name, true, by, "user.delete", notFoundUser(name),
         "deleted with their memberships, entitlements and assignments");
   }
 
@@ -201,7 +203,7 @@ final class JdbcAccountStore implements AccountStore {
   @Override
   public void deleteGroup(String name, Actor by) {
     Inputs.actor(by);
-    deleteNamed("user_groups", name, by, "group.delete", notFoundGroup(name),
+    deleteNamed("user_groups", name, Group.ADMINS.equals(name), by, "group.delete", notFoundGroup(name),
         "deleted with its memberships and entitlements");
   }
 
@@ -235,6 +237,7 @@ final class JdbcAccountStore implements AccountStore {
   public void removeMember(String group, String user, Actor by) {
     Inputs.actor(by);
     db.transaction(c -> {
+      int admins = Group.ADMINS.equals(group) ? AdminGuard.lock(c) : 0;
       try (PreparedStatement ps = c.prepareStatement(
           "DELETE FROM group_members WHERE group_name = ? AND user_name = ?")) {
         ps.setString(1, group);
@@ -245,6 +248,7 @@ final class JdbcAccountStore implements AccountStore {
                   + (group == null ? "null" : Inputs.quote(group)));
         }
       }
+      AdminGuard.check(c, admins);
       audit.append(c, by, "group.member.remove", group, "removed " + Inputs.quote(user));
       return null;
     });
@@ -276,12 +280,14 @@ final class JdbcAccountStore implements AccountStore {
 
   // ---- helpers ---------------------------------------------------------------------------------
 
-  private void deleteNamed(String table, String name, Actor by, String action, StoreException notFound,
-      String detail) {
+  /** Deletes a user or group; {@code mayRemoveAdmins} guards the last enabled admin ({@link AdminGuard}). */
+  private void deleteNamed(String table, String name, boolean mayRemoveAdmins, Actor by, String action,
+      StoreException notFound, String detail) {
     if (name == null) {
       throw notFound;
     }
     db.transaction(c -> {
+      int admins = mayRemoveAdmins ? AdminGuard.lock(c) : 0;
       // The table is one of ours, never input.
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE name = ?")) {
         ps.setString(1, name);
@@ -289,6 +295,7 @@ final class JdbcAccountStore implements AccountStore {
           throw notFound;
         }
       }
+      AdminGuard.check(c, admins);
       audit.append(c, by, action, name, detail);
       return null;
     });

@@ -21,11 +21,14 @@ final class JdbcStore implements Store {
   private final JdbcAssignmentStore assignments;
   private final JdbcMaintenanceStore maintenance;
   private final JdbcSessionHistory history;
+  private final JdbcBrokeringLocks brokeringLocks;
   private final Audit audit;
   private final SeedApplier seeds;
+  private final boolean shared;
 
   private JdbcStore(StoreSettings settings, Clock clock, String where, HikariDataSource pool) {
     this.where = where;
+    this.shared = settings.shared();
     this.pool = pool;
     Database db = new Database(pool, clock);
     PasswordHasher hasher = new PasswordHasher(settings.passwordHashing());
@@ -37,6 +40,7 @@ final class JdbcStore implements Store {
     this.maintenance = new JdbcMaintenanceStore(db, audit);
     this.historyWriter = new HistoryWriter(db, settings.historyFlushInterval());
     this.history = new JdbcSessionHistory(db, historyWriter);
+    this.brokeringLocks = new JdbcBrokeringLocks(db);
     this.seeds = new SeedApplier(db, pools, accounts, entitlements, hasher);
   }
 
@@ -85,6 +89,11 @@ final class JdbcStore implements Store {
   }
 
   @Override
+  public BrokeringLocks brokeringLocks() {
+    return brokeringLocks;
+  }
+
+  @Override
   public AuditLog audit() {
     return audit;
   }
@@ -97,6 +106,11 @@ final class JdbcStore implements Store {
   @Override
   public String describe() {
     return where;
+  }
+
+  @Override
+  public boolean shared() {
+    return shared;
   }
 
   @Override

@@ -27,10 +27,16 @@ public interface Store extends AutoCloseable {
 
   SessionHistory history();
 
+  /** Locks that serialise one user's requests for one pool across the brokers sharing the store. */
+  BrokeringLocks brokeringLocks();
+
   AuditLog audit();
 
   /** Creates what the seed names and the store lacks; returns how many things it created. */
   int apply(Seed seed, Actor by);
+
+  /** True when several brokers may use this store at once (PostgreSQL), false for the embedded file. */
+  boolean shared();
 
   /** What the store is, for logs: for example "embedded H2 at /data/shardbroker" (no password). */
   String describe();

@@ -26,7 +26,8 @@ interface AccountContract extends StoreFixture {
         new Actor("root", null));
     assertThat(alice.groups()).containsExactly(Group.ADMINS, "staff");
     assertThat(alice.createdAt()).isEqualTo(clock().instant());
-    accounts.createUser(user("bob"), ADMIN);
+    // Another admin, so that alice, the first, may be disabled and deleted (see LastAdminContract).
+    accounts.createUser(user("bob", Group.ADMINS), ADMIN);
 
     assertThat(accounts.user("alice")).contains(alice);
     assertThat(accounts.users()).extracting(User::name).containsExactly("alice", "bob");

@@ -8,7 +8,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 /** Schema migrations: all pending ones or none, with a message people can act on. */
@@ -98,6 +100,27 @@ interface MigrationContract extends StoreFixture {
 
     assertThat(e.kind()).isEqualTo(StoreException.Kind.MIGRATION_FAILED);
     assertThat(e.getMessage()).contains("version 901", "newer shardbroker", store().describe());
+  }
+
+  @Test
+  default void aVersion1DatabaseGainsBrokeringLocksAndKeepsItsData() throws Exception {
+    StoreSettings old = freshDatabase();
+    // What a release knowing only V1 left behind.
+    boolean h2 = old.jdbcUrl().startsWith("jdbc:h2:");
+    Flyway.configure().dataSource(old.jdbcUrl(), h2 ? "sa" : null, h2 ? "" : null)
+        .locations(StoreSettings.MIGRATIONS.toArray(String[]::new)).target("1").load().migrate();
+    try (Connection c = connect(old)) {
+      c.createStatement().executeUpdate("INSERT INTO user_groups (name, description, created_at)"
+          + " VALUES ('admins', '', CURRENT_TIMESTAMP)");
+    }
+    assertThat(hasTable(old, "brokering_locks")).isFalse();
+
+    try (Store store = Store.open(old, clock())) {
+      assertThat(hasTable(old, "brokering_locks")).isTrue();
+      assertThat(store.accounts().group(Group.ADMINS)).isPresent();
+      Instant now = clock().instant();
+      assertThat(store.brokeringLocks().tryLock("alice", "lab", "b1", now, now.plusSeconds(30))).isTrue();
+    }
   }
 
   @Test

@@ -47,6 +47,8 @@ interface SeedContract extends StoreFixture {
   default void aSeedNeverChangesWhatAnAdminChanged() {
     store().apply(DEMO, SEED);
     store().pools().update("desktops", new Pool.Change("Renamed", null, null, false), ADMIN);
+    // Another admin, so that alice, the seed's only one, may be disabled (see LastAdminContract).
+    store().accounts().createUser(user("carol", Group.ADMINS), ADMIN);
     store().accounts().updateUser("alice", new User.Change(null, "alice's own password", false), ADMIN);
     store().accounts().removeMember("staff", "bob", ADMIN);
     store().accounts().deleteUser("bob", ADMIN);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class StoreContract implements StoreFixture, PoolContract, AccountContract, NamesContract,
     EntitlementContract, AssignmentContract, MaintenanceContract, HistoryContract, AuditContract,
-    SeedContract, MigrationContract {
+    SeedContract, MigrationContract, BrokeringLockContract, LastAdminContract {
 
   @TempDir
   Path tempDir;
