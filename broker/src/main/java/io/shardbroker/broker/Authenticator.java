@@ -47,6 +47,9 @@ final class Authenticator {
 
   /** The signed-in user, or empty when the name or password is wrong or the user is disabled. */
   Optional<User> authenticate(String name, String password) {
+    if (name.isEmpty() || hasControlCharacter(name)) {
+      return Optional.empty();  // no stored name has one; not worth a hash or a query
+    }
     byte[] mac = mac(name, password);
     long now = clock.millis();
     Remembered known = remembered.get(name);
@@ -70,6 +73,10 @@ final class Authenticator {
     remembered.remove(name);
   }
 
+
+  private static boolean hasControlCharacter(String text) {
+    return text.codePoints().anyMatch(Character::isISOControl);
+  }
 
   private byte[] mac(String name, String password) {
     try {

@@ -5,6 +5,7 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.EndpointNotFound;
 import io.javalin.security.BasicAuthCredentials;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.broker.ApiViews.ConcentratorItem;
@@ -86,6 +87,8 @@ final class HttpApi {
       connector.setAcceptQueueSize(ACCEPT_QUEUE);
       return connector;
     });
+    // Requests Jetty refuses itself (a malformed URL, oversized headers) get the JSON error shape too.
+    config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
     config.concurrency.useVirtualThreads = true;
     config.http.maxRequestSize = 64 * 1024;
     config.routes.before(this::begin);
@@ -106,8 +109,10 @@ final class HttpApi {
     config.routes.after(this::finish);
     config.routes.exception(BrokerException.class, (e, ctx) -> fail(ctx, e));
     config.routes.exception(StoreException.class, (e, ctx) -> fail(ctx, e));
+    // Javalin answers a path no route matches by throwing EndpointNotFound, not through error(404).
     config.routes.exception(HttpResponseException.class, (e, ctx) ->
-        send(ctx, e.getStatus(), ErrorBody.of(httpCode(e.getStatus()), e.getMessage())));
+        send(ctx, e.getStatus(), ErrorBody.of(httpCode(e.getStatus()),
+            e instanceof EndpointNotFound ? noSuchEndpoint(ctx) : e.getMessage())));
     config.routes.exception(Exception.class, (e, ctx) -> {
       log.error("[{}] {} {} failed", requestId(ctx), ctx.method(), ctx.path(), e);
       send(ctx, 500, ErrorBody.of("internal", "the broker failed to answer; the request id is "
@@ -115,7 +120,7 @@ final class HttpApi {
     });
     config.routes.error(404, ctx -> {
       if (ctx.attribute(Json.ANSWERED) == null) {  // a 404 of ours already has its body
-        send(ctx, 404, ErrorBody.of("not_found", "no such endpoint: " + ctx.method() + " " + ctx.path()));
+        send(ctx, 404, ErrorBody.of("not_found", noSuchEndpoint(ctx)));
       }
     });
     config.routes.error(405, ctx -> send(ctx, 405, ErrorBody.of("method_not_allowed",
@@ -170,6 +175,7 @@ final class HttpApi {
     String outcome = "error";
     try {
       JsonNode body = Json.object(ctx, "{\"pool\": \"desktop\"}");
+      Json.onlyFields(body, "pool", "requestId");
       String pool = Json.requiredString(body, "pool");
       String requestId = requestId(ctx);
       JsonNode given = body.get("requestId");
@@ -307,8 +313,12 @@ final class HttpApi {
     Json.send(ctx, status, body);
   }
 
+  private static String noSuchEndpoint(Context ctx) {
+    return "no such endpoint: " + ctx.method() + " " + ctx.path();
+  }
+
   /** The error code of a status Javalin itself refused a request with. */
-  private static String httpCode(int status) {
+  static String httpCode(int status) {
     return switch (status) {
       case 400 -> "bad_request";
       case 404 -> "not_found";

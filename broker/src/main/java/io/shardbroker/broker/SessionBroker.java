@@ -115,7 +115,10 @@ final class SessionBroker {
   /** Gives the user a session in the pool: their existing one, or a new one. */
   BrokeredSession openSession(String user, String poolName, String requestId) {
     try {
-      Pool pool = store.entitlements().entitledPool(user, poolName).orElseThrow(() ->
+      Optional<Pool> entitled = poolName.codePoints().anyMatch(Character::isISOControl)
+          ? Optional.empty()  // no pool is named so; PostgreSQL would not even take the query
+          : store.entitlements().entitledPool(user, poolName);
+      Pool pool = entitled.orElseThrow(() ->
           new BrokerException(Kind.NOT_ENTITLED, "you may not use a pool named '" + poolName + "'"));
       BrokeredSession session;
       try (UserPoolLocks.Held held = userLocks.lock(user, poolName, settings.timeouts().request())) {

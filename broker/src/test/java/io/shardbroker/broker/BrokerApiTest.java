@@ -11,13 +11,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
-import io.shardbroker.store.Group;
-import io.shardbroker.store.PasswordHashing;
-import io.shardbroker.store.Pool;
-import io.shardbroker.store.Seed;
+import io.shardbroker.store.Actor;
 import io.shardbroker.store.Store;
-import io.shardbroker.store.StoreSettings;
-import io.shardbroker.store.User;
 import io.shardbroker.testing.FakeClock;
 import java.io.IOException;
 import java.net.URI;
@@ -29,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +39,7 @@ import org.junit.jupiter.api.Timeout;
 class BrokerApiTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PASSWORD = TestBroker.PASSWORD;
 
   private final FakeClock clock = new FakeClock();
   private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -56,28 +51,6 @@ class BrokerApiTest {
   private Store store;
   private BrokerServer broker;
   private String base;
-
-  /** alice, bob, carol and dave (password {@value #PASSWORD}) in group staff, which may use desktop and shared. */
-  static Seed seed() {
-    List<User.New> users = List.of("alice", "bob", "carol", "dave").stream()
-        .map(name -> new User.New(name, name, PASSWORD, true, List.of("staff")))
-        .toList();
-    return new Seed(
-        List.of(new Pool("desktop", "Desktops", Pool.Kind.FLOATING, Pool.SessionMode.SINGLE, "rdp", true),
-            new Pool("shared", "Shared hosts", Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "rdp", true)),
-        List.of(new Group("staff", "", List.of())),
-        users,
-        List.of(new Seed.SeedEntitlement("desktop", null, "staff"),
-            new Seed.SeedEntitlement("shared", null, "staff")));
-  }
-
-  static final String PASSWORD = "secret-pw";
-
-  /** A fresh in-memory store with cheap password hashes. */
-  static Store memoryStore(java.time.Clock clock) {
-    return Store.open(StoreSettings.of("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", null, null)
-        .withPasswordHashing(PasswordHashing.FAST), clock);
-  }
 
   @BeforeEach
   void start() throws IOException {
@@ -93,8 +66,8 @@ class BrokerApiTest {
         .withTimeouts(new BrokerSettings.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2),
             Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(2),
             Duration.ofSeconds(7)));
-    store = memoryStore(clock);
-    store.apply(seed(), new io.shardbroker.store.Actor("seed", "test"));
+    store = TestBroker.memoryStore(clock);
+    store.apply(TestBroker.seed(), new Actor("seed", "test"));
     broker = new BrokerServer(settings, store,
         address -> InProcessChannelBuilder.forName(address).build(), clock, clock, meters).start();
     base = "http://127.0.0.1:" + broker.port();
@@ -330,6 +303,14 @@ class BrokerApiTest {
   void unknownEndpointsAreAJson404() throws Exception {
     HttpResponse<String> response = send(request("alice", PASSWORD, "/api/v1/nothing-here").GET().build());
     assertError(response, 404, "not_found");
+    assertThat(JSON.readTree(response.body()).get("message").asText())
+        .isEqualTo("no such endpoint: GET /api/v1/nothing-here");
+  }
+
+  @Test
+  void aUrlJettyRefusesIsAJson400() throws Exception {
+    HttpResponse<String> response = send(request("alice", PASSWORD, "/api/v1/admin/users/a%00b").GET().build());
+    assertError(response, 400, "bad_request");
   }
 
   // ---- listing and ending --------------------------------------------------------------------

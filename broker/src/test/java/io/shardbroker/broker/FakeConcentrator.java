@@ -26,6 +26,7 @@ import io.shardbroker.protocol.v1.StartSessionResponse;
 import io.shardbroker.protocol.v1.VmStatus;
 import io.shardbroker.protocol.v1.VmView;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,12 +34,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A concentrator that answers brokers from a small table of VMs, served over in-process gRPC. It
  * plays the agents' part too: a start succeeds while the VM has room, unless the test marked the
- * VM as refusing. Tests can make it unavailable to stand for a dead concentrator.
+ * VM as refusing. Tests can make it unavailable to stand for a dead concentrator, and hold the
+ * first FindCandidates calls until several have arrived, to make brokers race.
  */
 final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase implements AutoCloseable {
 
@@ -49,6 +53,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     final int capacity;
     final List<Session> sessions = new ArrayList<>();
     boolean refuses;
+    /** How many more FindCandidates calls do not offer it (it attaches late). */
+    int hiddenFromFinds;
 
     Vm(String id, String pool, int capacity) {
       this.id = id;
@@ -57,14 +63,23 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     }
   }
 
+  private static final Duration GATE_LIMIT = Duration.ofSeconds(5);
+
   final String id;
   final String setId;
   private final Server server;
   private final Map<String, Vm> vms = new LinkedHashMap<>();
   volatile boolean unavailable;
   final List<String> startsTried = new CopyOnWriteArrayList<>();
+  /** Every StartSession call, in order. */
+  final List<StartCall> starts = new CopyOnWriteArrayList<>();
   final AtomicInteger findCalls = new AtomicInteger();
+  private final AtomicInteger sessionsStarted = new AtomicInteger();
   private final Set<String> knownRequestIds = ConcurrentHashMap.newKeySet();
+  private volatile CountDownLatch findGate;
+
+  /** One StartSession call as the fake received it. */
+  record StartCall(String user, String pool, String vmId, String requestId) {}
 
   FakeConcentrator(String id, String setId) throws IOException {
     this.id = id;
@@ -91,6 +106,33 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     return vms.get(vmId).sessions.size();
   }
 
+  synchronized boolean has(String vmId) {
+    return vms.containsKey(vmId);
+  }
+
+  /** The VM's agent starts refusing (or accepting again). */
+  synchronized void setRefuses(String vmId, boolean refuses) {
+    vms.get(vmId).refuses = refuses;
+  }
+
+  /** The VM's agent goes away: the VM is no longer attached here. */
+  synchronized void removeVm(String vmId) {
+    vms.remove(vmId);
+  }
+
+  /** The VMs a start for {@code user} was asked on, in order. */
+  List<String> startsOf(String user) {
+    return starts.stream().filter(s -> s.user().equals(user)).map(StartCall::vmId).toList();
+  }
+
+  /**
+   * Holds each of the next {@code calls} FindCandidates calls until all of them have arrived (at
+   * most {@link #GATE_LIMIT}), so that brokers asking at nearly the same time see the same VMs free.
+   */
+  void holdFinds(int calls) {
+    findGate = new CountDownLatch(calls);
+  }
+
   private boolean failIfUnavailable(StreamObserver<?> responses) {
     if (unavailable) {
       responses.onError(Status.UNAVAILABLE.withDescription("fake " + id + " is down").asRuntimeException());
@@ -99,7 +141,21 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
   }
 
   @Override
-  public synchronized void findCandidates(
+  public void findCandidates(
+      FindCandidatesRequest request, StreamObserver<FindCandidatesResponse> responses) {
+    CountDownLatch gate = findGate;
+    if (gate != null && gate.getCount() > 0) {
+      gate.countDown();
+      try {
+        gate.await(GATE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    answerFind(request, responses);
+  }
+
+  private synchronized void answerFind(
       FindCandidatesRequest request, StreamObserver<FindCandidatesResponse> responses) {
     if (failIfUnavailable(responses)) {
       return;
@@ -114,6 +170,10 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
         if (s.getUser().equals(request.getUser())) {
           answer.addExistingSessions(placed(vm, s));
         }
+      }
+      if (vm.hiddenFromFinds > 0) {
+        vm.hiddenFromFinds--;
+        continue;
       }
       if (vm.sessions.size() < vm.capacity && answer.getCandidatesCount() < request.getLimit()) {
         answer.addCandidates(Candidate.newBuilder()
@@ -131,6 +191,7 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
       return;
     }
     startsTried.add(request.getVmId());
+    starts.add(new StartCall(request.getUser(), request.getPool(), request.getVmId(), request.getRequestId()));
     knownRequestIds.add(request.getRequestId());
     Vm vm = vms.get(request.getVmId());
     StartSessionResponse.Builder answer = StartSessionResponse.newBuilder();
@@ -139,8 +200,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     } else if (vm.refuses || vm.sessions.size() >= vm.capacity) {
       answer.setResult(StartResult.START_RESULT_REFUSED).setReason("full");
     } else {
-      Session s = session("s-" + vm.id + "-" + vm.sessions.size(), request.getUser(), vm.pool,
-          request.getRequestId());
+      Session s = session("s-" + vm.id + "-" + sessionsStarted.incrementAndGet(), request.getUser(),
+          vm.pool, request.getRequestId());
       vm.sessions.add(s);
       answer.setResult(StartResult.START_RESULT_STARTED).setSession(s);
     }
@@ -158,7 +219,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
       boolean removed = vm.sessions.removeIf(s -> s.getSessionId().equals(request.getSessionId())
           && (request.getUser().isEmpty() || s.getUser().equals(request.getUser())));
       if (removed) {
-        responses.onNext(EndSessionResponse.newBuilder().setResult(EndResult.END_RESULT_ENDED).build());
+        responses.onNext(EndSessionResponse.newBuilder().setResult(EndResult.END_RESULT_ENDED)
+            .setVmId(vm.id).setPool(vm.pool).build());
         responses.onCompleted();
         return;
       }

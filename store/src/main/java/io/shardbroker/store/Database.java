@@ -113,6 +113,11 @@ final class Database {
       return new StoreException(StoreException.Kind.NOT_FOUND, null,
           "something it refers to does not exist (deleted meanwhile?)");
     }
+    if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
+      // Class 22, data exception: the input, not the database (PostgreSQL refuses a NUL in text).
+      return new StoreException(StoreException.Kind.INVALID, null,
+          "a value holds characters the store cannot take (control characters?)");
+    }
     log.warn("store database error (SQLState {})", e.getSQLState(), e);
     return new StoreException(StoreException.Kind.UNAVAILABLE,
         "the store's database failed (SQLState " + e.getSQLState() + "); try again later", e);
