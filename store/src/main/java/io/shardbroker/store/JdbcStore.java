@@ -50,7 +50,7 @@ final class JdbcStore implements Store {
     HikariDataSource pool = new SchemaMigration(settings, where).open();
     try {
       Store store = new JdbcStore(settings, clock, where, pool);
-      log.info("store open: {}", where);
+      log.debug("store open: {}", where);
       return store;
     } catch (RuntimeException | Error e) {
       pool.close();
