@@ -40,6 +40,7 @@ public final class Agent implements AutoCloseable {
   private final SessionHost host;
   private final ChannelSource channels;
   private final ScheduledExecutorService scheduler;
+  private final Clock clock;
   private final Random random;
   private final String incarnation = UUID.randomUUID().toString();
   private final SessionArbiter arbiter;
@@ -61,6 +62,7 @@ public final class Agent implements AutoCloseable {
     this.host = host;
     this.channels = channels;
     this.scheduler = scheduler;
+    this.clock = clock;
     this.random = random;
     this.topology = settings.topology();
     this.arbiter = new SessionArbiter(settings.vmId(), settings.pool(), settings.capacity(), host,
@@ -86,7 +88,7 @@ public final class Agent implements AutoCloseable {
 
   private ConcentratorLink newLink(ConcentratorSet set) {
     return new ConcentratorLink(this, set.getId(), set.getConcentratorsList(), channels, scheduler,
-        new Backoff(settings.reconnectInitial(), settings.reconnectMax(), random));
+        clock, new Backoff(settings.reconnectInitial(), settings.reconnectMax(), random));
   }
 
   public String vmId() {

@@ -1,19 +1,27 @@
 package io.shardbroker.agent;
 
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.shardbroker.protocol.v1.AgentLinkGrpc;
 import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
+import io.shardbroker.protocol.v1.ConcentratorGrpc;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.HealthRequest;
+import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.Heartbeat;
 import io.shardbroker.protocol.v1.StateUpdate;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.protocol.v1.Welcome;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * heartbeat at the interval the concentrator asked for, and the agent's state on every change.
  * Requests from the concentrator go to the agent; their answers come back on the same stream.
  *
+ * <p>A concentrator that acknowledges no heartbeat for {@link #SILENCE_LIMIT} intervals is taken
+ * for dead or cut off (a killed host sends no reset): the link drops it and moves on. While on a
+ * fallback, the link asks the concentrators it prefers for their health every
+ * {@link #HOMECOMING_INTERVALS} intervals and moves back to the first that answers, so a
+ * restarted concentrator gets back exactly the VMs rendezvous hashing gives it.
+ *
  * <p>Thread-safety: all fields are guarded by {@code this}, and every write to the stream happens
  * under it, since a gRPC stream observer is not thread-safe. The link never calls into the agent
  * while holding its lock, except to read a snapshot for the Hello, so locks are always taken in
@@ -36,11 +50,16 @@ import org.slf4j.LoggerFactory;
 final class ConcentratorLink {
 
   private static final Logger log = LoggerFactory.getLogger(ConcentratorLink.class);
+  /** Heartbeat intervals without an acknowledgement after which the concentrator is given up. */
+  static final int SILENCE_LIMIT = 2;
+  /** Heartbeat intervals between two looks at the preferred concentrators, while on a fallback. */
+  static final int HOMECOMING_INTERVALS = 2;
 
   private final Agent agent;
   private final String setId;
   private final ChannelSource channels;
   private final ScheduledExecutorService scheduler;
+  private final Clock clock;
   private final Backoff backoff;
 
   private List<ConcentratorEndpoint> ranking;
@@ -51,11 +70,12 @@ final class ConcentratorLink {
 
   ConcentratorLink(
       Agent agent, String setId, List<ConcentratorEndpoint> members, ChannelSource channels,
-      ScheduledExecutorService scheduler, Backoff backoff) {
+      ScheduledExecutorService scheduler, Clock clock, Backoff backoff) {
     this.agent = agent;
     this.setId = setId;
     this.channels = channels;
     this.scheduler = scheduler;
+    this.clock = clock;
     this.backoff = backoff;
     this.ranking = Rendezvous.rank(agent.vmId(), members);
   }
@@ -168,19 +188,100 @@ final class ConcentratorLink {
         return;
       }
       attempt.welcomed = true;
+      attempt.lastHeardMillis = clock.millis();
       backoff.reset();
       long interval = welcome.getHeartbeatIntervalMs() > 0 ? welcome.getHeartbeatIntervalMs() : 5_000;
-      attempt.heartbeat = scheduler.scheduleAtFixedRate(
-          () -> send(attempt, AgentMessage.newBuilder()
-              .setHeartbeat(Heartbeat.newBuilder().setSequence(agent.sequence()))
-              .build()),
+      attempt.heartbeat = scheduler.scheduleAtFixedRate(() -> beat(attempt, interval),
           interval, interval, TimeUnit.MILLISECONDS);
+      int rank = ranking.indexOf(attempt.endpoint);
+      if (rank > 0) {
+        long every = interval * HOMECOMING_INTERVALS;
+        attempt.homecoming = scheduler.scheduleAtFixedRate(() -> lookHome(attempt, rank, interval),
+            every, every, TimeUnit.MILLISECONDS);
+      }
     }
     log.info("{}: attached to concentrator {} of set {}", agent.vmId(), welcome.getConcentratorId(),
         setId);
     if (welcome.hasTopology()) {
       agent.offerTopology(welcome.getTopology());
     }
+  }
+
+  /** Sends a heartbeat, unless the concentrator has been silent too long: then drops it. */
+  private void beat(Attempt attempt, long intervalMillis) {
+    synchronized (this) {
+      if (current != attempt) {
+        return;
+      }
+      long silent = clock.millis() - attempt.lastHeardMillis;
+      if (silent <= SILENCE_LIMIT * intervalMillis) {
+        sendLocked(attempt, AgentMessage.newBuilder()
+            .setHeartbeat(Heartbeat.newBuilder().setSequence(agent.sequence()))
+            .build());
+        return;
+      }
+    }
+    Status silence = Status.UNAVAILABLE.withDescription("no heartbeat acknowledged for " + SILENCE_LIMIT
+        + " intervals");
+    attempt.cancel(silence);
+    failed(attempt, silence);
+  }
+
+  /**
+   * While on a fallback: asks the concentrators ranked above the current one, best first, whether
+   * they serve; moves to the first that does. One look at a time, each bounded by an interval.
+   */
+  private void lookHome(Attempt attempt, int rank, long intervalMillis) {
+    List<ConcentratorEndpoint> better;
+    synchronized (this) {
+      if (current != attempt || attempt.looking) {
+        return;
+      }
+      attempt.looking = true;
+      better = List.copyOf(ranking.subList(0, Math.min(rank, ranking.size())));
+    }
+    probe(attempt, better, 0, intervalMillis);
+  }
+
+  private void probe(Attempt attempt, List<ConcentratorEndpoint> better, int i, long intervalMillis) {
+    if (i >= better.size()) {
+      synchronized (this) {
+        attempt.looking = false;
+      }
+      return;
+    }
+    ConcentratorEndpoint candidate = better.get(i);
+    ListenableFuture<HealthResponse> health = ConcentratorGrpc
+        .newFutureStub(channels.channel(candidate.getAddress()))
+        .withDeadlineAfter(intervalMillis, TimeUnit.MILLISECONDS)
+        .health(HealthRequest.getDefaultInstance());
+    health.addListener(() -> {
+      boolean serving;  // any answer means it serves
+      try {
+        serving = health.get() != null;
+      } catch (ExecutionException | InterruptedException | RuntimeException e) {
+        serving = false;
+      }
+      if (serving) {
+        moveBack(attempt, candidate);
+      } else {
+        probe(attempt, better, i + 1, intervalMillis);
+      }
+    }, MoreExecutors.directExecutor());
+  }
+
+  private void moveBack(Attempt attempt, ConcentratorEndpoint preferred) {
+    synchronized (this) {
+      attempt.looking = false;
+      if (current != attempt || closed) {
+        return;
+      }
+      log.info("{}: concentrator {} of set {} serves again; moving back from {}", agent.vmId(),
+          preferred.getId(), setId, attempt.endpoint.getId());
+      finishLocked(attempt);  // graceful: the fallback forgets this VM at once
+      position = ranking.indexOf(preferred);
+    }
+    connect();
   }
 
   private void failed(Attempt attempt, Status status) {
@@ -213,6 +314,11 @@ final class ConcentratorLink {
     StreamObserver<AgentMessage> out;
     boolean welcomed;
     ScheduledFuture<?> heartbeat;
+    ScheduledFuture<?> homecoming;
+    /** Guarded by the link: when the concentrator last sent anything on this stream. */
+    long lastHeardMillis;
+    /** Guarded by the link: a look at the preferred concentrators is under way. */
+    boolean looking;
 
     Attempt(ConcentratorEndpoint endpoint) {
       this.endpoint = endpoint;
@@ -223,11 +329,26 @@ final class ConcentratorLink {
         heartbeat.cancel(false);
         heartbeat = null;
       }
+      if (homecoming != null) {
+        homecoming.cancel(false);
+        homecoming = null;
+      }
+    }
+
+    /** Ends the call from this side, for a concentrator that no longer answers. */
+    void cancel(Status why) {
+      if (out instanceof ClientCallStreamObserver<AgentMessage> call) {
+        call.cancel(why.getDescription(), null);
+      }
     }
 
     @Override
     public void onNext(ConcentratorMessage message) {
+      synchronized (ConcentratorLink.this) {
+        lastHeardMillis = clock.millis();
+      }
       switch (message.getBodyCase()) {
+        case HEARTBEAT_ACK -> { }  // being heard is all it says
         case WELCOME -> welcomed(this, message.getWelcome());
         case START -> agent.start(message.getStart())
             .thenAccept(answer -> send(this, AgentMessage.newBuilder().setStartAnswer(answer).build()));

@@ -168,7 +168,10 @@ class AgentTest {
 
     stream.sendWelcome(1_000, null);
     eventually().until(() -> agent.attachedSets() == 1);
-    clock.advance(Duration.ofMillis(3_500));
+    beat(stream);
+    beat(stream);
+    beat(stream);
+    clock.advance(Duration.ofMillis(500));
     // A state update sent now arrives after every heartbeat sent so far: a marker to count them.
     agent.setAccepting(false);
     awaitMessage(stream, BodyCase.STATE, 1);
@@ -179,7 +182,8 @@ class AgentTest {
     assertThat(stream.received(BodyCase.HEARTBEAT))
         .allSatisfy(h -> assertThat(h.getHeartbeat().getSequence()).isEqualTo(1));
 
-    clock.advance(Duration.ofMillis(1_500));
+    clock.advance(Duration.ofMillis(500));
+    beat(stream);
     agent.setAccepting(true);
     awaitMessage(stream, BodyCase.STATE, 2);
     assertThat(stream.received(BodyCase.HEARTBEAT)).hasSize(5);
@@ -284,6 +288,75 @@ class AgentTest {
     eventually().until(() -> agent.attachedSets() == 1);
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
     assertThat(c1.streams()).hasSize(1);
+  }
+
+  /** Moves the clock one heartbeat interval (1 s) and waits for the heartbeat to arrive. */
+  private void beat(FakeConcentrator.Stream stream) {
+    int before = stream.received(BodyCase.HEARTBEAT).size();
+    clock.advance(Duration.ofSeconds(1));
+    awaitMessage(stream, BodyCase.HEARTBEAT, before + 1);
+  }
+
+  @Test
+  void aConcentratorThatAcknowledgesNoHeartbeatForTwoIntervalsIsLeftForTheNext() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = welcoming("c2", "s1");
+    Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
+    agent.start();
+    FakeConcentrator.Stream first = awaitStream(c1, 1);
+    eventually().until(() -> agent.attachedSets() == 1);
+    beat(first);
+    beat(first);  // acknowledged: still attached
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
+
+    // Cut off: no acknowledgements, and no health answers either.
+    c1.stopAcknowledging();
+    c1.serving(false);
+    beat(first);
+    beat(first);  // two intervals of silence: still within the limit
+    assertThat(agent.attachedSets()).isEqualTo(1);
+    clock.advance(Duration.ofSeconds(1));  // the third: given up instead of sent
+    eventually().until(() -> agent.attachedSets() == 0);
+    eventually().until(() -> first.errorFromAgent() != null);  // the agent cancelled the call
+
+    clock.advance(Duration.ofMillis(200));  // the reconnect's backoff
+    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    // On the fallback it looks for c1 every two intervals, and stays while c1 does not answer.
+    FakeConcentrator.Stream second = awaitStream(c2, 1);
+    beat(second);
+    beat(second);
+    eventually().until(() -> c1.healthChecks() >= 1);
+    beat(second);
+    beat(second);
+    eventually().until(() -> c1.healthChecks() >= 2);
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
+    assertThat(c1.streams()).hasSize(1);
+  }
+
+  @Test
+  void aVmOnAFallbackMovesBackWhenItsPreferredConcentratorServesAgain() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = welcoming("c2", "s1");
+    FakeConcentrator c3 = welcoming("c3", "s1");
+    Agent agent = agent(vmRanking(c1, c2, c3), topology(1, set("s1", c1, c2, c3)));
+    agent.start();
+    eventually().until(() -> agent.attachedSets() == 1);
+    c1.serving(false);
+    awaitStream(c1, 1).fail(Status.UNAVAILABLE.withDescription("killed"));
+    eventually().until(() -> clock.pendingTasks() == 1);
+    clock.advance(Duration.ofMillis(200));
+    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    FakeConcentrator.Stream fallback = awaitStream(c2, 1);
+
+    c1.serving(true);  // restarted
+    beat(fallback);
+    beat(fallback);  // the second interval: a look at c1, which answers
+
+    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c1")));
+    assertThat(c1.streams()).hasSize(2);
+    eventually().until(fallback::completedByAgent);  // gracefully: c2 forgets the VM at once
+    assertThat(c3.healthChecks()).as("only concentrators it prefers are asked").isZero();
+    assertThat(c3.streams()).isEmpty();
   }
 
   @Test

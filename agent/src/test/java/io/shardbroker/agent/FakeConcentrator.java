@@ -7,7 +7,11 @@ import io.grpc.stub.StreamObserver;
 import io.shardbroker.protocol.v1.AgentLinkGrpc;
 import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
+import io.shardbroker.protocol.v1.ConcentratorGrpc;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.HealthRequest;
+import io.shardbroker.protocol.v1.HealthResponse;
+import io.shardbroker.protocol.v1.HeartbeatAck;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.Welcome;
 import java.io.IOException;
@@ -31,6 +35,9 @@ public final class FakeConcentrator extends AgentLinkGrpc.AgentLinkImplBase impl
   private final boolean autoWelcome;
   private final Server server;
   private final List<Stream> streams = new CopyOnWriteArrayList<>();
+  private volatile boolean acknowledging = true;
+  private volatile boolean serving = true;
+  private final AtomicInteger healthChecks = new AtomicInteger();
 
   private FakeConcentrator(String id, String setId, boolean autoWelcome) {
     this.id = id;
@@ -38,7 +45,11 @@ public final class FakeConcentrator extends AgentLinkGrpc.AgentLinkImplBase impl
     this.autoWelcome = autoWelcome;
     this.address = "fake-concentrator-" + id + "-" + NAMES.incrementAndGet();
     try {
-      this.server = InProcessServerBuilder.forName(address).addService(this).build().start();
+      this.server = InProcessServerBuilder.forName(address)
+          .addService(this)
+          .addService(new HealthService())
+          .build()
+          .start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -56,6 +67,35 @@ public final class FakeConcentrator extends AgentLinkGrpc.AgentLinkImplBase impl
 
   public String id() {
     return id;
+  }
+
+  /** From now on, heartbeats get no acknowledgement: a concentrator cut off or hung. */
+  public void stopAcknowledging() {
+    acknowledging = false;
+  }
+
+  /** Whether health checks are answered (true) or fail as UNAVAILABLE (a concentrator still down). */
+  public void serving(boolean answer) {
+    serving = answer;
+  }
+
+  /** How many health checks this concentrator was asked, served or not. */
+  public int healthChecks() {
+    return healthChecks.get();
+  }
+
+  /** The health call agents on a fallback use to find their preferred concentrator back. */
+  private final class HealthService extends ConcentratorGrpc.ConcentratorImplBase {
+    @Override
+    public void health(HealthRequest request, StreamObserver<HealthResponse> responses) {
+      healthChecks.incrementAndGet();
+      if (serving) {
+        responses.onNext(HealthResponse.newBuilder().setConcentratorId(id).setSetId(setId).build());
+        responses.onCompleted();
+      } else {
+        responses.onError(Status.UNAVAILABLE.withDescription("down").asRuntimeException());
+      }
+    }
   }
 
   public ConcentratorEndpoint endpoint() {
@@ -151,6 +191,11 @@ public final class FakeConcentrator extends AgentLinkGrpc.AgentLinkImplBase impl
       received.add(message);
       if (autoWelcome && message.hasHello()) {
         sendWelcome(1_000, null);
+      }
+      if (acknowledging && message.hasHeartbeat()) {
+        send(ConcentratorMessage.newBuilder()
+            .setHeartbeatAck(HeartbeatAck.newBuilder().setSequence(message.getHeartbeat().getSequence()))
+            .build());
       }
     }
 

@@ -101,6 +101,28 @@ final class InProcessCluster implements AutoCloseable {
     concentrators.remove(id).close();
   }
 
+  /** Starts a stopped concentrator again, empty, at its old address. */
+  void restartConcentrator(String id) throws IOException {
+    for (ConcentratorSet set : topology.getSetsList()) {
+      for (ConcentratorEndpoint c : set.getConcentratorsList()) {
+        if (c.getId().equals(id)) {
+          startConcentrator(set.getId(), c);
+          return;
+        }
+      }
+    }
+    throw new IllegalArgumentException("no concentrator " + id);
+  }
+
+  /** VM id -> set id -> the concentrator its agent is attached to. */
+  Map<String, Map<String, String>> attachments() {
+    Map<String, Map<String, String>> all = new LinkedHashMap<>();
+    for (var agent : fleet.agents()) {
+      all.put(agent.vmId(), agent.attachments());
+    }
+    return all;
+  }
+
   String baseUrl() {
     return "http://127.0.0.1:" + broker.port();
   }

@@ -119,4 +119,28 @@ class InProcessClusterTest {
     assertThat(setA.get("count").asInt()).isEqualTo(DESKTOPS + HOSTS);
     FleetInvariants.assertNoDoubleAssignment(cluster.fleet.truth());
   }
+
+  @Test
+  void aRestartedConcentratorGetsBackExactlyTheVmsThatPreferIt() throws Exception {
+    Map<String, Map<String, String>> preferred = cluster.attachments();
+    long onA1 = preferred.values().stream().filter(a -> "a1".equals(a.get("a"))).count();
+    assertThat(onA1).as("rendezvous gives a1 some VMs, not all").isBetween(1L, (long) preferred.size() - 1);
+
+    cluster.stopConcentrator("a1");
+    await().atMost(WAIT).until(() -> {
+      cluster.clock.advance(Duration.ofMillis(500));
+      return cluster.fullyAttached()
+          && cluster.attachments().values().stream().noneMatch(a -> "a1".equals(a.get("a")));
+    });
+
+    cluster.restartConcentrator("a1");
+    await().atMost(WAIT).until(() -> {
+      cluster.clock.advance(Duration.ofMillis(500));
+      return cluster.attachments().equals(preferred);
+    });
+    JsonNode setA = api.get(user(0), "password", "/api/v1/vms?set=a").body();
+    assertThat(setA.get("count").asInt()).isEqualTo(DESKTOPS + HOSTS);
+    assertThat(setA.get("vms")).allSatisfy(vm ->
+        assertThat(vm.get("concentrator").asText()).isEqualTo(preferred.get(vm.get("id").asText()).get("a")));
+  }
 }

@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.shardbroker.protocol.v1.AgentLinkGrpc;
 import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.HeartbeatAck;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.Welcome;
 import java.util.List;
@@ -70,7 +71,15 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
       }
       switch (message.getBodyCase()) {
         case STATE -> registry.applyState(vmId, stream, message.getState().getState());
-        case HEARTBEAT -> registry.heard(vmId, stream);
+        case HEARTBEAT -> {
+          // Only the VM's current stream is answered: an agent on a stale one hears nothing and
+          // moves on.
+          if (registry.heard(vmId, stream)) {
+            stream.send(ConcentratorMessage.newBuilder()
+                .setHeartbeatAck(HeartbeatAck.newBuilder().setSequence(message.getHeartbeat().getSequence()))
+                .build());
+          }
+        }
         case START_ANSWER -> {
           registry.heard(vmId, stream);
           stream.answered(message.getStartAnswer());

@@ -110,11 +110,13 @@ final class VmRegistry {
     }
   }
 
-  synchronized void heard(String vmId, AgentStream stream) {
+  /** The agent was heard on {@code stream}; false when that is not the VM's current stream. */
+  synchronized boolean heard(String vmId, AgentStream stream) {
     VmRecord vm = current(vmId, stream);
     if (vm != null) {
       vm.lastHeardMillis = clock.millis();
     }
+    return vm != null;
   }
 
   /** The VM's stream broke or went silent: it stays listed, unreachable, and is no candidate. */

@@ -121,6 +121,19 @@ class AgentLinkServiceTest {
   }
 
   @Test
+  void everyHeartbeatIsAcknowledgedWithItsSequence() {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+
+    agent.heartbeat(1);
+    agent.heartbeat(2);
+
+    FakeAgent.waiting().until(() -> agent.count(ConcentratorMessage.BodyCase.HEARTBEAT_ACK) == 2);
+    assertThat(agent.received()).filteredOn(ConcentratorMessage::hasHeartbeatAck)
+        .extracting(m -> m.getHeartbeatAck().getSequence())
+        .containsExactly(1L, 2L);
+  }
+
+  @Test
   void welcomeCarriesIdentityHeartbeatIntervalAndANewerTopology() {
     FakeAgent agent = FakeAgent.open(concentrator.channel, "vm-1");
     agent.hello(FakeAgent.hello("vm-1", POOL, 1, state(1, true)).toBuilder().setTopologyVersion(6).build());
