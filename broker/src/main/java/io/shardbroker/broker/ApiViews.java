@@ -41,16 +41,19 @@ final class ApiViews {
     }
   }
 
-  /** One of the caller's sessions in a listing. */
+  /**
+   * One of the caller's sessions in a listing; {@code state} is {@code unknown} while the VM's
+   * agent is not heard from, {@code running} otherwise.
+   */
   record SessionListItem(
       String sessionId, String user, String pool, String vmId, String concentrator,
-      boolean reachable, String startedAt, ConnectionView connection) {
+      boolean reachable, String state, String startedAt, ConnectionView connection) {
 
     static SessionListItem of(PlacedSession p) {
       Session s = p.getSession();
       return new SessionListItem(s.getSessionId(), s.getUser(), s.getPool(), p.getVmId(),
-          p.getConcentratorId(), p.getReachable(), instant(s.getStartedAtMs()),
-          ConnectionView.of(s.getConnection()));
+          p.getConcentratorId(), p.getReachable(), p.getReachable() ? "running" : "unknown",
+          instant(s.getStartedAtMs()), ConnectionView.of(s.getConnection()));
     }
   }
 

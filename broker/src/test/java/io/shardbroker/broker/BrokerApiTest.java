@@ -333,6 +333,23 @@ class BrokerApiTest {
     assertThat(sessions).hasSize(1);
     assertThat(sessions.get(0).get("sessionId").asText()).isEqualTo("alice-1");
     assertThat(sessions.get(0).get("vmId").asText()).isEqualTo("vm-1");
+    assertThat(sessions.get(0).get("state").asText()).isEqualTo("running");
+  }
+
+  @Test
+  void aSessionOnAVmWhoseAgentIsNotHeardFromIsShownAsUnknown() throws Exception {
+    FakeConcentrator.Vm silent = a1.addVm("vm-1", "desktop", 1);
+    silent.reachable = false;
+    a1.addSession("vm-1", "alice-1", "alice");
+    b1.addVm("vm-1", "desktop", 1).reachable = false;
+    b1.addSession("vm-1", "alice-1", "alice");
+
+    JsonNode sessions = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/sessions").GET().build()).body())
+        .get("sessions");
+
+    assertThat(sessions).hasSize(1);
+    assertThat(sessions.get(0).get("reachable").asBoolean()).isFalse();
+    assertThat(sessions.get(0).get("state").asText()).isEqualTo("unknown");
   }
 
   @Test

@@ -53,6 +53,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     final int capacity;
     final List<Session> sessions = new ArrayList<>();
     boolean refuses;
+    /** False: its agent is not heard from; its sessions are listed as not reachable. */
+    boolean reachable = true;
     /** How many more FindCandidates calls do not offer it (it attaches late). */
     int hiddenFromFinds;
 
@@ -277,7 +279,7 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
 
   private PlacedSession placed(Vm vm, Session s) {
     return PlacedSession.newBuilder().setSession(s).setVmId(vm.id).setConcentratorId(id)
-        .setReachable(true).build();
+        .setReachable(vm.reachable).build();
   }
 
   private static Session session(String id, String user, String pool, String requestId) {

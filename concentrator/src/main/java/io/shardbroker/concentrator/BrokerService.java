@@ -1,5 +1,7 @@
 package io.shardbroker.concentrator;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -44,6 +46,7 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
 
   private static final Logger log = LoggerFactory.getLogger(BrokerService.class);
   private static final int DEFAULT_CANDIDATES = 8;
+  private static final Duration DEADLINE_SLACK = Duration.ofSeconds(1);
 
   private final ConcentratorSettings settings;
   private final VmRegistry registry;
@@ -121,8 +124,18 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
         () -> answer.completeExceptionally(new TimeoutException(
             "the agent did not answer within " + settings.startTimeout().toMillis() + " ms")),
         settings.startTimeout().toNanos(), TimeUnit.NANOSECONDS);
-    call.setOnCancelHandler(() -> answer.completeExceptionally(
-        new CancellationException("the broker gave up waiting")));
+    Deadline deadline = Context.current().getDeadline();
+    call.setOnCancelHandler(() -> {
+      if (brokerTimedOut(deadline)) {
+        // The broker moves on to another VM: undo this start, or the user could get two.
+        answer.completeExceptionally(new CancellationException("the broker gave up waiting"));
+      } else {
+        // The broker went away (killed, restarted): nobody will start elsewhere for this
+        // request, so a session the agent accepts stays, for the user's next request to find.
+        log.info("[{}] the broker went away before the start on {} was answered; an accepted "
+            + "session stays for the user to reconnect to", requestId, vmId);
+      }
+    });
     answer.whenComplete((a, failure) -> {
       timeout.cancel(false);
       registry.startFinished(vmId, stream, a == null ? null : a.getState());
@@ -153,6 +166,15 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
             .build());
       }
     });
+  }
+
+  /**
+   * True when a cancelled call was the broker's own deadline running out, as opposed to the broker
+   * going away. The broker's side expires a little before this side (the request's transit), so a
+   * cancel within {@link #DEADLINE_SLACK} of the deadline counts as the deadline.
+   */
+  private static boolean brokerTimedOut(Deadline deadline) {
+    return deadline != null && deadline.timeRemaining(TimeUnit.MILLISECONDS) <= DEADLINE_SLACK.toMillis();
   }
 
   /** Tells the agent to undo the start with this request id, whatever state it reached. */

@@ -235,15 +235,36 @@ class BrokerServiceTest {
   @Test
   void aStartWhoseBrokerGivesUpIsRolledBack() throws Exception {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
-    ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
+    // The broker's deadline runs out (gRPC's own clock: a real, short wait).
+    ListenableFuture<StartSessionResponse> call = concentrator.brokerAsync
+        .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+        .startSession(StartSessionRequest.newBuilder()
+            .setRequestId("r-1").setUser("alice").setPool(POOL).setVmId("vm-1").build());
     agent.awaitStart();
-
-    call.cancel(true);
 
     EndRequest rollback = agent.awaitEnd();
     assertThat(rollback.getStartRequestId()).isEqualTo("r-1");
     TestConcentrator.eventually(() -> assertThat(concentrator.vm("vm-1").getPendingStarts()).isZero());
     assertThat(find("bob", 10).getCandidatesList()).extracting(Candidate::getVmId).containsExactly("vm-1");
+  }
+
+  /**
+   * The broker goes away (killed) while the agent decides: nobody starts elsewhere for this
+   * request, so an accepted session stays and the user's next request finds it.
+   */
+  @Test
+  void aStartWhoseBrokerGoesAwayKeepsTheSessionTheAgentAccepts() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+    ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
+    StartRequest request = agent.awaitStart();
+
+    call.cancel(true);
+    agent.accept(request, session("s-1", "alice", POOL), state(2, true, session("s-1", "alice", POOL)));
+
+    TestConcentrator.eventually(() -> assertThat(concentrator.vm("vm-1").getPendingStarts()).isZero());
+    assertThat(find("alice", 10).getExistingSessionsList())
+        .extracting(p -> p.getSession().getSessionId()).containsExactly("s-1");
+    assertThat(agent.count(ConcentratorMessage.BodyCase.END)).as("no rollback").isZero();
   }
 
   /** The agent's stream dies while a start waits for it: the broker gets an answer, not a hang. */
