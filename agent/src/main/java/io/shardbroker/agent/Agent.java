@@ -113,6 +113,11 @@ public final class Agent implements AutoCloseable {
     return (int) currentLinks().stream().filter(ConcentratorLink::attached).count();
   }
 
+  /** The version of the topology this agent follows. */
+  public synchronized long topologyVersion() {
+    return topology.getVersion();
+  }
+
   /** Set id -> concentrator id this agent is attached to in that set (sets not attached are absent). */
   public Map<String, String> attachments() {
     Map<String, ConcentratorLink> snapshot;

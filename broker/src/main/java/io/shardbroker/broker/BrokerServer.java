@@ -3,6 +3,7 @@ package io.shardbroker.broker;
 import io.grpc.ManagedChannel;
 import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.store.Store;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,6 +55,23 @@ public final class BrokerServer implements AutoCloseable {
   /** The HTTP port, once started. */
   public int port() {
     return http.port();
+  }
+
+  /**
+   * Takes a newer topology (concentrators or sets added or removed) without a restart: requests
+   * from now on scatter over it. An offer that is not newer changes nothing; returns whether it
+   * was taken.
+   *
+   * @throws IllegalArgumentException when the topology is malformed (named in the message)
+   */
+  public boolean updateTopology(Topology offered) {
+    BrokerSettings.validate(offered);
+    return directory.update(offered);
+  }
+
+  /** The topology requests scatter over now. */
+  public Topology topology() {
+    return directory.topology();
   }
 
   /** True when some concentrator has answered its health check. */

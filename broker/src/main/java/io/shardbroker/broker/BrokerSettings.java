@@ -96,7 +96,8 @@ public record BrokerSettings(
         candidatesPerConcentrator, maxStartAttempts);
   }
 
-  private static void validate(Topology topology) {
+  /** Checks a topology as settings do; the message names what is wrong. */
+  static void validate(Topology topology) {
     if (topology == null || topology.getSetsCount() == 0) {
       throw new IllegalArgumentException("the topology names no concentrator set");
     }

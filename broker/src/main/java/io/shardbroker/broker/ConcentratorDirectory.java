@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * members are left out of scatters while the rest of their set is up. Health is polled in the
  * background at the configured interval.
  *
- * <p>Thread-safe: the member list is fixed at construction; each member's health fields are
- * volatile and written by whoever saw the latest outcome.
+ * <p>Thread-safe: the sets and members are an immutable layout, replaced whole by {@link #update}
+ * when a newer topology arrives; each member's health fields are volatile and written by whoever
+ * saw the latest outcome.
  */
 final class ConcentratorDirectory implements AutoCloseable {
 
@@ -77,42 +78,79 @@ final class ConcentratorDirectory implements AutoCloseable {
     }
   }
 
-  private final Topology topology;
-  private final List<SetView> sets;
-  private final Map<String, Member> byId = new LinkedHashMap<>();
+  /** One topology's sets and members; replaced whole when a newer topology arrives. */
+  private record Layout(Topology topology, List<SetView> sets, Map<String, Member> byId) {}
+
+  private final Function<String, ManagedChannel> channels;
   private final ScheduledExecutorService scheduler;
   private final Duration healthTimeout;
+  // Written under this; read without locking (an immutable snapshot).
+  private volatile Layout layout;
   private ScheduledFuture<?> healthChecks;
 
   ConcentratorDirectory(
       Topology topology, Function<String, ManagedChannel> channels,
       ScheduledExecutorService scheduler, Duration healthTimeout) {
-    this.topology = topology;
+    this.channels = channels;
     this.scheduler = scheduler;
     this.healthTimeout = healthTimeout;
+    this.layout = build(topology, Map.of());
+  }
+
+  /** The layout of {@code topology}, keeping the members (channel, health) {@code known} has. */
+  private Layout build(Topology topology, Map<String, Member> known) {
     List<SetView> built = new ArrayList<>();
+    Map<String, Member> byId = new LinkedHashMap<>();
     for (ConcentratorSet set : topology.getSetsList()) {
       List<Member> members = new ArrayList<>();
       for (ConcentratorEndpoint endpoint : set.getConcentratorsList()) {
-        Member m = new Member(set.getId(), endpoint, channels.apply(endpoint.getAddress()));
+        Member old = known.get(endpoint.getId());
+        Member m = old != null && old.setId.equals(set.getId()) && old.endpoint.equals(endpoint)
+            ? old
+            : new Member(set.getId(), endpoint, channels.apply(endpoint.getAddress()));
         members.add(m);
         byId.put(m.id(), m);
       }
       built.add(new SetView(set.getId(), List.copyOf(members)));
     }
-    this.sets = List.copyOf(built);
+    return new Layout(topology, List.copyOf(built), Map.copyOf(byId));
+  }
+
+  /**
+   * Takes a newer topology: new concentrators and sets are asked from the next request on,
+   * removed ones no more (their channels close once calls in flight end). Members that stay keep
+   * their channel and health. An offer that is not newer changes nothing; returns whether it was
+   * taken.
+   */
+  boolean update(Topology offered) {
+    Layout old;
+    synchronized (this) {
+      old = layout;
+      if (offered.getVersion() <= old.topology().getVersion()) {
+        return false;
+      }
+      layout = build(offered, old.byId());
+    }
+    for (Member m : old.byId().values()) {
+      if (layout.byId().get(m.id()) != m) {
+        m.channel.shutdown();  // graceful: calls in flight finish
+      }
+    }
+    log.info("topology version {} -> {}: {} set(s), {} concentrator(s)",
+        old.topology().getVersion(), offered.getVersion(), layout.sets().size(), layout.byId().size());
+    return true;
   }
 
   Topology topology() {
-    return topology;
+    return layout.topology();
   }
 
   List<SetView> sets() {
-    return sets;
+    return layout.sets();
   }
 
   SetView set(String id) {
-    return sets.stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
+    return layout.sets().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
   }
 
   /**
@@ -121,6 +159,7 @@ final class ConcentratorDirectory implements AutoCloseable {
    * spread evenly), then the others; sets with no member up go last.
    */
   List<SetView> orderFor(String user) {
+    List<SetView> sets = layout.sets();
     int n = sets.size();
     int home = homeSetIndex(user, n);
     List<SetView> up = new ArrayList<>(n);
@@ -226,7 +265,7 @@ final class ConcentratorDirectory implements AutoCloseable {
 
   /** Polls every member once, without waiting for the answers. */
   void checkHealthOnce() {
-    for (Member m : byId.values()) {
+    for (Member m : layout.byId().values()) {
       ListenableFuture<HealthResponse> call = m.stub
           .withDeadlineAfter(healthTimeout.toNanos(), TimeUnit.NANOSECONDS)
           .health(HealthRequest.getDefaultInstance());
@@ -244,7 +283,7 @@ final class ConcentratorDirectory implements AutoCloseable {
 
   /** True when some set has a member that is up. */
   boolean anyUp() {
-    return sets.stream().anyMatch(SetView::anyUp);
+    return layout.sets().stream().anyMatch(SetView::anyUp);
   }
 
   @Override
@@ -252,7 +291,7 @@ final class ConcentratorDirectory implements AutoCloseable {
     if (healthChecks != null) {
       healthChecks.cancel(false);
     }
-    for (Member m : byId.values()) {
+    for (Member m : layout.byId().values()) {
       m.channel.shutdownNow();
     }
   }

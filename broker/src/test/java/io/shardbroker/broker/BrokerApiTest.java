@@ -1,6 +1,7 @@
 package io.shardbroker.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -314,6 +315,26 @@ class BrokerApiTest {
   }
 
   // ---- listing and ending --------------------------------------------------------------------
+
+  @Test
+  void aNewerTopologyIsUsedFromTheNextRequestOn() throws Exception {
+    String user = userAtHome("a");
+    a1.addVm("vm-a", "desktop", 1);
+    b1.addVm("vm-b", "desktop", 1);
+    Topology onlyB = Topology.newBuilder().setVersion(4).addSets(set("b", b1, b2)).build();
+
+    assertThat(broker.updateTopology(onlyB)).isTrue();
+    assertThat(broker.updateTopology(onlyB)).as("not newer").isFalse();
+    assertThatThrownBy(() -> broker.updateTopology(Topology.newBuilder().setVersion(5).build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no concentrator set");
+
+    HttpResponse<String> response = post(user, "{\"pool\": \"desktop\"}");
+    assertThat(response.statusCode()).isEqualTo(201);
+    assertThat(JSON.readTree(response.body()).get("vmId").asText()).isEqualTo("vm-b");
+    JsonNode topology = JSON.readTree(send(request(user, PASSWORD, "/api/v1/topology").GET().build()).body());
+    assertThat(topology.get("version").asInt()).isEqualTo(4);
+    assertThat(topology.get("sets")).extracting(set -> set.get("id").asText()).containsExactly("b");
+  }
 
   @Test
   void usersSeeOnlyTheirOwnSessions() throws Exception {

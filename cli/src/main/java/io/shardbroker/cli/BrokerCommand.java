@@ -75,11 +75,12 @@ final class BrokerCommand implements Callable<Integer> {
       store.close();
       throw e;
     }
+    AutoCloseable watcher = common.watchTopologyFile(scheduler, server::updateTopology);
     System.out.printf("shardbroker broker ready: http://%s:%d%n", settings.httpHost(), server.port());
     System.out.flush();
     // The store closes last: it writes the history the broker queued while it stopped.
     return Lifecycle.runUntilStopped("broker",
-        List.<AutoCloseable>of(server, scheduler::shutdownNow, store));
+        List.<AutoCloseable>of(watcher, server, scheduler::shutdownNow, store));
   }
 
   private BrokerSettings settings(BrokerConfig config) {

@@ -5,6 +5,8 @@ import io.shardbroker.cli.config.TopologyConfig;
 import io.shardbroker.protocol.v1.Topology;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Predicate;
 import picocli.CommandLine.Option;
 
 /** Options every role command has: its config file, the topology, the log level. */
@@ -16,7 +18,8 @@ final class CommonOptions {
 
   @Option(names = "--topology", paramLabel = "FILE",
       description = "YAML file with the topology (version, sets), shared by all roles; "
-          + "overrides the config file's topology section.")
+          + "overrides the config file's topology section. Brokers and concentrators watch it: "
+          + "edit it and raise its version to add or remove concentrators and sets without a restart.")
   Path topologyFile;
 
   @Option(names = "--set", paramLabel = "ID=CID@HOST:PORT,...",
@@ -42,6 +45,17 @@ final class CommonOptions {
           + "or a topology section in --config");
     }
     return chosen.toProto();
+  }
+
+  /**
+   * Watches the --topology file, when one is given (and no --set overrides it), handing each
+   * newer version to {@code apply}; otherwise watches nothing. Close the result to stop.
+   */
+  AutoCloseable watchTopologyFile(ScheduledExecutorService scheduler, Predicate<Topology> apply) {
+    if (topologyFile == null || (sets != null && !sets.isEmpty())) {
+      return () -> { };
+    }
+    return new TopologyFileWatcher(topologyFile, scheduler, apply);
   }
 
   void applyLogLevel() {

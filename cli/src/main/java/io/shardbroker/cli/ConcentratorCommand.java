@@ -97,10 +97,11 @@ final class ConcentratorCommand implements Callable<Integer> {
         .route("/metrics", "text/plain; version=0.0.4; charset=utf-8", meters::scrape)
         .route("/healthz", "application/json", () -> "{\"status\":\"ok\"}")
         .start();
+    AutoCloseable watcher = common.watchTopologyFile(scheduler, server::updateTopology);
     System.out.printf("shardbroker concentrator %s ready: %s:%d (set %s), metrics %s%n", myId,
         address.getHostString(), server.port(), mySet, admin.url("/metrics"));
     System.out.flush();
     return Lifecycle.runUntilStopped("concentrator " + myId,
-        List.<AutoCloseable>of(server, admin, scheduler::shutdownNow));
+        List.<AutoCloseable>of(watcher, server, admin, scheduler::shutdownNow));
   }
 }

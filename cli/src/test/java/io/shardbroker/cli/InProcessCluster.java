@@ -38,7 +38,8 @@ import java.util.UUID;
 final class InProcessCluster implements AutoCloseable {
 
   final FakeClock clock = new FakeClock();
-  final Topology topology;
+  /** The newest topology; changed by {@link #addConcentrator}. */
+  volatile Topology topology;
   final Map<String, ConcentratorServer> concentrators = new LinkedHashMap<>();
   final SimulatedFleet fleet;
   final Store store;
@@ -112,6 +113,26 @@ final class InProcessCluster implements AutoCloseable {
       }
     }
     throw new IllegalArgumentException("no concentrator " + id);
+  }
+
+  /**
+   * Adds a concentrator to a set at runtime, as an operator editing the topology file does: starts
+   * it, then hands the next topology version to every running concentrator and the broker.
+   */
+  void addConcentrator(String setId, String id) throws IOException {
+    Topology.Builder next = topology.toBuilder().setVersion(topology.getVersion() + 1);
+    ConcentratorEndpoint added = ConcentratorEndpoint.newBuilder().setId(id).setAddress(prefix + id).build();
+    for (ConcentratorSet.Builder set : next.getSetsBuilderList()) {
+      if (set.getId().equals(setId)) {
+        set.addConcentrators(added);
+      }
+    }
+    topology = next.build();
+    startConcentrator(setId, added);
+    for (ConcentratorServer c : concentrators.values()) {
+      c.updateTopology(topology);
+    }
+    broker.updateTopology(topology);
   }
 
   /** VM id -> set id -> the concentrator its agent is attached to. */

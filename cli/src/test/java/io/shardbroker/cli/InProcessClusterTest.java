@@ -143,4 +143,26 @@ class InProcessClusterTest {
     assertThat(setA.get("vms")).allSatisfy(vm ->
         assertThat(vm.get("concentrator").asText()).isEqualTo(preferred.get(vm.get("id").asText()).get("a")));
   }
+
+  @Test
+  void aConcentratorAddedAtRuntimeTakesOverItsShareWithoutRestartingAnything() throws Exception {
+    cluster.addConcentrator("a", "a3");
+
+    // Agents learn the new version from their concentrators and move by rendezvous hashing.
+    await().atMost(WAIT).until(() -> {
+      cluster.clock.advance(Duration.ofMillis(500));
+      return cluster.fullyAttached()
+          && cluster.attachments().values().stream().anyMatch(a -> "a3".equals(a.get("a")));
+    });
+    long onA3 = cluster.attachments().values().stream().filter(a -> "a3".equals(a.get("a"))).count();
+    assertThat(onA3).as("a3 takes about a third of set a, not everything").isBetween(1L, (long) cluster.fleet.size() / 2);
+    assertThat(cluster.fleet.agents()).allSatisfy(agent -> assertThat(agent.topologyVersion()).isEqualTo(2));
+
+    JsonNode topology = api.get(user(0), "password", "/api/v1/topology").body();
+    assertThat(topology.get("version").asInt()).isEqualTo(2);
+    for (int i = 0; i < 30; i++) {
+      assertThat(api.openSession(user(i), "password", "desktop").join().status()).isEqualTo(201);
+    }
+    FleetInvariants.assertNoDoubleAssignment(cluster.fleet.truth());
+  }
 }

@@ -8,6 +8,7 @@ import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
 import io.shardbroker.protocol.v1.HeartbeatAck;
 import io.shardbroker.protocol.v1.Hello;
+import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.Welcome;
 import java.util.List;
 import java.util.Set;
@@ -26,12 +27,16 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
   private static final int MAX_CAPACITY = 10_000;
 
   private final ConcentratorSettings settings;
+  private final CurrentTopology topology;
   private final VmRegistry registry;
   private final ConcentratorMetrics metrics;
   private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
 
-  AgentLinkService(ConcentratorSettings settings, VmRegistry registry, ConcentratorMetrics metrics) {
+  AgentLinkService(
+      ConcentratorSettings settings, CurrentTopology topology, VmRegistry registry,
+      ConcentratorMetrics metrics) {
     this.settings = settings;
+    this.topology = topology;
     this.registry = registry;
     this.metrics = metrics;
   }
@@ -118,8 +123,9 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
           .setConcentratorId(settings.id())
           .setSetId(settings.setId())
           .setHeartbeatIntervalMs((int) settings.heartbeatInterval().toMillis());
-      if (settings.topology().getVersion() > hello.getTopologyVersion()) {
-        welcome.setTopology(settings.topology());
+      Topology newest = topology.get();
+      if (newest.getVersion() > hello.getTopologyVersion()) {
+        welcome.setTopology(newest);
       }
       stream.send(ConcentratorMessage.newBuilder().setWelcome(welcome).build());
       log.debug("VM {} ({} x{}) attached, state sequence {}", vmId, hello.getPool(),

@@ -49,14 +49,16 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
   private static final Duration DEADLINE_SLACK = Duration.ofSeconds(1);
 
   private final ConcentratorSettings settings;
+  private final CurrentTopology topology;
   private final VmRegistry registry;
   private final ScheduledExecutorService scheduler;
   private final ConcentratorMetrics metrics;
 
   BrokerService(
-      ConcentratorSettings settings, VmRegistry registry, ScheduledExecutorService scheduler,
-      ConcentratorMetrics metrics) {
+      ConcentratorSettings settings, CurrentTopology topology, VmRegistry registry,
+      ScheduledExecutorService scheduler, ConcentratorMetrics metrics) {
     this.settings = settings;
+    this.topology = topology;
     this.registry = registry;
     this.scheduler = scheduler;
     this.metrics = metrics;
@@ -288,7 +290,7 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
         .setAttachedVms(counts.reachable())
         .setUnreachableVms(counts.unreachable())
         .setSessions(counts.sessions())
-        .setTopologyVersion(settings.topology().getVersion())
+        .setTopologyVersion(topology.get().getVersion())
         .build());
     responses.onCompleted();
   }

@@ -6,8 +6,11 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.Topology;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +31,7 @@ public final class ConcentratorServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConcentratorServer.class);
 
   private final ConcentratorSettings settings;
+  private final CurrentTopology topology;
   private final VmRegistry registry;
   private final ScheduledExecutorService scheduler;
   private final ConcentratorMetrics metrics;
@@ -44,10 +48,11 @@ public final class ConcentratorServer implements AutoCloseable {
     this.registry = new VmRegistry(settings, clock);
     this.scheduler = scheduler;
     this.metrics = new ConcentratorMetrics(meters, registry);
-    this.agentLinks = new AgentLinkService(settings, registry, metrics);
+    this.topology = new CurrentTopology(settings.topology());
+    this.agentLinks = new AgentLinkService(settings, topology, registry, metrics);
     this.server = serverBuilder
         .addService(agentLinks)
-        .addService(new BrokerService(settings, registry, scheduler, metrics))
+        .addService(new BrokerService(settings, topology, registry, scheduler, metrics))
         .addService(health.getHealthService())
         .build();
   }
@@ -68,6 +73,30 @@ public final class ConcentratorServer implements AutoCloseable {
 
   public ConcentratorSettings settings() {
     return settings;
+  }
+
+  /** The newest topology this concentrator knows. */
+  public Topology topology() {
+    return topology.get();
+  }
+
+  /**
+   * Takes a newer topology (an operator added or removed concentrators or sets) and sends it to
+   * every attached agent, which re-homes by rendezvous hashing as it says: no agent restarts.
+   * An offer that is not newer changes nothing; returns whether it was taken.
+   */
+  public boolean updateTopology(Topology offered) {
+    if (!topology.offer(offered)) {
+      return false;
+    }
+    List<AgentStream> streams = agentLinks.openStreams();
+    log.info("concentrator {}: topology version {}; telling {} agent(s)", settings.id(),
+        offered.getVersion(), streams.size());
+    ConcentratorMessage message = ConcentratorMessage.newBuilder().setTopology(offered).build();
+    for (AgentStream stream : streams) {
+      stream.send(message);
+    }
+    return true;
   }
 
   /** Runs one sweep now: silent VMs become unreachable, long-gone ones are forgotten. */

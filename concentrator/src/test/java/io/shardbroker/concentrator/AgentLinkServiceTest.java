@@ -10,11 +10,13 @@ import io.grpc.Status;
 import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.HealthRequest;
 import io.shardbroker.protocol.v1.FindCandidatesRequest;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.ListSessionsRequest;
 import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.VmStatus;
 import io.shardbroker.protocol.v1.Welcome;
 import java.util.List;
@@ -131,6 +133,29 @@ class AgentLinkServiceTest {
     assertThat(agent.received()).filteredOn(ConcentratorMessage::hasHeartbeatAck)
         .extracting(m -> m.getHeartbeatAck().getSequence())
         .containsExactly(1L, 2L);
+  }
+
+  @Test
+  void aNewerTopologyGoesToEveryAttachedAgentAndToLaterWelcomes() {
+    FakeAgent first = concentrator.attach("vm-1", POOL, 1);
+    FakeAgent second = concentrator.attach("vm-2", POOL, 1);
+    Topology next = TestConcentrator.TOPOLOGY.toBuilder()
+        .setVersion(TestConcentrator.TOPOLOGY.getVersion() + 1)
+        .build();
+
+    assertThat(concentrator.server.updateTopology(TestConcentrator.TOPOLOGY)).as("not newer").isFalse();
+    assertThat(concentrator.server.updateTopology(next)).isTrue();
+
+    for (FakeAgent agent : List.of(first, second)) {
+      FakeAgent.waiting().until(() -> agent.count(ConcentratorMessage.BodyCase.TOPOLOGY) == 1);
+    }
+    assertThat(first.received()).filteredOn(ConcentratorMessage::hasTopology)
+        .extracting(ConcentratorMessage::getTopology).containsExactly(next);
+    FakeAgent later = FakeAgent.open(concentrator.channel, "vm-3");
+    later.hello(FakeAgent.hello("vm-3", POOL, 1, state(1, true)));
+    assertThat(later.awaitWelcome().getTopology()).isEqualTo(next);
+    assertThat(concentrator.broker.health(HealthRequest.getDefaultInstance()).getTopologyVersion())
+        .isEqualTo(next.getVersion());
   }
 
   @Test
