@@ -28,6 +28,7 @@ import io.shardbroker.store.SessionEvent;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -96,13 +97,26 @@ final class SessionBroker {
     }
   }
 
-  /** What one request may still spend: start attempts and time. */
+  /**
+   * What one request may still spend: start attempts, and time from its arrival (waiting for the
+   * user's lock included), so a client never waits longer than the request timeout.
+   */
   private final class Budget {
     final long giveUpAtMillis = clock.millis() + settings.timeouts().request().toMillis();
     int attempts;
 
     boolean spent() {
       return attempts >= settings.maxStartAttempts() || clock.millis() >= giveUpAtMillis;
+    }
+
+    Duration left() {
+      return Duration.ofMillis(Math.max(1, giveUpAtMillis - clock.millis()));
+    }
+
+    /** A call's own deadline, cut to what the request has left. */
+    Duration cap(Duration callDeadline) {
+      Duration left = left();
+      return callDeadline.compareTo(left) < 0 ? callDeadline : left;
     }
   }
 
@@ -120,9 +134,10 @@ final class SessionBroker {
           : store.entitlements().entitledPool(user, poolName);
       Pool pool = entitled.orElseThrow(() ->
           new BrokerException(Kind.NOT_ENTITLED, "you may not use a pool named '" + poolName + "'"));
+      Budget budget = new Budget();
       BrokeredSession session;
-      try (UserPoolLocks.Held held = userLocks.lock(user, poolName, settings.timeouts().request())) {
-        session = broker(user, pool, requestId);
+      try (UserPoolLocks.Held held = userLocks.lock(user, poolName, budget.left())) {
+        session = broker(user, pool, requestId, budget);
       }
       record(session.reconnected() ? SessionEvent.Kind.RECONNECT : SessionEvent.Kind.START, user,
           poolName, session.vmId(), session.session().getSessionId(), requestId, null);
@@ -136,9 +151,8 @@ final class SessionBroker {
     }
   }
 
-  private BrokeredSession broker(String user, Pool pool, String requestId) {
+  private BrokeredSession broker(String user, Pool pool, String requestId, Budget budget) {
     boolean dedicated = pool.kind() == Pool.Kind.DEDICATED;
-    Budget budget = new Budget();
     boolean anySetAnswered = false;
     List<SetView> order = directory.orderFor(user);
     for (int s = 0; s < order.size(); s++) {
@@ -149,7 +163,7 @@ final class SessionBroker {
       }
       for (int round = 0; round < ROUNDS_PER_SET && !budget.spent(); round++) {
         Found found = find(set, user, pool.name(),
-            dedicated ? DEDICATED_CANDIDATES : settings.candidatesPerConcentrator(), requestId);
+            dedicated ? DEDICATED_CANDIDATES : settings.candidatesPerConcentrator(), requestId, budget);
         if (found.answered == 0) {
           break;  // the whole set failed to answer: next set
         }
@@ -205,7 +219,7 @@ final class SessionBroker {
         break;
       }
       budget.attempts++;
-      BrokeredSession started = start(set, offer, user, pool.name(), requestId);
+      BrokeredSession started = start(set, offer, user, pool.name(), requestId, budget);
       if (started != null) {
         return new Placement(started, false);
       }
@@ -247,7 +261,7 @@ final class SessionBroker {
         }
         case CLAIMED -> {
           budget.attempts++;
-          BrokeredSession started = start(set, offer, user, pool.name(), requestId);
+          BrokeredSession started = start(set, offer, user, pool.name(), requestId, budget);
           if (started != null) {
             log.info("[{}] {} is now {}'s desktop in {}", requestId, offer.vmId(), user, pool.name());
             return new Placement(started, false);
@@ -277,7 +291,7 @@ final class SessionBroker {
         .setVmId(own.vmId())
         .build();
     List<Reply<StartSessionResponse>> replies =
-        directory.scatter(set, settings.timeouts().start(), stub -> stub.startSession(request));
+        directory.scatter(set, budget.cap(settings.timeouts().start()), stub -> stub.startSession(request));
     for (Reply<StartSessionResponse> reply : replies) {
       if (reply.ok() && reply.value().getResult() == StartResult.START_RESULT_STARTED) {
         StartSessionResponse response = reply.value();
@@ -306,7 +320,7 @@ final class SessionBroker {
   /** What one set said: candidates ordered for trying, the user's sessions, how many answered. */
   private record Found(List<Offer> offers, Collection<PlacedSession> existing, int answered) {}
 
-  private Found find(SetView set, String user, String pool, int limit, String requestId) {
+  private Found find(SetView set, String user, String pool, int limit, String requestId, Budget budget) {
     FindCandidatesRequest request = FindCandidatesRequest.newBuilder()
         .setRequestId(requestId)
         .setUser(user)
@@ -314,7 +328,7 @@ final class SessionBroker {
         .setLimit(limit)
         .build();
     List<Reply<FindCandidatesResponse>> replies =
-        directory.scatter(set, settings.timeouts().find(), stub -> stub.findCandidates(request));
+        directory.scatter(set, budget.cap(settings.timeouts().find()), stub -> stub.findCandidates(request));
     List<Offer> offers = new ArrayList<>();
     Map<String, PlacedSession> existing = new LinkedHashMap<>();
     int answered = 0;
@@ -338,7 +352,8 @@ final class SessionBroker {
   }
 
   /** Tries one candidate; the session, or null when it cannot be had (the caller moves on). */
-  private BrokeredSession start(SetView set, Offer offer, String user, String pool, String requestId) {
+  private BrokeredSession start(
+      SetView set, Offer offer, String user, String pool, String requestId, Budget budget) {
     String vmId = offer.vmId();
     StartSessionRequest request = StartSessionRequest.newBuilder()
         .setRequestId(requestId)
@@ -347,7 +362,7 @@ final class SessionBroker {
         .setVmId(vmId)
         .build();
     Reply<StartSessionResponse> reply =
-        directory.ask(offer.owner(), settings.timeouts().start(), stub -> stub.startSession(request));
+        directory.ask(offer.owner(), budget.cap(settings.timeouts().start()), stub -> stub.startSession(request));
     if (!reply.ok()) {
       log.info("[{}] start on {} via {} failed: {}", requestId, vmId, offer.owner().id(),
           reply.failure());
