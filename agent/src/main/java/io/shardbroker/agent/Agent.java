@@ -10,6 +10,7 @@ import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.VmState;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -132,6 +133,23 @@ public final class Agent implements AutoCloseable {
       }
     });
     return result;
+  }
+
+  /**
+   * What a network outage does to this VM, for the simulator's fault injection: every link's
+   * stream is cut at once, as the concentrators see a network fail (the call fails; no goodbye),
+   * and no link reconnects until {@code outage} has passed on the agent's scheduler. Then each
+   * reconnects as after any failure, at the top of its set's rendezvous order with its backoff,
+   * and its Hello carries the VM's state as it is then. Sessions keep running meanwhile: the
+   * desktop does not know its network failed. A closed agent ignores it.
+   *
+   * @throws IllegalArgumentException if {@code outage} is negative
+   */
+  public void dropLinks(Duration outage) {
+    if (outage.isNegative()) {
+      throw new IllegalArgumentException("outage must not be negative, got " + outage);
+    }
+    currentLinks().forEach(link -> link.drop(outage));
   }
 
   /** Stops or resumes taking new sessions (maintenance); running sessions go on. */

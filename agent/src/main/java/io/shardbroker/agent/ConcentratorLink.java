@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * {@link #HOMECOMING_INTERVALS} intervals and moves back to the first that answers, so a
  * restarted concentrator gets back exactly the VMs rendezvous hashing gives it.
  *
+ * <p>A {@linkplain #drop dropped} link models the VM's network failing: the stream is cut without
+ * a goodbye and nothing connects until the outage is over ({@code outageEnd} is set meanwhile);
+ * only the latest outage's end, told apart by {@code outages}, brings the network back.
+ *
  * <p>Thread-safety: all fields are guarded by {@code this}, and every write to the stream happens
  * under it, since a gRPC stream observer is not thread-safe. The link never calls into the agent
  * while holding its lock, except to read a snapshot for the Hello, so locks are always taken in
@@ -66,6 +70,10 @@ final class ConcentratorLink {
   private int position;
   private Attempt current;
   private ScheduledFuture<?> retry;
+  /** While the network is down: the task that brings it back. Nothing connects before it runs. */
+  private ScheduledFuture<?> outageEnd;
+  /** Counts drops, so that the end of an outage that a later drop extended does nothing. */
+  private long outages;
   private boolean closed;
 
   ConcentratorLink(
@@ -84,7 +92,7 @@ final class ConcentratorLink {
   void connect() {
     synchronized (this) {
       retry = null;
-      if (closed || current != null) {
+      if (closed || current != null || outageEnd != null) {
         return;
       }
       if (ranking.isEmpty()) {
@@ -120,7 +128,7 @@ final class ConcentratorLink {
       position = 0;
       if (current == null || ranking.isEmpty()
           || ranking.get(0).getId().equals(current.endpoint.getId())) {
-        if (current == null && retry == null && !closed) {
+        if (current == null && retry == null && outageEnd == null && !closed) {
           retry = scheduler.schedule(this::connect, 0, TimeUnit.MILLISECONDS);
         }
         return;
@@ -142,12 +150,58 @@ final class ConcentratorLink {
     return current != null && current.welcomed ? current.endpoint.getId() : null;
   }
 
+  /**
+   * Cuts the stream as a network failure does: the call is cancelled, not half-closed, so the
+   * concentrator sees it fail rather than end. Nothing connects until {@code outage} has passed
+   * on the scheduler (or a longer outage already under way is over); then the link starts again
+   * at the top of its rendezvous order after one backoff, as after any failure, so that VMs cut at
+   * the same instant do not all come back at the same instant. Sessions are not touched.
+   */
+  synchronized void drop(Duration outage) {
+    if (closed) {
+      return;
+    }
+    long waitNanos = outage.toNanos();
+    if (outageEnd != null) {
+      waitNanos = Math.max(waitNanos, outageEnd.getDelay(TimeUnit.NANOSECONDS));
+      outageEnd.cancel(false);
+    }
+    if (retry != null) {
+      retry.cancel(false);
+      retry = null;
+    }
+    if (current != null) {
+      Attempt cut = current;
+      cut.stopHeartbeat();
+      current = null;
+      // Under the lock, as every other write to the stream; the stream's onError finds it replaced.
+      cut.cancel(Status.UNAVAILABLE.withDescription("network dropped"));
+      log.info("{}: network to {} of set {} dropped for {} ms", agent.vmId(), cut.endpoint.getId(),
+          setId, outage.toMillis());
+    }
+    position = 0;
+    long generation = ++outages;
+    outageEnd = scheduler.schedule(() -> networkBack(generation), waitNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private synchronized void networkBack(long generation) {
+    if (generation != outages || closed) {
+      return;
+    }
+    outageEnd = null;
+    retry = scheduler.schedule(this::connect, backoff.next().toNanos(), TimeUnit.NANOSECONDS);
+  }
+
   /** Closes the stream gracefully: the concentrator forgets this VM instead of waiting for it. */
   synchronized void close() {
     closed = true;
     if (retry != null) {
       retry.cancel(false);
       retry = null;
+    }
+    if (outageEnd != null) {
+      outageEnd.cancel(false);
+      outageEnd = null;
     }
     if (current != null) {
       finishLocked(current);
@@ -335,7 +389,10 @@ final class ConcentratorLink {
       }
     }
 
-    /** Ends the call from this side, for a concentrator that no longer answers. */
+    /**
+     * Ends the call from this side abruptly, so the concentrator sees it fail: for a concentrator
+     * that no longer answers, or a network that dropped.
+     */
     void cancel(Status why) {
       if (out instanceof ClientCallStreamObserver<AgentMessage> call) {
         call.cancel(why.getDescription(), null);

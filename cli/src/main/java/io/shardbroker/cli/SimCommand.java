@@ -4,16 +4,19 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shardbroker.agent.ChannelSource;
 import io.shardbroker.agent.host.SimulatedSessionHost;
+import io.shardbroker.agent.sim.FleetLedger;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.Durations;
 import io.shardbroker.cli.config.RoleConfigs.PoolConfig;
 import io.shardbroker.cli.config.RoleConfigs.SimConfig;
 import io.shardbroker.protocol.v1.Topology;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -29,7 +32,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     header = "Runs N simulated VMs (real agents, pretend desktops) for tests and load.",
     description = {
-        "Runs N simulated VMs in one process, each with a real agent speaking the real protocol to the concentrators, for tests and load. With --http-port it serves /truth: every VM's sessions as the desktop itself saw them, to check brokers against."
+        "Runs N simulated VMs in one process, each with a real agent speaking the real protocol to the concentrators, for tests and load. With --http-port it serves /truth: every VM's sessions as the desktop itself saw them, and the violations of the fleet's invariants seen over the whole run, to check brokers against.",
+        "",
+        "It also takes faults: POST /faults/drop?vms=N&forMs=M&seed=S cuts the network of N VMs drawn with seed S (default: --seed) for M ms; their sessions go on, and their agents reconnect when it is back."
     })
 final class SimCommand implements Callable<Integer> {
 
@@ -53,7 +58,7 @@ final class SimCommand implements Callable<Integer> {
   @Option(names = "--session-length", paramLabel = "DURATION", description = "Sessions end by themselves after this long (default: 0s, never).")
   String sessionLength;
 
-  @Option(names = "--http-port", paramLabel = "PORT", description = "Serve /truth and /healthz on 127.0.0.1:PORT (default: off).")
+  @Option(names = "--http-port", paramLabel = "PORT", description = "Serve /truth, /healthz and /faults/drop on 127.0.0.1:PORT (default: off).")
   Integer httpPort;
 
   @Override
@@ -70,6 +75,7 @@ final class SimCommand implements Callable<Integer> {
             sessionLength != null ? Durations.parse(sessionLength) : CommonOptions.orDefault(config.sessionLength(), Duration.ZERO),
             CommonOptions.orDefault(config.failureRate(), 0.0)),
         seed != null ? seed : CommonOptions.orDefault(config.seed(), 42L));
+    int sets = topology.getSetsCount();
     ScheduledExecutorService scheduler = Roles.scheduler("sim", 2);
     ChannelSource channels = ChannelSource.plaintext();
     SimulatedFleet fleet = new SimulatedFleet(spec, topology, channels, scheduler, Clock.systemUTC());
@@ -78,26 +84,73 @@ final class SimCommand implements Callable<Integer> {
     Integer port = httpPort != null ? httpPort : config.httpPort();
     AdminHttpServer admin = null;
     if (port != null) {
-      ObjectMapper json = new ObjectMapper();
-      admin = new AdminHttpServer(new InetSocketAddress("127.0.0.1", port))
-          .route("/truth", "application/json", () -> toJson(json, Map.of(
-              "vms", fleet.truth(),
-              "attachedLinks", fleet.attachedLinks(),
-              "expectedLinks", fleet.size() * topology.getSetsCount())))
-          .route("/healthz", "application/json", () -> "{\"status\":\"ok\"}")
-          .start();
+      admin = serve(new InetSocketAddress("127.0.0.1", port), fleet, sets, spec.seed());
       resources.add(admin);
     }
     resources.add(channels);
     resources.add(scheduler::shutdownNow);
     fleet.start();
-    int expected = fleet.size() * topology.getSetsCount();
+    int expected = fleet.size() * sets;
     Lifecycle.awaitCondition(() -> fleet.attachedLinks() >= expected,
         () -> log.info("sim: {}/{} agent links attached", fleet.attachedLinks(), expected));
     System.out.printf("shardbroker sim ready: %d VMs attached to %d set(s)%s%n", fleet.size(),
-        topology.getSetsCount(), admin == null ? "" : ", truth at " + admin.url("/truth"));
+        sets, admin == null ? "" : ", truth at " + admin.url("/truth"));
     System.out.flush();
     return Lifecycle.runUntilStopped("sim", resources);
+  }
+
+  /** Longest network outage /faults/drop takes: a day, far beyond any test and any timeout. */
+  static final long MAX_OUTAGE_MS = Duration.ofDays(1).toMillis();
+
+  /**
+   * Serves the simulator's HTTP endpoints at {@code address}: GET /truth, GET /healthz and
+   * POST /faults/drop (see the command's description), for a fleet whose agents attach to
+   * {@code sets} sets; a drop without a seed draws from {@code defaultSeed}.
+   */
+  static AdminHttpServer serve(
+      InetSocketAddress address, SimulatedFleet fleet, int sets, long defaultSeed) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    return new AdminHttpServer(address)
+        .route("/truth", "application/json", () -> toJson(json, truth(fleet, sets)))
+        .route("/healthz", "application/json", () -> "{\"status\":\"ok\"}")
+        .post("/faults/drop", query -> toJson(json, Map.of("dropped", fleet.dropLinks(
+            (int) number(query, "vms", 0, fleet.size()),
+            Duration.ofMillis(number(query, "forMs", 0, MAX_OUTAGE_MS)),
+            query.containsKey("seed") ? number(query, "seed", Long.MIN_VALUE, Long.MAX_VALUE)
+                : defaultSeed))))
+        .start();
+  }
+
+  private static Map<String, Object> truth(SimulatedFleet fleet, int sets) {
+    FleetLedger.Report ledger = fleet.ledger().report();
+    Map<String, Object> truth = new LinkedHashMap<>();
+    truth.put("vms", fleet.truth());
+    truth.put("attachedLinks", fleet.attachedLinks());
+    truth.put("expectedLinks", fleet.size() * sets);
+    truth.put("violations", ledger.violations());
+    truth.put("sessionsStarted", ledger.sessionsStarted());
+    truth.put("sessionsEnded", ledger.sessionsEnded());
+    return truth;
+  }
+
+  /** A whole number from the query, within min..max; anything else is the caller's mistake. */
+  private static long number(Map<String, String> query, String name, long min, long max) {
+    String raw = query.get(name);
+    if (raw == null) {
+      throw new IllegalArgumentException("query parameter '" + name + "' is missing");
+    }
+    long value;
+    try {
+      value = Long.parseLong(raw.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("query parameter '" + name + "' must be a whole number, got '"
+          + raw + "'");
+    }
+    if (value < min || value > max) {
+      throw new IllegalArgumentException("query parameter '" + name + "' must be " + min + ".." + max
+          + ", got " + value);
+    }
+    return value;
   }
 
   private List<SimulatedFleet.PoolSpec> pools(SimConfig config) {

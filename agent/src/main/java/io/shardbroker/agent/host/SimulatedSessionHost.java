@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  *
  * <p>It also keeps its own count of running sessions, apart from the agent's bookkeeping, and
  * remembers the highest it ever reached. That count is the desktop's truth: if the agent ever
- * let more sessions in than the VM's capacity, {@link #truth()} shows it.
+ * let more sessions in than the VM's capacity, {@link #truth()} shows it. A {@link Witness} hears
+ * of every start and end as it happens, to check a whole run (see the simulated fleet's ledger).
  *
  * <p>All state is guarded by {@code this}; timers run on the shared scheduler.
  */
@@ -63,23 +64,48 @@ public final class SimulatedSessionHost implements SessionHost {
   /** What the desktop itself saw: its running sessions and the most it ever ran at once. */
   public record Truth(Map<String, String> usersBySession, int maxConcurrentSessions) {}
 
+  /**
+   * Hears of every session this desktop starts and ends, called under the host's lock at the
+   * moment the session appears or goes, so events of one host arrive in the order they happened.
+   * Implementations must be quick and must not call back into the host.
+   */
+  public interface Witness {
+    Witness NONE = new Witness() {
+      @Override public void started(SessionSpec session) {}
+      @Override public void ended(SessionSpec session) {}
+    };
+
+    void started(SessionSpec session);
+
+    void ended(SessionSpec session);
+  }
+
   private final String vmId;
   private final Settings settings;
   private final ScheduledExecutorService scheduler;
   private final Random random;
+  private final Witness witness;
   private final Map<String, Running> running = new LinkedHashMap<>();
   private int maxConcurrent;
   private Consumer<String> endedListener = id -> {};
   private boolean closed;
 
-  private record Running(String user, ScheduledFuture<?> logoff) {}
+  private record Running(SessionSpec spec, ScheduledFuture<?> logoff) {}
 
   public SimulatedSessionHost(
       String vmId, Settings settings, ScheduledExecutorService scheduler, Random random) {
+    this(vmId, settings, scheduler, random, Witness.NONE);
+  }
+
+  /** @param witness told of every session start and end */
+  public SimulatedSessionHost(
+      String vmId, Settings settings, ScheduledExecutorService scheduler, Random random,
+      Witness witness) {
     this.vmId = vmId;
     this.settings = settings;
     this.scheduler = scheduler;
     this.random = random;
+    this.witness = witness;
   }
 
   @Override
@@ -116,8 +142,9 @@ public final class SimulatedSessionHost implements SessionHost {
             () -> endedByUser(spec.sessionId()),
             settings.sessionLength().toNanos(), TimeUnit.NANOSECONDS);
       }
-      running.put(spec.sessionId(), new Running(spec.user(), logoff));
+      running.put(spec.sessionId(), new Running(spec, logoff));
       maxConcurrent = Math.max(maxConcurrent, running.size());
+      witness.started(spec);
     }
     started.complete(Connection.newBuilder()
         .setProtocol(settings.protocol())
@@ -129,9 +156,11 @@ public final class SimulatedSessionHost implements SessionHost {
   private void endedByUser(String sessionId) {
     Consumer<String> listener;
     synchronized (this) {
-      if (running.remove(sessionId) == null) {
+      Running gone = running.remove(sessionId);
+      if (gone == null) {
         return;
       }
+      witness.ended(gone.spec());
       listener = endedListener;
     }
     listener.accept(sessionId);
@@ -141,8 +170,11 @@ public final class SimulatedSessionHost implements SessionHost {
   public CompletableFuture<Void> end(String sessionId) {
     synchronized (this) {
       Running gone = running.remove(sessionId);
-      if (gone != null && gone.logoff() != null) {
-        gone.logoff().cancel(false);
+      if (gone != null) {
+        witness.ended(gone.spec());
+        if (gone.logoff() != null) {
+          gone.logoff().cancel(false);
+        }
       }
     }
     return CompletableFuture.completedFuture(null);
@@ -151,7 +183,7 @@ public final class SimulatedSessionHost implements SessionHost {
   /** The desktop's own view, independent of the agent's. */
   public synchronized Truth truth() {
     Map<String, String> users = new LinkedHashMap<>();
-    running.forEach((id, r) -> users.put(id, r.user()));
+    running.forEach((id, r) -> users.put(id, r.spec().user()));
     return new Truth(users, maxConcurrent);
   }
 

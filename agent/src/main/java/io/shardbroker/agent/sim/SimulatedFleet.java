@@ -8,6 +8,7 @@ import io.shardbroker.protocol.v1.Topology;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +23,10 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * <p>Reproducible from {@link Spec#seed()}: each agent's jitter and each host's failures draw
  * from their own generator seeded from it.
+ *
+ * <p>Every desktop reports its session starts and ends to one {@link FleetLedger}, which checks
+ * the fleet's invariants over the whole run; {@link #dropLinks} cuts agents' networks for a while,
+ * to exercise the brokers and concentrators around them.
  */
 public final class SimulatedFleet implements AutoCloseable {
 
@@ -81,10 +86,12 @@ public final class SimulatedFleet implements AutoCloseable {
   private record Member(Agent agent, SimulatedSessionHost host) {}
 
   private final List<Member> members;
+  private final FleetLedger ledger;
 
   public SimulatedFleet(
       Spec spec, Topology topology, ChannelSource channels, ScheduledExecutorService scheduler,
       Clock clock) {
+    this.ledger = new FleetLedger(clock);
     List<Member> built = new ArrayList<>(spec.vmCount());
     int index = 0;
     for (PoolSpec pool : spec.pools()) {
@@ -92,7 +99,8 @@ public final class SimulatedFleet implements AutoCloseable {
         // Locale.ROOT: a default locale such as ar-EG would format native digits, not 0-9.
         String vmId = String.format(Locale.ROOT, "%s-%05d", pool.pool(), n);
         Random random = new Random(spec.seed() * 1_000_003L + index);
-        SimulatedSessionHost host = new SimulatedSessionHost(vmId, spec.host(), scheduler, random);
+        SimulatedSessionHost host = new SimulatedSessionHost(vmId, spec.host(), scheduler, random,
+            ledger.vm(vmId, pool.pool(), pool.capacity()));
         AgentSettings settings = new AgentSettings(vmId, pool.pool(), pool.capacity(), topology,
             spec.reconnectInitial(), spec.reconnectMax());
         built.add(new Member(new Agent(settings, host, channels, scheduler, clock, random), host));
@@ -117,6 +125,47 @@ public final class SimulatedFleet implements AutoCloseable {
 
   public List<Agent> agents() {
     return members.stream().map(Member::agent).toList();
+  }
+
+  /** Every session start and end of the run so far, and the violations among them. */
+  public FleetLedger ledger() {
+    return ledger;
+  }
+
+  /**
+   * Cuts the network of {@code count} VMs drawn at random from the whole fleet: see
+   * {@link Agent#dropLinks}. The draw depends on {@code seed} only, so a run can be replayed.
+   *
+   * @return the VM ids whose network was cut, in fleet order
+   * @throws IllegalArgumentException if {@code count} is negative or more than the fleet's size
+   */
+  public List<String> dropLinks(int count, Duration outage, long seed) {
+    if (count < 0 || count > members.size()) {
+      throw new IllegalArgumentException("cannot cut the network of " + count + " VMs: the fleet has "
+          + members.size());
+    }
+    if (outage.isNegative()) {
+      throw new IllegalArgumentException("outage must not be negative, got " + outage);
+    }
+    // A partial Fisher-Yates shuffle: the first count places get a uniform draw without repeats.
+    int[] order = new int[members.size()];
+    Arrays.setAll(order, i -> i);
+    Random random = new Random(seed);
+    for (int i = 0; i < count; i++) {
+      int j = i + random.nextInt(order.length - i);
+      int swap = order[i];
+      order[i] = order[j];
+      order[j] = swap;
+    }
+    int[] chosen = Arrays.copyOf(order, count);
+    Arrays.sort(chosen);
+    List<String> dropped = new ArrayList<>(count);
+    for (int i : chosen) {
+      Agent agent = members.get(i).agent();
+      agent.dropLinks(outage);
+      dropped.add(agent.vmId());
+    }
+    return dropped;
   }
 
   /** Every VM's truth, in VM id order within each pool. */

@@ -155,6 +155,39 @@ class SimulatedSessionHostTest {
   }
 
   @Test
+  void witnessHearsEveryStartAndEndButNoFailedStart() {
+    List<String> heard = new CopyOnWriteArrayList<>();
+    SimulatedSessionHost.Witness witness = new SimulatedSessionHost.Witness() {
+      @Override public void started(SessionSpec s) {
+        heard.add("+" + s.sessionId() + " " + s.user());
+      }
+
+      @Override public void ended(SessionSpec s) {
+        heard.add("-" + s.sessionId() + " " + s.user());
+      }
+    };
+    SimulatedSessionHost host = new SimulatedSessionHost("vm-7",
+        new SimulatedSessionHost.Settings("rdp", 3389, Duration.ZERO, Duration.ofMinutes(10), 0.5),
+        clock, new Random(1), witness);
+
+    List<String> started = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      if (!host.start(spec("s" + i, "u" + i)).isCompletedExceptionally()) {
+        started.add("s" + i);
+      }
+    }
+    assertThat(started).hasSizeBetween(1, 5);  // seed 1 fails some of them
+    host.end(started.get(0));
+    host.end(started.get(0));  // once only
+    clock.advance(Duration.ofMinutes(10));  // the rest log off by themselves
+
+    List<String> expected = new ArrayList<>();
+    started.forEach(id -> expected.add("+" + id + " u" + id.substring(1)));
+    started.forEach(id -> expected.add("-" + id + " u" + id.substring(1)));
+    assertThat(heard).containsExactlyElementsOf(expected);
+  }
+
+  @Test
   void settingsRejectBadValuesNamingThem() {
     Duration z = Duration.ZERO;
     assertThatThrownBy(() -> new SimulatedSessionHost.Settings(" ", 3389, z, z, 0))

@@ -161,4 +161,77 @@ class SimulatedFleetTest {
         .containsExactly("alice");
     assertThat(truth.get(1).maxConcurrentSessions()).isEqualTo(1);
   }
+
+  private static FakeConcentrator.Stream streamOf(FakeConcentrator c, String vmId) {
+    return c.streams().stream()
+        .filter(s -> s.received().get(0).getHello().getVmId().equals(vmId))
+        .findFirst().orElseThrow();
+  }
+
+  private static void startFor(FakeConcentrator.Stream stream, String requestId, String user) {
+    int before = stream.received(AgentMessage.BodyCase.START_ANSWER).size();
+    stream.send(ConcentratorMessage.newBuilder().setStart(StartRequest.newBuilder()
+        .setRequestId(requestId).setUser(user).setPool("desktop")).build());
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> stream.received(AgentMessage.BodyCase.START_ANSWER).size() > before);
+  }
+
+  @Test
+  void ledgerCountsAUserStartedOnTwoVmsOfOnePool() {
+    // Each agent arbitrates only its own VM: asked directly, two VMs both take alice. Brokers
+    // must never do this; the ledger is how a run finds out that one did.
+    FakeConcentrator a1 = concentrator("a1", "A");
+    Topology topology = Topology.newBuilder().setVersion(1).addSets(set("A", a1)).build();
+    SimulatedFleet fleet = fleet(spec(new SimulatedFleet.PoolSpec("desktop", 3, 1)), topology);
+    fleet.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> fleet.attachedLinks() == 3);
+
+    startFor(streamOf(a1, "desktop-00001"), "r-1", "alice");
+    startFor(streamOf(a1, "desktop-00003"), "r-2", "bob");
+    startFor(streamOf(a1, "desktop-00002"), "r-3", "alice");
+
+    FleetLedger.Report report = fleet.ledger().report();
+    assertThat(report.sessionsStarted()).isEqualTo(3);
+    assertThat(report.violations().userTwiceInPool()).isEqualTo(1);
+    assertThat(report.violations().overCapacity()).isZero();
+    assertThat(report.violations().examples()).singleElement().asString()
+        .contains("user alice runs 2 sessions in pool desktop", "desktop-00001", "desktop-00002");
+  }
+
+  @Test
+  void dropLinksCutsTheNetworkOfVmsDrawnFromTheSeed() {
+    FakeConcentrator a1 = concentrator("a1", "A");
+    Topology topology = Topology.newBuilder().setVersion(1).addSets(set("A", a1)).build();
+    SimulatedFleet fleet = fleet(spec(new SimulatedFleet.PoolSpec("desktop", 8, 1),
+        new SimulatedFleet.PoolSpec("gpu", 4, 2)), topology);
+    fleet.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> fleet.attachedLinks() == 12);
+
+    // Shorter than a heartbeat interval, so that only the outage and the backoff move.
+    List<String> dropped = fleet.dropLinks(5, Duration.ofMillis(500), 99);
+
+    assertThat(dropped).hasSize(5).doesNotHaveDuplicates().isSorted();
+    await().atMost(Duration.ofSeconds(5)).until(() -> fleet.attachedLinks() == 7);
+    for (SimulatedFleet.VmTruth vm : fleet.truth()) {
+      assertThat(vm.attachments().isEmpty()).as(vm.vmId()).isEqualTo(dropped.contains(vm.vmId()));
+    }
+    clock.advance(Duration.ofMillis(500 + 200));  // the outage, then one backoff
+    await().atMost(Duration.ofSeconds(5)).until(() -> fleet.attachedLinks() == 12);
+  }
+
+  @Test
+  void dropLinksDrawsTheSameVmsFromTheSameSeedAndRefusesMoreThanTheFleet() {
+    SimulatedFleet fleet = fleet(spec(new SimulatedFleet.PoolSpec("desktop", 50, 1)), OFFLINE);
+
+    List<String> first = fleet.dropLinks(10, Duration.ofSeconds(1), 7);
+    assertThat(fleet.dropLinks(10, Duration.ofSeconds(1), 7)).isEqualTo(first);
+    assertThat(fleet.dropLinks(10, Duration.ofSeconds(1), 8)).isNotEqualTo(first);
+    assertThat(fleet.dropLinks(50, Duration.ofSeconds(1), 7)).hasSize(50).doesNotHaveDuplicates();
+    assertThat(fleet.dropLinks(0, Duration.ofSeconds(1), 7)).isEmpty();
+    assertThatThrownBy(() -> fleet.dropLinks(51, Duration.ofSeconds(1), 7))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("51")
+        .hasMessageContaining("50");
+    assertThatThrownBy(() -> fleet.dropLinks(-1, Duration.ofSeconds(1), 7))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+  }
 }
