@@ -412,7 +412,7 @@ final class SessionBroker {
         .setSessionId(sessionId)
         .setUser(user)
         .build();
-    boolean anyAnswered = false;
+    boolean aWholeSetAnswered = false;
     String failure = null;
     for (SetView set : directory.orderFor(user)) {
       List<Reply<EndSessionResponse>> replies =
@@ -423,7 +423,6 @@ final class SessionBroker {
           wholeSetAnswered = false;
           continue;
         }
-        anyAnswered = true;
         EndSessionResponse response = reply.value();
         if (response.getResult() == EndResult.END_RESULT_ENDED) {
           log.info("[{}] ended session {} of {} via {}", requestId, sessionId, user, reply.member().id());
@@ -436,14 +435,17 @@ final class SessionBroker {
         }
       }
       if (wholeSetAnswered && replies.size() == set.members().size() && failure == null) {
+        aWholeSetAnswered = true;
         break;  // every concentrator of a set said it does not know the session
       }
     }
     if (failure != null) {
       throw new BrokerException(Kind.END_FAILED, "the session could not be ended: " + failure);
     }
-    if (!anyAnswered) {
-      throw new BrokerException(Kind.NO_SET_REACHABLE, "no concentrator set could be reached; try again shortly");
+    if (!aWholeSetAnswered) {
+      // The session may be on a VM of a concentrator that did not answer: not found is not known.
+      throw new BrokerException(Kind.NO_SET_REACHABLE,
+          "not every concentrator of any set could be asked about the session; try again shortly");
     }
     throw new BrokerException(Kind.SESSION_NOT_FOUND, "you have no session with id '" + sessionId + "'");
   }
@@ -476,7 +478,9 @@ final class SessionBroker {
       }
     }
     List<VmView> vms = merged.values().stream().sorted(Comparator.comparing(VmView::getVmId)).toList();
-    boolean complete = answered.replies().stream().allMatch(Reply::ok);
+    // A member the scatter skipped as down did not answer either.
+    boolean complete = answered.replies().size() == answered.set().members().size()
+        && answered.replies().stream().allMatch(Reply::ok);
     return new VmListing(answered.set().id(), complete, vms);
   }
 

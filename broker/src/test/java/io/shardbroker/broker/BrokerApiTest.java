@@ -393,6 +393,20 @@ class BrokerApiTest {
   }
 
   @Test
+  void aDeleteThatNoWholeSetCouldAnswerIsRetryableNotNotFound() throws Exception {
+    for (FakeConcentrator c : List.of(a1, b1)) {
+      c.addVm("vm-1", "desktop", 1);
+      c.addSession("vm-1", "alice-1", "alice");
+      c.unavailable = true;  // the session's concentrator in each set is down; the others do not know it
+    }
+
+    HttpResponse<String> response = send(request("alice", PASSWORD, "/api/v1/sessions/alice-1").DELETE().build());
+
+    assertError(response, 503, "no_set_reachable");
+    assertThat(response.headers().firstValue("Retry-After")).contains("7");
+  }
+
+  @Test
   void vmsAreListedAsOneSetSeesThemWithFilters() throws Exception {
     a1.addVm("vm-1", "desktop", 1);
     a1.addSession("vm-1", "s", "alice");
@@ -415,6 +429,18 @@ class BrokerApiTest {
 
     assertError(send(request("alice", PASSWORD, "/api/v1/vms?state=sleeping").GET().build()), 400, "bad_request");
     assertError(send(request("alice", PASSWORD, "/api/v1/vms?set=zz").GET().build()), 400, "bad_request");
+  }
+
+  @Test
+  void aListingWithoutAConcentratorKnownToBeDownIsNotComplete() throws Exception {
+    a2.addVm("vm-2", "desktop", 1);
+    a1.unavailable = true;
+
+    for (int i = 0; i < 2; i++) {  // the first listing finds a1 down; the second leaves it out
+      JsonNode listing = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a").GET().build()).body());
+      assertThat(listing.get("count").asInt()).isEqualTo(1);
+      assertThat(listing.get("complete").asBoolean()).as("listing %d", i + 1).isFalse();
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.shardbroker.cli;
 
 import io.shardbroker.cli.admin.AdminCommand;
+import io.shardbroker.cli.chaos.ChaosCommand;
 import io.shardbroker.cli.config.ConfigFiles.ConfigException;
 import io.shardbroker.store.StoreException;
 import java.net.BindException;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
         AgentCommand.class,
         SimCommand.class,
         AdminCommand.class,
+        ChaosCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class ShardbrokerCommand implements Runnable {
