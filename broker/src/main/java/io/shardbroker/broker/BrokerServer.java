@@ -37,7 +37,7 @@ public final class BrokerServer implements AutoCloseable {
         settings.timeouts().list());
     BrokerMetrics metrics = new BrokerMetrics(meters, directory);
     DrainedVms drained = new DrainedVms(store.maintenance(), clock);
-    SessionBroker broker = new SessionBroker(settings, directory, store, drained, metrics, clock);
+    SessionBroker broker = new SessionBroker(settings, directory, store, drained, metrics, clock, scheduler);
     HttpApi api = new HttpApi(settings, store, new Authenticator(store.accounts(), clock), broker,
         directory, drained, metrics, meters);
     this.http = Javalin.create(api::configure);

@@ -36,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -79,7 +80,7 @@ final class SessionBroker {
 
   SessionBroker(
       BrokerSettings settings, ConcentratorDirectory directory, Store store, DrainedVms drained,
-      BrokerMetrics metrics, Clock clock) {
+      BrokerMetrics metrics, Clock clock, ScheduledExecutorService scheduler) {
     this.settings = settings;
     this.directory = directory;
     this.store = store;
@@ -87,7 +88,7 @@ final class SessionBroker {
     this.metrics = metrics;
     this.clock = clock;
     this.userLocks = new UserPoolLocks(store.shared() ? store.brokeringLocks() : null,
-        settings.brokerId(), clock);
+        settings.brokerId(), clock, scheduler);
   }
 
   /** A candidate VM and the concentrator that owns it. */

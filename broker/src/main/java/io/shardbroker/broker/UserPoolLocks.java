@@ -5,7 +5,12 @@ import io.shardbroker.store.BrokeringLocks;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -37,12 +42,18 @@ final class UserPoolLocks {
   private final BrokeringLocks shared;
   private final String brokerId;
   private final Clock clock;
+  private final ScheduledExecutorService scheduler;
 
-  /** @param shared the store's leases when brokers share the store; null for one broker alone */
-  UserPoolLocks(BrokeringLocks shared, String brokerId, Clock clock) {
+  /**
+   * @param shared the store's leases when brokers share the store; null for one broker alone
+   * @param scheduler paces the retries of a lease someone else holds
+   */
+  UserPoolLocks(
+      BrokeringLocks shared, String brokerId, Clock clock, ScheduledExecutorService scheduler) {
     this.shared = shared;
     this.brokerId = brokerId;
     this.clock = clock;
+    this.scheduler = scheduler;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new ReentrantLock();
     }
@@ -80,24 +91,34 @@ final class UserPoolLocks {
 
   private void leaseOrWait(String user, String pool, String holder, Duration deadline) {
     long giveUpAt = clock.millis() + deadline.toMillis();
-    // Bounded by tries too, so that a clock that stands still (a test's) cannot hang a request.
-    long triesLeft = deadline.toMillis() / POLL_MIN.toMillis() + 1;
     long pause = POLL_MIN.toMillis();
     while (true) {
       var now = clock.instant();
       if (shared.tryLock(user, pool, holder, now, now.plus(deadline).plus(LEASE_MARGIN))) {
         return;
       }
-      if (--triesLeft <= 0 || clock.millis() >= giveUpAt) {
+      if (clock.millis() + pause >= giveUpAt) {
         throw busy(pool);
       }
-      try {
-        Thread.sleep(pause);  // a virtual thread: waiting costs no platform thread
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw busy(pool);
-      }
+      pause(pause, deadline, pool);
       pause = Math.min(pause * 2, POLL_MAX.toMillis());
+    }
+  }
+
+  /**
+   * Waits {@code millis} on the injected scheduler before the next try. The wait on it is bounded
+   * by the request's deadline too, so a scheduler that stopped (a broker closing) cannot hang it.
+   */
+  private void pause(long millis, Duration deadline, String pool) {
+    CompletableFuture<Void> due = new CompletableFuture<>();
+    try {
+      scheduler.schedule(() -> due.complete(null), millis, TimeUnit.MILLISECONDS);
+      due.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw busy(pool);
+    } catch (RejectedExecutionException | ExecutionException | TimeoutException e) {
+      throw busy(pool);
     }
   }
 

@@ -452,7 +452,8 @@ class OpenApiContractTest {
       BrokerMetrics metrics = new BrokerMetrics(meters, directory);
       DrainedVms drained = new DrainedVms(broker.store.maintenance(), broker.clock);
       SessionBroker sessions =
-          new SessionBroker(settings, directory, broker.store, drained, metrics, broker.clock);
+          new SessionBroker(settings, directory, broker.store, drained, metrics, broker.clock,
+              broker.clock);
       HttpApi http = new HttpApi(settings, broker.store, new Authenticator(broker.store.accounts(), broker.clock),
           sessions, directory, drained, metrics, meters);
       Javalin app = Javalin.create(http::configure);
