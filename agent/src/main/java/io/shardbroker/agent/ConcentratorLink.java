@@ -42,11 +42,23 @@ import org.slf4j.LoggerFactory;
  * {@link #HOMECOMING_INTERVALS} intervals and moves back to the first that answers, so a
  * restarted concentrator gets back exactly the VMs rendezvous hashing gives it.
  *
- * <p>A {@linkplain #drop dropped} link models the VM's network failing: the stream is cut without
- * a goodbye and nothing connects until the outage is over ({@code outageEnd} is set meanwhile);
- * only the latest outage's end, told apart by {@code outages}, brings the network back.
+ * <p>Moves on purpose — back home after such a look, or to a new first choice after a topology
+ * change — are make-before-break, so that some concentrator of the set knows the VM and its
+ * sessions at every instant (a broker that finds no session in the set would start a second
+ * one). The link opens a <em>pending</em> stream to the target, with a Hello, while the current
+ * stream stays attached: it keeps heartbeating and answering requests, and state updates go to
+ * both. Only when the target welcomes the pending stream does it become current, and only then is
+ * the old stream closed gracefully — once it has answered every request that came on it, since an
+ * answer lost there would leave the old concentrator's broker unsure whether a start happened. A pending stream that fails, or is not welcomed within one
+ * heartbeat interval, is cancelled and the link stays where it is; the next look home tries again.
+ * There is at most one pending stream, and only while the current one is welcomed.
  *
- * <p>Thread-safety: all fields are guarded by {@code this}, and every write to the stream happens
+ * <p>A {@linkplain #drop dropped} link models the VM's network failing: the streams are cut
+ * without a goodbye and nothing connects until the outage is over ({@code outageEnd} is set
+ * meanwhile); only the latest outage's end, told apart by {@code outages}, brings the network
+ * back.
+ *
+ * <p>Thread-safety: all fields are guarded by {@code this}, and every write to a stream happens
  * under it, since a gRPC stream observer is not thread-safe. The link never calls into the agent
  * while holding its lock, except to read a snapshot for the Hello, so locks are always taken in
  * the order link, then arbiter.
@@ -58,6 +70,8 @@ final class ConcentratorLink {
   static final int SILENCE_LIMIT = 2;
   /** Heartbeat intervals between two looks at the preferred concentrators, while on a fallback. */
   static final int HOMECOMING_INTERVALS = 2;
+  /** The heartbeat interval when a Welcome asks for none. */
+  private static final long DEFAULT_INTERVAL_MILLIS = 5_000;
 
   private final Agent agent;
   private final String setId;
@@ -67,8 +81,11 @@ final class ConcentratorLink {
   private final Backoff backoff;
 
   private List<ConcentratorEndpoint> ranking;
+  /** Where in the ranking the link is attached, or connects next. */
   private int position;
   private Attempt current;
+  /** The stream of a move under way, not yet welcomed; if set, {@code current} is welcomed. */
+  private Attempt pending;
   private ScheduledFuture<?> retry;
   /** While the network is down: the task that brings it back. Nothing connects before it runs. */
   private ScheduledFuture<?> outageEnd;
@@ -99,25 +116,61 @@ final class ConcentratorLink {
         log.warn("{}: set {} has no concentrators; waiting for a new topology", agent.vmId(), setId);
         return;
       }
-      ConcentratorEndpoint target = ranking.get(position % ranking.size());
-      ManagedChannel channel = channels.channel(target.getAddress());
-      if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
-        channel.resetConnectBackoff();  // a restarted concentrator should not wait out the channel's own backoff
-      }
-      Attempt attempt = new Attempt(target);
-      current = attempt;
-      attempt.out = AgentLinkGrpc.newStub(channel).attach(attempt);
-      // The Hello goes out under the lock, so no state update can overtake it.
-      sendLocked(attempt, AgentMessage.newBuilder().setHello(agent.hello()).build());
+      current = new Attempt(ranking.get(position % ranking.size()));
+      openLocked(current);
     }
   }
 
-  /** Reports a state change to the concentrator, if a stream is open. */
+  /** Calls the attempt's concentrator and says Hello with the agent's current snapshot. */
+  private void openLocked(Attempt attempt) {
+    ManagedChannel channel = channels.channel(attempt.endpoint.getAddress());
+    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      channel.resetConnectBackoff();  // a restarted concentrator should not wait out the channel's own backoff
+    }
+    attempt.out = AgentLinkGrpc.newStub(channel).attach(attempt);
+    // The Hello goes out under the lock, so no state update can overtake it.
+    sendLocked(attempt, AgentMessage.newBuilder().setHello(agent.hello()).build());
+  }
+
+  /**
+   * Starts a make-before-break move to {@code target}: opens a pending stream beside the current,
+   * welcomed one, and gives the target one of the current heartbeat intervals to welcome it.
+   */
+  private void moveLocked(ConcentratorEndpoint target) {
+    Attempt attempt = new Attempt(target);
+    pending = attempt;
+    openLocked(attempt);
+    attempt.welcomeDeadline = scheduler.schedule(() -> notWelcomed(attempt),
+        current.intervalMillis, TimeUnit.MILLISECONDS);
+  }
+
+  private synchronized void notWelcomed(Attempt attempt) {
+    if (pending == attempt) {
+      log.info("{}: {} of set {} did not welcome the move within {} ms; staying on {}",
+          agent.vmId(), attempt.endpoint.getId(), setId, current.intervalMillis,
+          current.endpoint.getId());
+      abandonLocked(Status.DEADLINE_EXCEEDED.withDescription("not welcomed within an interval"));
+    }
+  }
+
+  /** Gives up the pending stream, cancelling its call; the current stream is not touched. */
+  private void abandonLocked(Status why) {
+    Attempt dropped = pending;
+    pending = null;
+    dropped.stopTimers();
+    dropped.cancel(why);
+  }
+
+  /** Reports a state change to the concentrators with an open stream: during a move, to both. */
   synchronized void sendState(VmState state) {
+    AgentMessage update = AgentMessage.newBuilder()
+        .setState(StateUpdate.newBuilder().setState(state))
+        .build();
     if (current != null) {
-      sendLocked(current, AgentMessage.newBuilder()
-          .setState(StateUpdate.newBuilder().setState(state))
-          .build());
+      sendLocked(current, update);
+    }
+    if (pending != null) {
+      sendLocked(pending, update);
     }
   }
 
@@ -125,6 +178,11 @@ final class ConcentratorLink {
   void updateMembers(List<ConcentratorEndpoint> members) {
     synchronized (this) {
       ranking = Rendezvous.rank(agent.vmId(), members);
+      if (current != null && current.welcomed) {
+        rehomeLocked();
+        return;
+      }
+      // Nothing attached, so nothing to keep: (re)connect at the top of the new order.
       position = 0;
       if (current == null || ranking.isEmpty()
           || ranking.get(0).getId().equals(current.endpoint.getId())) {
@@ -133,11 +191,33 @@ final class ConcentratorLink {
         }
         return;
       }
-      log.info("{}: topology changed, moving from {} to {} in set {}", agent.vmId(),
-          current.endpoint.getId(), ranking.get(0).getId(), setId);
+      log.info("{}: topology changed, connecting to {} instead of {} in set {}", agent.vmId(),
+          ranking.get(0).getId(), current.endpoint.getId(), setId);
       finishLocked(current);
+      current = null;
       retry = scheduler.schedule(this::connect, 0, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /**
+   * After a topology change while attached: moves (make-before-break) to the new first choice
+   * unless already there, or already moving there. A move to another target is abandoned.
+   */
+  private void rehomeLocked() {
+    ConcentratorEndpoint first = ranking.isEmpty() ? null : ranking.get(0);
+    if (pending != null && (first == null || !pending.endpoint.getId().equals(first.getId()))) {
+      abandonLocked(Status.CANCELLED.withDescription("topology changed"));
+    }
+    position = Math.max(0, rankOf(current.endpoint));
+    // The current concentrator's rank may have changed either way; if the move below fails, the
+    // looks home bring the VM to its first choice later.
+    homecomingLocked(current);
+    if (first == null || first.getId().equals(current.endpoint.getId()) || pending != null) {
+      return;
+    }
+    log.info("{}: topology changed, moving from {} to {} in set {}", agent.vmId(),
+        current.endpoint.getId(), first.getId(), setId);
+    moveLocked(first);
   }
 
   /** True while a concentrator of this set has welcomed the current stream. */
@@ -151,8 +231,8 @@ final class ConcentratorLink {
   }
 
   /**
-   * Cuts the stream as a network failure does: the call is cancelled, not half-closed, so the
-   * concentrator sees it fail rather than end. Nothing connects until {@code outage} has passed
+   * Cuts the streams as a network failure does: the calls are cancelled, not half-closed, so the
+   * concentrators see them fail rather than end. Nothing connects until {@code outage} has passed
    * on the scheduler (or a longer outage already under way is over); then the link starts again
    * at the top of its rendezvous order after one backoff, as after any failure, so that VMs cut at
    * the same instant do not all come back at the same instant. Sessions are not touched.
@@ -170,12 +250,16 @@ final class ConcentratorLink {
       retry.cancel(false);
       retry = null;
     }
+    Status dropped = Status.UNAVAILABLE.withDescription("network dropped");
+    if (pending != null) {
+      abandonLocked(dropped);
+    }
     if (current != null) {
       Attempt cut = current;
-      cut.stopHeartbeat();
+      cut.stopTimers();
       current = null;
       // Under the lock, as every other write to the stream; the stream's onError finds it replaced.
-      cut.cancel(Status.UNAVAILABLE.withDescription("network dropped"));
+      cut.cancel(dropped);
       log.info("{}: network to {} of set {} dropped for {} ms", agent.vmId(), cut.endpoint.getId(),
           setId, outage.toMillis());
     }
@@ -192,7 +276,7 @@ final class ConcentratorLink {
     retry = scheduler.schedule(this::connect, backoff.next().toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** Closes the stream gracefully: the concentrator forgets this VM instead of waiting for it. */
+  /** Closes the streams gracefully: the concentrators forget this VM instead of waiting for it. */
   synchronized void close() {
     closed = true;
     if (retry != null) {
@@ -203,14 +287,19 @@ final class ConcentratorLink {
       outageEnd.cancel(false);
       outageEnd = null;
     }
+    if (pending != null) {
+      finishLocked(pending);
+      pending = null;
+    }
     if (current != null) {
       finishLocked(current);
+      current = null;
     }
   }
 
+  /** Half-closes the attempt's stream; the caller forgets the attempt. */
   private void finishLocked(Attempt attempt) {
-    attempt.stopHeartbeat();
-    current = null;
+    attempt.stopTimers();
     try {
       attempt.out.onCompleted();
     } catch (RuntimeException e) {
@@ -228,30 +317,54 @@ final class ConcentratorLink {
     }
   }
 
-  private void send(Attempt attempt, AgentMessage message) {
+  /**
+   * Sends an answer on the stream its request came on, if that stream is still in use or is
+   * retiring after a move; a retiring stream is closed with its last answer. A null message
+   * (the agent failed to answer) only settles the debt.
+   */
+  private void answer(Attempt attempt, AgentMessage message) {
     synchronized (this) {
-      if (current == attempt) {
+      attempt.unanswered--;
+      if (message != null && (attempt == current || attempt == pending || attempt.retiring)) {
         sendLocked(attempt, message);
       }
+      if (attempt.retiring && attempt.unanswered == 0) {
+        attempt.retiring = false;
+        finishLocked(attempt);
+      }
+    }
+  }
+
+  /** A request arrived on the attempt's stream; its answer is owed on the same stream. */
+  private synchronized void owe(Attempt attempt) {
+    attempt.unanswered++;
+  }
+
+  /** Closes the stream a move left behind, at once or after the answers it still owes. */
+  private void retireLocked(Attempt attempt) {
+    if (attempt.unanswered == 0) {
+      finishLocked(attempt);
+    } else {
+      attempt.stopTimers();
+      attempt.retiring = true;
     }
   }
 
   private void welcomed(Attempt attempt, Welcome welcome) {
     synchronized (this) {
-      if (current != attempt) {
+      Attempt replaced = null;
+      if (attempt == pending) {
+        replaced = current;
+        promoteLocked(attempt);
+      } else if (attempt != current) {
         return;
       }
-      attempt.welcomed = true;
-      attempt.lastHeardMillis = clock.millis();
-      backoff.reset();
-      long interval = welcome.getHeartbeatIntervalMs() > 0 ? welcome.getHeartbeatIntervalMs() : 5_000;
-      attempt.heartbeat = scheduler.scheduleAtFixedRate(() -> beat(attempt, interval),
-          interval, interval, TimeUnit.MILLISECONDS);
-      int rank = ranking.indexOf(attempt.endpoint);
-      if (rank > 0) {
-        long every = interval * HOMECOMING_INTERVALS;
-        attempt.homecoming = scheduler.scheduleAtFixedRate(() -> lookHome(attempt, rank, interval),
-            every, every, TimeUnit.MILLISECONDS);
+      attachLocked(attempt, welcome);
+      if (replaced != null) {
+        // Only now: the new concentrator knows the VM, so the old one may forget it.
+        retireLocked(replaced);
+        log.info("{}: moved from {} to {} in set {}", agent.vmId(), replaced.endpoint.getId(),
+            attempt.endpoint.getId(), setId);
       }
     }
     log.info("{}: attached to concentrator {} of set {}", agent.vmId(), welcome.getConcentratorId(),
@@ -261,8 +374,56 @@ final class ConcentratorLink {
     }
   }
 
+  /** Makes the pending attempt the current one, at its concentrator's place in the ranking. */
+  private void promoteLocked(Attempt attempt) {
+    attempt.stopTimers();  // its welcome deadline
+    pending = null;
+    current = attempt;
+    position = Math.max(0, rankOf(attempt.endpoint));
+  }
+
+  /** Starts the heartbeats of a welcomed attempt, and the looks home if it is not first. */
+  private void attachLocked(Attempt attempt, Welcome welcome) {
+    attempt.welcomed = true;
+    attempt.lastHeardMillis = clock.millis();
+    backoff.reset();
+    long interval = welcome.getHeartbeatIntervalMs() > 0
+        ? welcome.getHeartbeatIntervalMs() : DEFAULT_INTERVAL_MILLIS;
+    attempt.intervalMillis = interval;
+    attempt.heartbeat = scheduler.scheduleAtFixedRate(() -> beat(attempt, interval),
+        interval, interval, TimeUnit.MILLISECONDS);
+    homecomingLocked(attempt);
+  }
+
+  /**
+   * Keeps the looks at the preferred concentrators going exactly while the welcomed
+   * {@code attempt} is not the first in the ranking (the ranking changes with the topology).
+   */
+  private void homecomingLocked(Attempt attempt) {
+    boolean home = rankOf(attempt.endpoint) == 0;
+    if (home && attempt.homecoming != null) {
+      attempt.homecoming.cancel(false);
+      attempt.homecoming = null;
+    } else if (!home && attempt.homecoming == null) {
+      long every = attempt.intervalMillis * HOMECOMING_INTERVALS;
+      attempt.homecoming = scheduler.scheduleAtFixedRate(() -> lookHome(attempt),
+          every, every, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The index of the concentrator in the ranking, by id; -1 if it is no longer a member. */
+  private int rankOf(ConcentratorEndpoint endpoint) {
+    for (int i = 0; i < ranking.size(); i++) {
+      if (ranking.get(i).getId().equals(endpoint.getId())) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** Sends a heartbeat, unless the concentrator has been silent too long: then drops it. */
   private void beat(Attempt attempt, long intervalMillis) {
+    Status silence;
     synchronized (this) {
       if (current != attempt) {
         return;
@@ -274,25 +435,30 @@ final class ConcentratorLink {
             .build());
         return;
       }
+      silence = Status.UNAVAILABLE.withDescription("no heartbeat acknowledged for " + SILENCE_LIMIT
+          + " intervals");
+      attempt.cancel(silence);  // under the lock, as every write to the stream
     }
-    Status silence = Status.UNAVAILABLE.withDescription("no heartbeat acknowledged for " + SILENCE_LIMIT
-        + " intervals");
-    attempt.cancel(silence);
     failed(attempt, silence);
   }
 
   /**
-   * While on a fallback: asks the concentrators ranked above the current one, best first, whether
-   * they serve; moves to the first that does. One look at a time, each bounded by an interval.
+   * While not on the first choice: asks the concentrators ranked above the current one, best
+   * first, whether they serve; moves to the first that does. One look at a time, each bounded by
+   * an interval, and none while a move is under way.
    */
-  private void lookHome(Attempt attempt, int rank, long intervalMillis) {
+  private void lookHome(Attempt attempt) {
     List<ConcentratorEndpoint> better;
+    long intervalMillis;
     synchronized (this) {
-      if (current != attempt || attempt.looking) {
+      if (current != attempt || attempt.looking || pending != null) {
         return;
       }
+      int rank = rankOf(attempt.endpoint);
+      // A concentrator that left the set is worse than every member.
+      better = List.copyOf(rank < 0 ? ranking : ranking.subList(0, rank));
+      intervalMillis = attempt.intervalMillis;
       attempt.looking = true;
-      better = List.copyOf(ranking.subList(0, Math.min(rank, ranking.size())));
     }
     probe(attempt, better, 0, intervalMillis);
   }
@@ -327,25 +493,33 @@ final class ConcentratorLink {
   private void moveBack(Attempt attempt, ConcentratorEndpoint preferred) {
     synchronized (this) {
       attempt.looking = false;
-      if (current != attempt || closed) {
+      if (current != attempt || closed || pending != null) {
         return;
       }
       log.info("{}: concentrator {} of set {} serves again; moving back from {}", agent.vmId(),
           preferred.getId(), setId, attempt.endpoint.getId());
-      finishLocked(attempt);  // graceful: the fallback forgets this VM at once
-      position = ranking.indexOf(preferred);
+      moveLocked(preferred);
     }
-    connect();
   }
 
   private void failed(Attempt attempt, Status status) {
     synchronized (this) {
+      if (attempt == pending) {
+        log.info("{}: move to {} of set {} failed ({}); staying on {}", agent.vmId(),
+            attempt.endpoint.getId(), setId, status.getCode(), current.endpoint.getId());
+        abandonLocked(status);
+        return;
+      }
       if (current != attempt) {
         return;
       }
-      attempt.stopHeartbeat();
+      attempt.stopTimers();
       current = null;
       if (closed) {
+        return;
+      }
+      if (pending != null) {
+        carryOnWithPendingLocked(attempt);
         return;
       }
       // ALREADY_EXISTS: the concentrator still holds our previous stream; it will notice it is
@@ -362,13 +536,38 @@ final class ConcentratorLink {
     }
   }
 
-  /** One stream to one concentrator; replaced by a new one after any failure. */
+  /**
+   * The current stream failed during a move. The pending stream is what a reconnect would open
+   * anyway — to a concentrator the agent prefers, with a Hello and every state update since — and
+   * its concentrator already knows the VM, so it simply becomes the current attempt, as if
+   * {@link #connect} had opened it: welcomed, it attaches; failed, the usual path moves on from it.
+   * Reconnecting instead would make its concentrator forget the VM too, for a backoff and more.
+   */
+  private void carryOnWithPendingLocked(Attempt failed) {
+    Attempt next = pending;
+    next.stopTimers();  // a connecting attempt has no welcome deadline
+    pending = null;
+    current = next;
+    position = Math.max(0, rankOf(next.endpoint));
+    log.info("{}: stream to {} of set {} ended during the move; going on with {}", agent.vmId(),
+        failed.endpoint.getId(), setId, next.endpoint.getId());
+  }
+
+  /** One stream to one concentrator, current or pending; replaced after any failure. */
   private final class Attempt implements StreamObserver<ConcentratorMessage> {
     final ConcentratorEndpoint endpoint;
     StreamObserver<AgentMessage> out;
     boolean welcomed;
+    /** Guarded by the link: requests that came on this stream and have not been answered yet. */
+    int unanswered;
+    /** Guarded by the link: replaced by a move; closed when {@code unanswered} reaches zero. */
+    boolean retiring;
     ScheduledFuture<?> heartbeat;
     ScheduledFuture<?> homecoming;
+    /** While pending: gives up the move if the concentrator has not welcomed it in time. */
+    ScheduledFuture<?> welcomeDeadline;
+    /** Guarded by the link: the heartbeat interval the Welcome asked for. */
+    long intervalMillis;
     /** Guarded by the link: when the concentrator last sent anything on this stream. */
     long lastHeardMillis;
     /** Guarded by the link: a look at the preferred concentrators is under way. */
@@ -378,7 +577,7 @@ final class ConcentratorLink {
       this.endpoint = endpoint;
     }
 
-    void stopHeartbeat() {
+    void stopTimers() {
       if (heartbeat != null) {
         heartbeat.cancel(false);
         heartbeat = null;
@@ -386,6 +585,10 @@ final class ConcentratorLink {
       if (homecoming != null) {
         homecoming.cancel(false);
         homecoming = null;
+      }
+      if (welcomeDeadline != null) {
+        welcomeDeadline.cancel(false);
+        welcomeDeadline = null;
       }
     }
 
@@ -407,10 +610,16 @@ final class ConcentratorLink {
       switch (message.getBodyCase()) {
         case HEARTBEAT_ACK -> { }  // being heard is all it says
         case WELCOME -> welcomed(this, message.getWelcome());
-        case START -> agent.start(message.getStart())
-            .thenAccept(answer -> send(this, AgentMessage.newBuilder().setStartAnswer(answer).build()));
-        case END -> agent.end(message.getEnd())
-            .thenAccept(answer -> send(this, AgentMessage.newBuilder().setEndAnswer(answer).build()));
+        case START -> {
+          owe(this);
+          agent.start(message.getStart()).whenComplete((a, failure) ->
+              answer(this, a == null ? null : AgentMessage.newBuilder().setStartAnswer(a).build()));
+        }
+        case END -> {
+          owe(this);
+          agent.end(message.getEnd()).whenComplete((a, failure) ->
+              answer(this, a == null ? null : AgentMessage.newBuilder().setEndAnswer(a).build()));
+        }
         case TOPOLOGY -> agent.offerTopology(message.getTopology());
         case BODY_NOT_SET -> log.warn("{}: empty message from {}", agent.vmId(), endpoint.getId());
       }

@@ -19,6 +19,7 @@ import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.StartAnswer;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.testing.FakeClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -494,13 +495,11 @@ class AgentTest {
     FakeConcentrator.Stream old = awaitStream(c1, 1);
 
     old.sendWelcome(1_000, topology(2, set("s1", c1, c2)));
-    eventually().until(old::completedByAgent);
-    clock.runDueTasks();
 
     FakeConcentrator.Stream moved = awaitStream(c2, 1);
     assertThat(moved.received().get(0).getHello().getTopologyVersion()).isEqualTo(2);
     moved.sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachedSets() == 1);
+    eventually().until(old::completedByAgent);
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
   }
 
@@ -537,12 +536,11 @@ class AgentTest {
     eventually().until(() -> "c2".equals(agent.attachments().get("s1")));
 
     fallback.send(ConcentratorMessage.newBuilder().setTopology(topology(2, set("s1", c1, c2))).build());
-    eventually().until(fallback::completedByAgent);
-    clock.runDueTasks();
 
     FakeConcentrator.Stream back = awaitStream(c1, 2);
     back.sendWelcome(1_000, null);
-    eventually().until(() -> "c1".equals(agent.attachments().get("s1")));
+    eventually().until(fallback::completedByAgent);
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
     assertThat(c2.streams()).hasSize(1);
   }
 
@@ -588,6 +586,241 @@ class AgentTest {
     assertThat(awaitStream(b1, 1).received().get(0).getHello().getTopologyVersion()).isEqualTo(2);
     eventually().until(() -> agent.attachedSets() == 2);
     assertThat(agent.attachments()).containsOnly(Map.entry("A", "a1"), Map.entry("B", "b1"));
+  }
+
+  // ---- make-before-break moves ---------------------------------------------------------------
+
+  /**
+   * Attaches to c1, then fails over to c2; both leave welcoming to the test. c2 is welcomed while
+   * the clock stands still, so its heartbeats fall exactly on whole intervals from now.
+   */
+  private FakeConcentrator.Stream failOver(Agent agent, FakeConcentrator c1, FakeConcentrator c2) {
+    agent.start();
+    awaitStream(c1, 1).sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachedSets() == 1);
+    c1.serving(false);
+    c1.lastStream().fail(Status.UNAVAILABLE.withDescription("killed"));
+    eventually().until(() -> clock.pendingTasks() == 1);
+    clock.advance(Duration.ofMillis(200));
+    FakeConcentrator.Stream fallback = awaitStream(c2, 1);
+    fallback.sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    return fallback;
+  }
+
+  /** Brings c1 back and lets two intervals pass on the fallback: the look home opens a stream. */
+  private FakeConcentrator.Stream lookHome(FakeConcentrator c1, FakeConcentrator.Stream fallback) {
+    int before = c1.streams().size();
+    c1.serving(true);
+    beat(fallback);
+    beat(fallback);
+    return awaitStream(c1, before + 1);
+  }
+
+  /**
+   * Attaches to {@code from}, then hands over a topology that puts {@code to} first: returns the
+   * stream the move opens to {@code to}, not welcomed.
+   */
+  private FakeConcentrator.Stream moveByTopology(
+      Agent agent, FakeConcentrator from, FakeConcentrator to) {
+    agent.start();
+    awaitStream(from, 1);
+    eventually().until(() -> agent.attachedSets() == 1);
+    FakeConcentrator.Stream old = from.lastStream();
+    old.send(ConcentratorMessage.newBuilder()
+        .setTopology(topology(2, set("s1", from, to))).build());
+    // However the agent reacts (a break-before-make move would close first, then connect from the
+    // scheduler), let it finish reacting before the test looks.
+    eventually().until(() -> !to.streams().isEmpty() || old.completedByAgent());
+    clock.runDueTasks();
+    return awaitStream(to, 1);
+  }
+
+  /** Proves {@code stream} is still in use: a start sent on it is answered on it. */
+  private static void answersOn(FakeConcentrator.Stream stream, String requestId) {
+    int before = stream.received(BodyCase.START_ANSWER).size();
+    stream.send(startMessage(requestId, "alice"));
+    StartAnswer answer = awaitMessage(stream, BodyCase.START_ANSWER, before + 1).getStartAnswer();
+    assertThat(answer.getRequestId()).isEqualTo(requestId);
+  }
+
+  @Test
+  void movingBackOpensTheNewStreamBeforeTheFallbackIsClosed() {
+    FakeConcentrator c1 = manual("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
+    FakeConcentrator.Stream fallback = failOver(agent, c1, c2);
+
+    FakeConcentrator.Stream back = lookHome(c1, fallback);
+
+    // c1 has the Hello while c2 still holds the VM: attached, and answering on the same stream.
+    assertThat(back.received().get(0).hasHello()).isTrue();
+    assertThat(fallback.completedByAgent()).isFalse();
+    answersOn(fallback, "r-1");
+    assertThat(back.received(BodyCase.START_ANSWER)).isEmpty();
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
+    assertThat(fallback.completedByAgent()).isFalse();
+
+    back.sendWelcome(1_000, null);
+
+    eventually().until(fallback::completedByAgent);  // gracefully, and only now
+    assertThat(fallback.errorFromAgent()).isNull();
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
+    beat(back);  // heartbeats follow the move
+  }
+
+  @Test
+  void topologyChangeOpensTheNewStreamBeforeTheOldOneIsClosed() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)));
+
+    FakeConcentrator.Stream moved = moveByTopology(agent, c1, c2);
+
+    FakeConcentrator.Stream old = c1.lastStream();
+    assertThat(moved.received().get(0).getHello().getTopologyVersion()).isEqualTo(2);
+    assertThat(old.completedByAgent()).isFalse();
+    answersOn(old, "r-1");
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
+    assertThat(old.completedByAgent()).isFalse();
+
+    moved.sendWelcome(1_000, null);
+
+    eventually().until(old::completedByAgent);
+    assertThat(old.errorFromAgent()).isNull();
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
+    answersOn(moved, "r-2");
+  }
+
+  @Test
+  void aStartInFlightOnTheOldStreamIsAnsweredThereBeforeItCloses() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    ManualSessionHost host = new ManualSessionHost();
+    Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)), host);
+    agent.start();
+    FakeConcentrator.Stream old = awaitStream(c1, 1);
+    eventually().until(() -> agent.attachedSets() == 1);
+    old.send(startMessage("r-1", "alice"));
+    eventually().until(() -> host.starts().size() == 1);  // the host is working on it
+    old.send(ConcentratorMessage.newBuilder().setTopology(topology(2, set("s1", c1, c2))).build());
+    clock.runDueTasks();
+    FakeConcentrator.Stream moved = awaitStream(c2, 1);
+
+    moved.sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    assertThat(old.completedByAgent()).as("closed with an answer still owed").isFalse();
+
+    host.finishNext();
+
+    // Lost, the answer would leave c1's broker unsure whether the desktop started.
+    assertThat(awaitMessage(old, BodyCase.START_ANSWER, 1).getStartAnswer().getAccepted()).isTrue();
+    eventually().until(old::completedByAgent);
+    assertThat(old.errorFromAgent()).isNull();
+  }
+
+  @Test
+  void aMoveNotWelcomedWithinAHeartbeatIntervalIsAbandonedAndTheVmStays() {
+    FakeConcentrator c1 = manual("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
+    FakeConcentrator.Stream fallback = failOver(agent, c1, c2);
+    FakeConcentrator.Stream silent = lookHome(c1, fallback);  // c1 accepts it, but never welcomes
+
+    clock.advance(Duration.ofMillis(999));
+    assertThat(silent.errorFromAgent()).isNull();
+    int heartbeats = fallback.received(BodyCase.HEARTBEAT).size();
+    clock.advance(Duration.ofMillis(1));  // one interval after the move began
+
+    eventually().until(() -> silent.errorFromAgent() != null);
+    assertThat(Status.fromThrowable(silent.errorFromAgent()).getCode())
+        .isEqualTo(Status.Code.CANCELLED);
+    awaitMessage(fallback, BodyCase.HEARTBEAT, heartbeats + 1);  // c2 still hears from the VM
+    assertThat(fallback.completedByAgent()).isFalse();
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
+    answersOn(fallback, "r-1");
+
+    beat(fallback);  // the next look home, two intervals after the last one, tries again
+    FakeConcentrator.Stream again = awaitStream(c1, 3);
+    again.sendWelcome(1_000, null);
+    eventually().until(fallback::completedByAgent);
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
+  }
+
+  @Test
+  void stateChangesDuringAMoveReachBothConcentrators() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)));
+    FakeConcentrator.Stream moved = moveByTopology(agent, c1, c2);
+    FakeConcentrator.Stream old = c1.lastStream();
+    long helloSequence = moved.received().get(0).getHello().getState().getSequence();
+
+    agent.setAccepting(false);
+
+    for (FakeConcentrator.Stream s : List.of(old, moved)) {
+      VmState reported = awaitMessage(s, BodyCase.STATE, 1).getState().getState();
+      assertThat(reported.getAccepting()).isFalse();
+      assertThat(reported.getSequence()).isGreaterThan(helloSequence);
+    }
+    assertThat(old.completedByAgent()).isFalse();
+  }
+
+  @Test
+  void dropDuringAMoveCutsBothStreams() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)));
+    FakeConcentrator.Stream moved = moveByTopology(agent, c1, c2);
+    FakeConcentrator.Stream old = c1.lastStream();
+
+    agent.dropLinks(Duration.ofSeconds(30));
+
+    eventually().until(() -> old.errorFromAgent() != null && moved.errorFromAgent() != null);
+    assertThat(old.completedByAgent()).isFalse();
+    assertThat(moved.completedByAgent()).isFalse();
+    assertThat(clock.pendingTasks()).as("only the outage's end: no heartbeat, no welcome deadline")
+        .isEqualTo(1);
+    clock.advance(Duration.ofMillis(30_000 + 200));
+    // Back at the top of the new order.
+    awaitStream(c2, 2).sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    assertThat(c1.streams()).hasSize(1);
+  }
+
+  @Test
+  void closeDuringAMoveHalfClosesBothStreams() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)));
+    FakeConcentrator.Stream moved = moveByTopology(agent, c1, c2);
+    FakeConcentrator.Stream old = c1.lastStream();
+
+    agent.close();
+
+    eventually().until(() -> old.completedByAgent() && moved.completedByAgent());
+    assertThat(old.errorFromAgent()).isNull();
+    assertThat(moved.errorFromAgent()).isNull();
+    assertThat(clock.pendingTasks()).isZero();
+  }
+
+  @Test
+  void whenTheOldStreamFailsDuringAMoveTheNewOneCarriesOn() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    FakeConcentrator c2 = manual("c2", "s1");
+    Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)));
+    FakeConcentrator.Stream moved = moveByTopology(agent, c1, c2);
+
+    c1.lastStream().fail(Status.UNAVAILABLE.withDescription("concentrator going down"));
+
+    eventually().until(() -> agent.attachedSets() == 0);
+    assertThat(clock.pendingTasks()).as("no reconnect: the move's stream is kept").isZero();
+    moved.sendWelcome(1_000, null);
+    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    beat(moved);
+    assertThat(moved.errorFromAgent()).isNull();
+    assertThat(c1.streams()).hasSize(1);
+    assertThat(c2.streams()).hasSize(1);
   }
 
   // ---- sets and shutdown ----------------------------------------------------------------------

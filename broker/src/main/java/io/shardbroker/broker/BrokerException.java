@@ -22,7 +22,13 @@ public final class BrokerException extends RuntimeException {
     POOL_EXHAUSTED(503, "pool_exhausted", true),
     /** A dedicated user's own VM is in maintenance or not reachable. */
     DESKTOP_UNAVAILABLE(503, "desktop_unavailable", true),
+    /** No set answered, or none answered in full (concentrators down or restarting). */
     NO_SET_REACHABLE(503, "no_set_reachable", true),
+    /**
+     * A start whose answer was lost (its concentrator died mid-call) and that no other set could
+     * confirm; the next request finds the session if the agent had accepted it.
+     */
+    START_UNCERTAIN(503, "start_uncertain", true),
     END_FAILED(503, "end_failed", true);
 
     public final int httpStatus;

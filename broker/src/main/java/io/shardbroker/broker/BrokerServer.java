@@ -33,7 +33,7 @@ public final class BrokerServer implements AutoCloseable {
       Function<String, ManagedChannel> channels, ScheduledExecutorService scheduler, Clock clock,
       PrometheusMeterRegistry meters) {
     this.settings = settings;
-    this.directory = new ConcentratorDirectory(settings.topology(), channels, scheduler,
+    this.directory = new ConcentratorDirectory(settings.topology(), channels, scheduler, clock,
         settings.timeouts().list());
     BrokerMetrics metrics = new BrokerMetrics(meters, directory);
     DrainedVms drained = new DrainedVms(store.maintenance(), clock);
@@ -72,6 +72,11 @@ public final class BrokerServer implements AutoCloseable {
   /** The topology requests scatter over now. */
   public Topology topology() {
     return directory.topology();
+  }
+
+  /** The concentrators as this broker sees them (tests look at their health). */
+  ConcentratorDirectory directory() {
+    return directory;
   }
 
   /** True when some concentrator has answered its health check. */

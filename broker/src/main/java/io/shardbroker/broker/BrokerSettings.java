@@ -42,6 +42,9 @@ public record BrokerSettings(
    * @param request bound on a whole session request, whatever it tries
    * @param healthInterval how often each concentrator's health is polled
    * @param retryAfter what {@code Retry-After} tells clients when nothing is free
+   * @param rehome how long after a concentrator went down its set may again vouch that a user
+   *     has no session without it: by then its agents have moved to the set's other concentrators
+   *     (they do within two heartbeat intervals; the default gives three of the default 5 s)
    */
   public record Timeouts(
       Duration find,
@@ -50,11 +53,13 @@ public record BrokerSettings(
       Duration list,
       Duration request,
       Duration healthInterval,
-      Duration retryAfter) {
+      Duration retryAfter,
+      Duration rehome) {
 
     public static final Timeouts DEFAULTS = new Timeouts(
         Duration.ofMillis(1_000), Duration.ofSeconds(12), Duration.ofSeconds(12),
-        Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(5));
+        Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(5),
+        Duration.ofSeconds(15));
 
     public Timeouts {
       requirePositive("find timeout", find);
@@ -64,6 +69,7 @@ public record BrokerSettings(
       requirePositive("request timeout", request);
       requirePositive("health interval", healthInterval);
       requirePositive("retry-after", retryAfter);
+      requirePositive("rehome", rehome);
     }
   }
 

@@ -10,6 +10,7 @@ import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.HealthRequest;
 import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.Topology;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,6 +50,8 @@ final class ConcentratorDirectory implements AutoCloseable {
     final ManagedChannel channel;
     final ConcentratorFutureStub stub;
     volatile Health health = Health.UNKNOWN;
+    /** When it last went down, on the directory's clock; meaningful while {@code health} is DOWN. */
+    volatile long downSinceMillis;
     volatile HealthResponse lastHealth;
     volatile String lastError;
 
@@ -83,6 +86,7 @@ final class ConcentratorDirectory implements AutoCloseable {
 
   private final Function<String, ManagedChannel> channels;
   private final ScheduledExecutorService scheduler;
+  private final Clock clock;
   private final Duration healthTimeout;
   // Written under this; read without locking (an immutable snapshot).
   private volatile Layout layout;
@@ -90,9 +94,10 @@ final class ConcentratorDirectory implements AutoCloseable {
 
   ConcentratorDirectory(
       Topology topology, Function<String, ManagedChannel> channels,
-      ScheduledExecutorService scheduler, Duration healthTimeout) {
+      ScheduledExecutorService scheduler, Clock clock, Duration healthTimeout) {
     this.channels = channels;
     this.scheduler = scheduler;
+    this.clock = clock;
     this.healthTimeout = healthTimeout;
     this.layout = build(topology, Map.of());
   }
@@ -183,6 +188,15 @@ final class ConcentratorDirectory implements AutoCloseable {
    */
   <T> List<Reply<T>> scatter(
       SetView set, Duration deadline, Function<ConcentratorFutureStub, ListenableFuture<T>> call) {
+    return send(set, deadline, call).await();
+  }
+
+  /**
+   * Like {@link #scatter}, but returns as soon as the calls are sent, so that the caller can ask
+   * another set meanwhile and collect these answers later.
+   */
+  <T> Scatter<T> send(
+      SetView set, Duration deadline, Function<ConcentratorFutureStub, ListenableFuture<T>> call) {
     List<Member> targets = set.members().stream().filter(m -> m.health != Health.DOWN).toList();
     if (targets.isEmpty()) {
       targets = set.members();
@@ -191,11 +205,35 @@ final class ConcentratorDirectory implements AutoCloseable {
     for (Member m : targets) {
       calls.add(call.apply(m.stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)));
     }
-    List<Reply<T>> replies = new ArrayList<>(targets.size());
-    for (int i = 0; i < targets.size(); i++) {
-      replies.add(await(targets.get(i), calls.get(i), deadline));
+    return new Scatter<>(set, targets, calls, deadline);
+  }
+
+  /** Calls sent to the members of one set, whose answers are collected once. */
+  final class Scatter<T> {
+    private final SetView set;
+    private final List<Member> targets;
+    private final List<ListenableFuture<T>> calls;
+    private final Duration deadline;
+
+    private Scatter(SetView set, List<Member> targets, List<ListenableFuture<T>> calls, Duration deadline) {
+      this.set = set;
+      this.targets = targets;
+      this.calls = calls;
+      this.deadline = deadline;
     }
-    return replies;
+
+    SetView set() {
+      return set;
+    }
+
+    /** Waits for every answer or failure; the calls' deadline bounds the wait. */
+    List<Reply<T>> await() {
+      List<Reply<T>> replies = new ArrayList<>(targets.size());
+      for (int i = 0; i < targets.size(); i++) {
+        replies.add(ConcentratorDirectory.this.await(targets.get(i), calls.get(i), deadline));
+      }
+      return replies;
+    }
   }
 
   /** Asks one member; the answer or the failure, bounded by {@code deadline}. */
@@ -252,9 +290,15 @@ final class ConcentratorDirectory implements AutoCloseable {
   private void markDown(Member member, Status status) {
     member.lastError = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
     if (member.health != Health.DOWN) {
+      member.downSinceMillis = clock.millis();
       member.health = Health.DOWN;
       log.warn("concentrator {} of set {} is down: {}", member.id(), member.setId, member.lastError);
     }
+  }
+
+  /** True when the member has been down without a break for longer than {@code limit}. */
+  boolean downLongerThan(Member member, Duration limit) {
+    return member.health == Health.DOWN && clock.millis() - member.downSinceMillis > limit.toMillis();
   }
 
   /** Starts polling every member's health at {@code interval}; the first poll runs at once. */

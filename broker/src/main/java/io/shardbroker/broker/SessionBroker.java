@@ -1,9 +1,11 @@
 package io.shardbroker.broker;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Status;
 import io.shardbroker.broker.BrokerException.Kind;
 import io.shardbroker.broker.ConcentratorDirectory.Member;
 import io.shardbroker.broker.ConcentratorDirectory.Reply;
+import io.shardbroker.broker.ConcentratorDirectory.Scatter;
 import io.shardbroker.broker.ConcentratorDirectory.SetView;
 import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.ConcentratorGrpc.ConcentratorFutureStub;
@@ -30,15 +32,17 @@ import io.shardbroker.store.StoreException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +131,61 @@ final class SessionBroker {
     static final Placement ALL_REFUSED = new Placement(null, true);
   }
 
+  /** One session request on its way through the sets. */
+  private record Request(String user, Pool pool, String requestId, Budget budget, List<SetView> order) {}
+
+  /** A session of the user and the set that told of it. */
+  private record Seen(PlacedSession placed, String setId) {}
+
+  /**
+   * What one request has learnt of the user's sessions in the pool, from every set it asked.
+   *
+   * <p>A set vouches for "this user has no session here" only when every one of its
+   * concentrators answered and none is warming up: a member that is down or has just restarted
+   * may be the one that knows, or will know in a moment, the VM of the user's session. A new
+   * session is placed only when some set vouched, and only if no set knows of a session.
+   */
+  private static final class SessionsSeen {
+    private final Map<String, Seen> bySessionId = new LinkedHashMap<>();
+    private boolean vouched;
+
+    void add(SetView set, List<PlacedSession> sessions, boolean inFull) {
+      for (PlacedSession p : sessions) {
+        // The same session may be listed twice: by a VM's old concentrator (as not reachable)
+        // and by its new one, and by two sets. A reachable listing wins.
+        bySessionId.merge(p.getSession().getSessionId(), new Seen(p, set.id()),
+            (a, b) -> a.placed().getReachable() ? a : b);
+      }
+      vouched |= inFull;
+    }
+
+    boolean any() {
+      return !bySessionId.isEmpty();
+    }
+
+    /** The session to reconnect to: a reachable one if there is one. */
+    Seen best() {
+      return bySessionId.values().stream()
+          .max(Comparator.comparing((Seen s) -> s.placed().getReachable()))
+          .orElseThrow();
+    }
+  }
+
+  /**
+   * True when the set can vouch for its answers: every member answered and none said it is
+   * warming up, except members down for so long that their agents have moved to the others.
+   */
+  private <T> boolean inFull(SetView set, List<Reply<T>> replies, Predicate<T> warmingUp) {
+    Set<Member> sure = new HashSet<>();
+    for (Reply<T> reply : replies) {
+      if (reply.ok() && !warmingUp.test(reply.value())) {
+        sure.add(reply.member());
+      }
+    }
+    return set.members().stream().allMatch(m ->
+        sure.contains(m) || directory.downLongerThan(m, settings.timeouts().rehome()));
+  }
+
   /** Gives the user a session in the pool: their existing one, or a new one. */
   BrokeredSession openSession(String user, String poolName, String requestId) {
     try {
@@ -138,7 +197,7 @@ final class SessionBroker {
       Budget budget = new Budget();
       BrokeredSession session;
       try (UserPoolLocks.Held held = userLocks.lock(user, poolName, budget.left())) {
-        session = broker(user, pool, requestId, budget);
+        session = broker(new Request(user, pool, requestId, budget, directory.orderFor(user)));
       }
       record(session.reconnected() ? SessionEvent.Kind.RECONNECT : SessionEvent.Kind.START, user,
           poolName, session.vmId(), session.session().getSessionId(), requestId, null);
@@ -152,29 +211,43 @@ final class SessionBroker {
     }
   }
 
-  private BrokeredSession broker(String user, Pool pool, String requestId, Budget budget) {
-    boolean dedicated = pool.kind() == Pool.Kind.DEDICATED;
+  /**
+   * Tries the sets in the user's order. The first set's candidates are asked for together with
+   * the user's sessions in the second set, so that one set's blind spot (a concentrator down or
+   * restarting, a VM between two concentrators) does not hide a session the user already has.
+   */
+  private BrokeredSession broker(Request r) {
+    boolean dedicated = r.pool().kind() == Pool.Kind.DEDICATED;
     boolean anySetAnswered = false;
-    List<SetView> order = directory.orderFor(user);
-    for (int s = 0; s < order.size(); s++) {
-      SetView set = order.get(s);
+    boolean unvouched = false;
+    SessionsSeen seen = new SessionsSeen();
+    Scatter<ListSessionsResponse> crossCheck = r.order().size() > 1 ? askSessions(r.order().get(1), r) : null;
+    for (int s = 0; s < r.order().size(); s++) {
+      SetView set = r.order().get(s);
       if (s > 0) {
         metrics.setFallback();
-        log.info("[{}] falling back to set {}", requestId, set.id());
+        log.info("[{}] falling back to set {}", r.requestId(), set.id());
       }
-      for (int round = 0; round < ROUNDS_PER_SET && !budget.spent(); round++) {
-        Found found = find(set, user, pool.name(),
-            dedicated ? DEDICATED_CANDIDATES : settings.candidatesPerConcentrator(), requestId, budget);
+      for (int round = 0; round < ROUNDS_PER_SET && !r.budget().spent(); round++) {
+        Found found = find(set, dedicated ? DEDICATED_CANDIDATES : settings.candidatesPerConcentrator(), r, seen);
+        if (crossCheck != null) {
+          addSessions(crossCheck, r, seen);
+          crossCheck = null;
+        }
         if (found.answered == 0) {
           break;  // the whole set failed to answer: next set
         }
         anySetAnswered = true;
-        if (!found.existing.isEmpty()) {
-          return reconnect(set, found, user, pool, requestId);
+        if (seen.any()) {
+          return reconnect(seen.best(), r);
         }
-        Placement placed = dedicated
-            ? placeDedicated(set, found, user, pool, requestId, budget)
-            : placeFloating(set, found, user, pool, requestId, budget);
+        if (!seen.vouched) {
+          unvouched = true;
+          log.info("[{}] set {} cannot vouch that {} has no session in {}: next set", r.requestId(),
+              set.id(), r.user(), r.pool().name());
+          break;
+        }
+        Placement placed = dedicated ? placeDedicated(set, found, r) : placeFloating(set, found, r);
         if (placed.session() != null) {
           return placed.session();
         }
@@ -183,44 +256,62 @@ final class SessionBroker {
         }
       }
     }
-    if (!anySetAnswered) {
-      throw new BrokerException(Kind.NO_SET_REACHABLE,
-          "no concentrator set could be reached; try again shortly");
+    if (!anySetAnswered || unvouched) {
+      throw new BrokerException(Kind.NO_SET_REACHABLE, anySetAnswered
+          ? "no concentrator set could answer in full (some of their concentrators are down or "
+              + "restarting); try again shortly"
+          : "no concentrator set could be reached; try again shortly");
     }
     if (dedicated) {
-      Optional<Assignment> own = store.assignments().of(pool.name(), user);
+      Optional<Assignment> own = store.assignments().of(r.pool().name(), r.user());
       if (own.isPresent()) {
         throw new BrokerException(Kind.DESKTOP_UNAVAILABLE, "your desktop " + own.get().vmId()
             + " is not reachable right now; try again shortly");
       }
     }
     throw new BrokerException(Kind.POOL_EXHAUSTED,
-        "no desktop is free in pool '" + pool.name() + "' right now; try again shortly");
+        "no desktop is free in pool '" + r.pool().name() + "' right now; try again shortly");
   }
 
-  private BrokeredSession reconnect(SetView set, Found found, String user, Pool pool, String requestId) {
-    PlacedSession mine = found.existing.stream()
-        .max(Comparator.comparing(PlacedSession::getReachable))
-        .orElseThrow();
-    log.info("[{}] {} already has session {} in {} on {}", requestId, user,
-        mine.getSession().getSessionId(), pool.name(), mine.getVmId());
-    return new BrokeredSession(mine.getSession(), mine.getVmId(), set.id(),
-        mine.getConcentratorId(), true, mine.getReachable());
+  private Scatter<ListSessionsResponse> askSessions(SetView set, Request r) {
+    ListSessionsRequest request = ListSessionsRequest.newBuilder()
+        .setUser(r.user())
+        .setPool(r.pool().name())
+        .build();
+    return directory.send(set, r.budget().cap(settings.timeouts().find()), stub -> stub.listSessions(request));
+  }
+
+  /** Adds the user's sessions in the pool that a ListSessions scatter's answers name. */
+  private void addSessions(Scatter<ListSessionsResponse> sent, Request r, SessionsSeen seen) {
+    List<Reply<ListSessionsResponse>> replies = sent.await();
+    List<PlacedSession> sessions = replies.stream()
+        .filter(Reply::ok)
+        .flatMap(reply -> reply.value().getSessionsList().stream())
+        .filter(p -> p.getSession().getUser().equals(r.user()) && p.getSession().getPool().equals(r.pool().name()))
+        .toList();
+    seen.add(sent.set(), sessions, inFull(sent.set(), replies, ListSessionsResponse::getWarmingUp));
+  }
+
+  private BrokeredSession reconnect(Seen mine, Request r) {
+    PlacedSession placed = mine.placed();
+    log.info("[{}] {} already has session {} in {} on {}", r.requestId(), r.user(),
+        placed.getSession().getSessionId(), r.pool().name(), placed.getVmId());
+    return new BrokeredSession(placed.getSession(), placed.getVmId(), mine.setId(),
+        placed.getConcentratorId(), true, placed.getReachable());
   }
 
   /** Floating pool: the least loaded candidates that may take a session, in turn. */
-  private Placement placeFloating(
-      SetView set, Found found, String user, Pool pool, String requestId, Budget budget) {
-    List<Offer> offers = found.offers.stream().filter(o -> mayTake(o, pool)).toList();
+  private Placement placeFloating(SetView set, Found found, Request r) {
+    List<Offer> offers = found.offers.stream().filter(o -> mayTake(o, r.pool())).toList();
     if (offers.isEmpty()) {
       return Placement.NOTHING_HERE;
     }
     for (Offer offer : offers) {
-      if (budget.spent()) {
+      if (r.budget().spent()) {
         break;
       }
-      budget.attempts++;
-      BrokeredSession started = start(set, offer, user, pool.name(), requestId, budget);
+      r.budget().attempts++;
+      BrokeredSession started = start(set, offer, r);
       if (started != null) {
         return new Placement(started, false);
       }
@@ -232,16 +323,16 @@ final class SessionBroker {
   /**
    * Dedicated pool: the user's own VM; without one, claim a free unassigned VM in the store
    * first, so two brokers cannot give one VM to two users, then start on it (and give the claim
-   * back if the start fails).
+   * back if the agent refused; an uncertain start keeps it, since the session may run there).
    */
-  private Placement placeDedicated(
-      SetView set, Found found, String user, Pool pool, String requestId, Budget budget) {
-    Optional<Assignment> own = store.assignments().of(pool.name(), user);
+  private Placement placeDedicated(SetView set, Found found, Request r) {
+    String pool = r.pool().name();
+    Optional<Assignment> own = store.assignments().of(pool, r.user());
     if (own.isPresent()) {
-      return startOnOwn(set, own.get(), user, requestId, budget);
+      return startOnOwn(set, own.get(), r);
     }
     List<Offer> free = found.offers.stream()
-        .filter(o -> mayTake(o, pool) && o.candidate().getUsed() == 0)
+        .filter(o -> mayTake(o, r.pool()) && o.candidate().getUsed() == 0)
         .toList();
     var assigned = store.assignments().assignedAmong(free.stream().map(Offer::vmId).toList());
     free = free.stream().filter(o -> !assigned.contains(o.vmId())).toList();
@@ -249,25 +340,25 @@ final class SessionBroker {
       return Placement.NOTHING_HERE;
     }
     for (Offer offer : free) {
-      if (budget.spent()) {
+      if (r.budget().spent()) {
         break;
       }
-      Assignment.Claim claim = store.assignments().claim(pool.name(), user, offer.vmId());
+      Assignment.Claim claim = store.assignments().claim(pool, r.user(), offer.vmId());
       switch (claim.outcome()) {
         case VM_TAKEN -> {
           continue;
         }
         case USER_HAS_ONE -> {
-          return startOnOwn(set, claim.assignment(), user, requestId, budget);
+          return startOnOwn(set, claim.assignment(), r);
         }
         case CLAIMED -> {
-          budget.attempts++;
-          BrokeredSession started = start(set, offer, user, pool.name(), requestId, budget);
+          r.budget().attempts++;
+          BrokeredSession started = start(set, offer, r);
           if (started != null) {
-            log.info("[{}] {} is now {}'s desktop in {}", requestId, offer.vmId(), user, pool.name());
+            log.info("[{}] {} is now {}'s desktop in {}", r.requestId(), offer.vmId(), r.user(), pool);
             return new Placement(started, false);
           }
-          store.assignments().release(pool.name(), user, offer.vmId());
+          store.assignments().release(pool, r.user(), offer.vmId());
           metrics.refusedStart();
         }
       }
@@ -279,35 +370,50 @@ final class SessionBroker {
    * Starts on the user's own VM in this set. Brokers do not know which concentrator of a set
    * holds a VM, so the start goes to all of them; the others answer "not attached" at once.
    */
-  private Placement startOnOwn(SetView set, Assignment own, String user, String requestId, Budget budget) {
+  private Placement startOnOwn(SetView set, Assignment own, Request r) {
     if (drained.contains(own.vmId())) {
       throw new BrokerException(Kind.DESKTOP_UNAVAILABLE, "your desktop " + own.vmId()
           + " is in maintenance; try again later");
     }
-    budget.attempts++;
-    StartSessionRequest request = StartSessionRequest.newBuilder()
-        .setRequestId(requestId)
-        .setUser(user)
-        .setPool(own.pool())
-        .setVmId(own.vmId())
-        .build();
-    List<Reply<StartSessionResponse>> replies =
-        directory.scatter(set, budget.cap(settings.timeouts().start()), stub -> stub.startSession(request));
-    for (Reply<StartSessionResponse> reply : replies) {
-      if (reply.ok() && reply.value().getResult() == StartResult.START_RESULT_STARTED) {
-        StartSessionResponse response = reply.value();
-        log.info("[{}] {} session {} for {} on their desktop {} via {}", requestId,
-            response.getExisting() ? "reconnected to" : "started",
-            response.getSession().getSessionId(), user, own.vmId(), reply.member().id());
-        return new Placement(new BrokeredSession(response.getSession(), own.vmId(), set.id(),
-            reply.member().id(), response.getExisting(), true), false);
-      }
-      if (reply.ok() && reply.value().getResult() == StartResult.START_RESULT_REFUSED) {
-        throw new BrokerException(Kind.DESKTOP_UNAVAILABLE, "your desktop " + own.vmId()
-            + " cannot take a session right now: " + reply.value().getReason());
+    r.budget().attempts++;
+    Reply<StartSessionResponse> decided = startAnywhere(set, startRequest(own.vmId(), r), r.budget());
+    if (decided == null) {
+      return Placement.NOTHING_HERE;  // not attached in this set (or its owner did not answer)
+    }
+    StartSessionResponse response = decided.value();
+    if (response.getResult() == StartResult.START_RESULT_REFUSED) {
+      throw new BrokerException(Kind.DESKTOP_UNAVAILABLE, "your desktop " + own.vmId()
+          + " cannot take a session right now: " + response.getReason());
+    }
+    log.info("[{}] {} session {} for {} on their desktop {} via {}", r.requestId(),
+        response.getExisting() ? "reconnected to" : "started",
+        response.getSession().getSessionId(), r.user(), own.vmId(), decided.member().id());
+    return new Placement(new BrokeredSession(response.getSession(), own.vmId(), set.id(),
+        decided.member().id(), response.getExisting(), true), false);
+  }
+
+  /**
+   * Asks every member of the set to start on a VM whose concentrator is not known; the answer of
+   * the one that holds it (started or refused), or null when none does or it did not answer.
+   */
+  private Reply<StartSessionResponse> startAnywhere(SetView set, StartSessionRequest request, Budget budget) {
+    for (Reply<StartSessionResponse> reply : directory.scatter(
+        set, budget.cap(settings.timeouts().start()), stub -> stub.startSession(request))) {
+      if (reply.ok() && (reply.value().getResult() == StartResult.START_RESULT_STARTED
+          || reply.value().getResult() == StartResult.START_RESULT_REFUSED)) {
+        return reply;
       }
     }
-    return Placement.NOTHING_HERE;  // not attached in this set (or its owner did not answer)
+    return null;
+  }
+
+  private static StartSessionRequest startRequest(String vmId, Request r) {
+    return StartSessionRequest.newBuilder()
+        .setRequestId(r.requestId())
+        .setUser(r.user())
+        .setPool(r.pool().name())
+        .setVmId(vmId)
+        .build();
   }
 
   /** False for a VM in maintenance, and for a used VM of a single-session pool. */
@@ -318,24 +424,25 @@ final class SessionBroker {
     return !drained.contains(offer.vmId());
   }
 
-  /** What one set said: candidates ordered for trying, the user's sessions, how many answered. */
-  private record Found(List<Offer> offers, Collection<PlacedSession> existing, int answered) {}
+  /** What one set offered: candidates ordered for trying, and how many concentrators answered. */
+  private record Found(List<Offer> offers, int answered) {}
 
-  private Found find(SetView set, String user, String pool, int limit, String requestId, Budget budget) {
+  /** Asks the set for candidates; the user's sessions it names go to {@code seen}. */
+  private Found find(SetView set, int limit, Request r, SessionsSeen seen) {
     FindCandidatesRequest request = FindCandidatesRequest.newBuilder()
-        .setRequestId(requestId)
-        .setUser(user)
-        .setPool(pool)
+        .setRequestId(r.requestId())
+        .setUser(r.user())
+        .setPool(r.pool().name())
         .setLimit(limit)
         .build();
-    List<Reply<FindCandidatesResponse>> replies =
-        directory.scatter(set, budget.cap(settings.timeouts().find()), stub -> stub.findCandidates(request));
+    List<Reply<FindCandidatesResponse>> replies = directory.scatter(
+        set, r.budget().cap(settings.timeouts().find()), stub -> stub.findCandidates(request));
     List<Offer> offers = new ArrayList<>();
-    Map<String, PlacedSession> existing = new LinkedHashMap<>();
+    List<PlacedSession> existing = new ArrayList<>();
     int answered = 0;
     for (Reply<FindCandidatesResponse> reply : replies) {
       if (!reply.ok()) {
-        log.info("[{}] concentrator {} did not answer: {}", requestId, reply.member().id(),
+        log.info("[{}] concentrator {} did not answer: {}", r.requestId(), reply.member().id(),
             reply.failure());
         continue;
       }
@@ -344,41 +451,70 @@ final class SessionBroker {
         offers.add(new Offer(c, reply.member(), (double) c.getUsed() / Math.max(1, c.getCapacity()),
             ThreadLocalRandom.current().nextLong()));
       }
-      for (PlacedSession p : reply.value().getExistingSessionsList()) {
-        existing.merge(p.getSession().getSessionId(), p, (a, b) -> a.getReachable() ? a : b);
-      }
+      existing.addAll(reply.value().getExistingSessionsList());
     }
+    seen.add(set, existing, inFull(set, replies, FindCandidatesResponse::getWarmingUp));
     offers.sort(Comparator.comparingDouble(Offer::load).thenComparingLong(Offer::tieBreak));
-    return new Found(offers, existing.values(), answered);
+    return new Found(offers, answered);
   }
 
-  /** Tries one candidate; the session, or null when it cannot be had (the caller moves on). */
-  private BrokeredSession start(
-      SetView set, Offer offer, String user, String pool, String requestId, Budget budget) {
+  /**
+   * Tries one candidate; the session, or null when the agent refused or the VM is not attached
+   * there any more (the caller moves on).
+   *
+   * <p>A call that failed, or whose VM's stream ended mid-start, leaves it open whether the agent
+   * accepted: a concentrator killed between the agent's yes and its answer to us loses the
+   * answer, not the session. Then the same request (same id, which the agent remembers) goes to
+   * the VM wherever it is attached now, and whatever the agent says there is the answer. When no set can ask it, the request ends
+   * with a retryable error rather than risk a second desktop; the user's next request finds the
+   * session if there is one. A call that ran out of time is not asked again: its concentrator
+   * takes the start back when the deadline passes.
+   */
+  private BrokeredSession start(SetView set, Offer offer, Request r) {
     String vmId = offer.vmId();
-    StartSessionRequest request = StartSessionRequest.newBuilder()
-        .setRequestId(requestId)
-        .setUser(user)
-        .setPool(pool)
-        .setVmId(vmId)
-        .build();
-    Reply<StartSessionResponse> reply =
-        directory.ask(offer.owner(), budget.cap(settings.timeouts().start()), stub -> stub.startSession(request));
-    if (!reply.ok()) {
-      log.info("[{}] start on {} via {} failed: {}", requestId, vmId, offer.owner().id(),
-          reply.failure());
-      return null;
+    StartSessionRequest request = startRequest(vmId, r);
+    Reply<StartSessionResponse> reply = directory.ask(
+        offer.owner(), r.budget().cap(settings.timeouts().start()), stub -> stub.startSession(request));
+    boolean lost = !reply.ok() || reply.value().getResult() == StartResult.START_RESULT_OUTCOME_UNKNOWN;
+    if (lost) {
+      log.info("[{}] start on {} via {} has no outcome: {}", r.requestId(), vmId, offer.owner().id(),
+          reply.ok() ? reply.value().getReason() : reply.failure());
+      boolean timedOut = !reply.ok() && reply.failure().getCode() == Status.Code.DEADLINE_EXCEEDED;
+      reply = timedOut ? null : askAgain(request, r);
+      if (reply == null) {
+        throw new BrokerException(Kind.START_UNCERTAIN, "the answer about your desktop on " + vmId
+            + " was lost on the way; ask again and you will get it if it started");
+      }
     }
     StartSessionResponse response = reply.value();
     if (response.getResult() != StartResult.START_RESULT_STARTED) {
-      log.info("[{}] {} on {}: {}", requestId, response.getResult(), vmId, response.getReason());
+      log.info("[{}] {} on {}: {}", r.requestId(), response.getResult(), vmId, response.getReason());
       return null;
     }
-    log.info("[{}] {} session {} for {} on {} via {}", requestId,
+    log.info("[{}] {} session {} for {} on {} via {}", r.requestId(),
         response.getExisting() ? "reconnected to" : "started", response.getSession().getSessionId(),
-        user, vmId, offer.owner().id());
-    return new BrokeredSession(response.getSession(), vmId, set.id(), offer.owner().id(),
+        r.user(), vmId, reply.member().id());
+    return new BrokeredSession(response.getSession(), vmId, reply.member().setId, reply.member().id(),
         response.getExisting(), true);
+  }
+
+  /**
+   * The agent's answer to {@code request}, asked again wherever the VM is attached now (in the
+   * same set after a re-home, or in another set), or null when no concentrator could ask it.
+   */
+  private Reply<StartSessionResponse> askAgain(StartSessionRequest request, Request r) {
+    for (SetView set : r.order()) {
+      if (r.budget().spent()) {
+        break;
+      }
+      Reply<StartSessionResponse> decided = startAnywhere(set, request, r.budget());
+      if (decided != null) {
+        log.info("[{}] the agent of {} answered {} through {}", r.requestId(), request.getVmId(),
+            decided.value().getResult(), decided.member().id());
+        return decided;
+      }
+    }
+    return null;
   }
 
   private void record(

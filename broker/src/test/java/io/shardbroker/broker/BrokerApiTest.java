@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.shardbroker.protocol.v1.ConcentratorEndpoint;
-import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.store.Actor;
 import io.shardbroker.store.Store;
@@ -60,13 +58,11 @@ class BrokerApiTest {
     b1 = new FakeConcentrator("b1", "b");
     b2 = new FakeConcentrator("b2", "b");
     Topology topology = Topology.newBuilder().setVersion(3)
-        .addSets(set("a", a1, a2))
-        .addSets(set("b", b1, b2))
+        .addSets(TestBroker.set("a", a1, a2))
+        .addSets(TestBroker.set("b", b1, b2))
         .build();
     BrokerSettings settings = BrokerSettings.of("test-broker", "127.0.0.1", 0, topology)
-        .withTimeouts(new BrokerSettings.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2),
-            Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(2),
-            Duration.ofSeconds(7)));
+        .withTimeouts(TestBroker.timeouts(Duration.ofSeconds(6)));
     store = TestBroker.memoryStore(clock);
     store.apply(TestBroker.seed(), new Actor("seed", "test"));
     broker = new BrokerServer(settings, store,
@@ -85,14 +81,6 @@ class BrokerApiTest {
     for (FakeConcentrator c : List.of(a1, a2, b1, b2)) {
       c.close();
     }
-  }
-
-  private static ConcentratorSet set(String id, FakeConcentrator... members) {
-    ConcentratorSet.Builder set = ConcentratorSet.newBuilder().setId(id);
-    for (FakeConcentrator m : members) {
-      set.addConcentrators(ConcentratorEndpoint.newBuilder().setId(m.id).setAddress(m.address()));
-    }
-    return set.build();
   }
 
   /** A signed-in user whose home set is {@code setId} (requests try it first). */
@@ -321,7 +309,7 @@ class BrokerApiTest {
     String user = userAtHome("a");
     a1.addVm("vm-a", "desktop", 1);
     b1.addVm("vm-b", "desktop", 1);
-    Topology onlyB = Topology.newBuilder().setVersion(4).addSets(set("b", b1, b2)).build();
+    Topology onlyB = Topology.newBuilder().setVersion(4).addSets(TestBroker.set("b", b1, b2)).build();
 
     assertThat(broker.updateTopology(onlyB)).isTrue();
     assertThat(broker.updateTopology(onlyB)).as("not newer").isFalse();

@@ -72,6 +72,12 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
   private final Server server;
   private final Map<String, Vm> vms = new LinkedHashMap<>();
   volatile boolean unavailable;
+  /** Says it has just started, so its view may lack VMs on their way back. */
+  volatile boolean warmingUp;
+  /** Starts sessions but dies before answering: the broker sees UNAVAILABLE. */
+  volatile boolean losesStartAnswers;
+  /** Starts sessions but then loses the VM's stream: answers "outcome unknown", forgets the VM. */
+  volatile boolean losesAgentStreams;
   final List<String> startsTried = new CopyOnWriteArrayList<>();
   /** Every StartSession call, in order. */
   final List<StartCall> starts = new CopyOnWriteArrayList<>();
@@ -163,7 +169,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
       return;
     }
     findCalls.incrementAndGet();
-    FindCandidatesResponse.Builder answer = FindCandidatesResponse.newBuilder().setConcentratorId(id);
+    FindCandidatesResponse.Builder answer =
+        FindCandidatesResponse.newBuilder().setConcentratorId(id).setWarmingUp(warmingUp);
     for (Vm vm : vms.values()) {
       if (!vm.pool.equals(request.getPool())) {
         continue;
@@ -206,6 +213,14 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
           vm.pool, request.getRequestId());
       vm.sessions.add(s);
       answer.setResult(StartResult.START_RESULT_STARTED).setSession(s);
+    }
+    if (losesAgentStreams && answer.getResult() == StartResult.START_RESULT_STARTED) {
+      answer.clearSession().setResult(StartResult.START_RESULT_OUTCOME_UNKNOWN).setReason("stream ended");
+      vms.remove(vm.id);
+    }
+    if (losesStartAnswers) {
+      responses.onError(Status.UNAVAILABLE.withDescription("fake " + id + " died mid-call").asRuntimeException());
+      return;
     }
     responses.onNext(answer.build());
     responses.onCompleted();
@@ -255,8 +270,11 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     if (failIfUnavailable(responses)) {
       return;
     }
-    ListSessionsResponse.Builder answer = ListSessionsResponse.newBuilder();
+    ListSessionsResponse.Builder answer = ListSessionsResponse.newBuilder().setWarmingUp(warmingUp);
     for (Vm vm : vms.values()) {
+      if (!request.getPool().isEmpty() && !request.getPool().equals(vm.pool)) {
+        continue;
+      }
       for (Session s : vm.sessions) {
         if (request.getUser().isEmpty() || s.getUser().equals(request.getUser())) {
           answer.addSessions(placed(vm, s));

@@ -448,7 +448,8 @@ class OpenApiContractTest {
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Set<String> routes = new TreeSet<>();
     try (ConcentratorDirectory directory = new ConcentratorDirectory(topology,
-        address -> InProcessChannelBuilder.forName(address).build(), broker.clock, Duration.ofSeconds(1))) {
+        address -> InProcessChannelBuilder.forName(address).build(), broker.clock, broker.clock,
+        Duration.ofSeconds(1))) {
       BrokerMetrics metrics = new BrokerMetrics(meters, directory);
       DrainedVms drained = new DrainedVms(broker.store.maintenance(), broker.clock);
       SessionBroker sessions =

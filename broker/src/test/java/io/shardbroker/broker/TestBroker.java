@@ -104,9 +104,7 @@ final class TestBroker implements AutoCloseable {
   /** Another broker on the same concentrators and the given store; its API. */
   Api startBroker(String brokerId, Store on) {
     BrokerSettings settings = BrokerSettings.of(brokerId, "127.0.0.1", 0, topology)
-        .withTimeouts(new BrokerSettings.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2),
-            Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(2),
-            Duration.ofSeconds(7)));
+        .withTimeouts(timeouts(Duration.ofSeconds(6)));
     BrokerServer broker = new BrokerServer(settings, on,
         address -> InProcessChannelBuilder.forName(address).build(), clock, clock,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).start();
@@ -132,7 +130,15 @@ final class TestBroker implements AutoCloseable {
     a2.close();
   }
 
-  private static ConcentratorSet set(String id, FakeConcentrator... members) {
+  /** Short deadlines for tests; {@code rehome} as the test needs it. */
+  static BrokerSettings.Timeouts timeouts(Duration rehome) {
+    return new BrokerSettings.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2),
+        Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(2),
+        Duration.ofSeconds(7), rehome);
+  }
+
+  /** A set of the topology with these fake concentrators, in order. */
+  static ConcentratorSet set(String id, FakeConcentrator... members) {
     ConcentratorSet.Builder set = ConcentratorSet.newBuilder().setId(id);
     for (FakeConcentrator m : members) {
       set.addConcentrators(ConcentratorEndpoint.newBuilder().setId(m.id).setAddress(m.address()));

@@ -93,7 +93,7 @@ final class BrokerCommand implements Callable<Integer> {
     String brokerId = id != null ? id : config.id() != null ? config.id() : defaultId(port);
     BrokerSettings.Timeouts d = BrokerSettings.Timeouts.DEFAULTS;
     TimeoutsConfig t = config.timeouts() != null ? config.timeouts()
-        : new TimeoutsConfig(null, null, null, null, null, null, null);
+        : new TimeoutsConfig(null, null, null, null, null, null, null, null);
     BrokerSettings.Timeouts timeouts = new BrokerSettings.Timeouts(
         CommonOptions.orDefault(t.find(), d.find()),
         CommonOptions.orDefault(t.start(), d.start()),
@@ -101,7 +101,8 @@ final class BrokerCommand implements Callable<Integer> {
         CommonOptions.orDefault(t.list(), d.list()),
         CommonOptions.orDefault(t.request(), d.request()),
         CommonOptions.orDefault(t.healthInterval(), d.healthInterval()),
-        CommonOptions.orDefault(t.retryAfter(), d.retryAfter()));
+        CommonOptions.orDefault(t.retryAfter(), d.retryAfter()),
+        CommonOptions.orDefault(t.rehome(), d.rehome()));
     return new BrokerSettings(brokerId, host, port, common.topology(config.topology()), timeouts,
         CommonOptions.orDefault(config.candidatesPerConcentrator(),
             BrokerSettings.CANDIDATES_PER_CONCENTRATOR_DEFAULT),

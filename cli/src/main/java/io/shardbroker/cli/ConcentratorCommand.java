@@ -12,6 +12,7 @@ import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,6 +49,10 @@ final class ConcentratorCommand implements Callable<Integer> {
       description = "How often agents must send a heartbeat, e.g. 5s (default: 5s). A VM silent for 3 intervals is unreachable.")
   String heartbeatInterval;
 
+  @Option(names = "--warm-up", paramLabel = "DURATION",
+      description = "How long after its start the concentrator tells brokers that VMs may still be on their way back to it, so that they do not trust its \"no session\" alone, e.g. 15s; 0s for never (default: 3 heartbeat intervals).")
+  String warmUp;
+
   @Override
   public Integer call() throws Exception {
     common.applyLogLevel();
@@ -77,15 +82,7 @@ final class ConcentratorCommand implements Callable<Integer> {
     if (mySet == null) {
       throw new IllegalArgumentException("concentrator " + myId + " is in no set of the topology; give --set-id");
     }
-    ConcentratorSettings d = ConcentratorSettings.defaults(myId, mySet, topology);
-    ConcentratorSettings settings = new ConcentratorSettings(myId, mySet, topology,
-        heartbeatInterval != null ? Durations.parse(heartbeatInterval)
-            : CommonOptions.orDefault(config.heartbeatInterval(), d.heartbeatInterval()),
-        CommonOptions.orDefault(config.missedHeartbeats(), d.missedHeartbeats()),
-        CommonOptions.orDefault(config.startTimeout(), d.startTimeout()),
-        CommonOptions.orDefault(config.endTimeout(), d.endTimeout()),
-        CommonOptions.orDefault(config.unreachableRetention(), d.unreachableRetention()),
-        d.maxCandidates());
+    ConcentratorSettings settings = settings(config, myId, mySet, topology);
 
     InetSocketAddress address = Addresses.parse("--listen", listenAt);
     ScheduledExecutorService scheduler = Roles.scheduler("concentrator", 2);
@@ -103,5 +100,21 @@ final class ConcentratorCommand implements Callable<Integer> {
     System.out.flush();
     return Lifecycle.runUntilStopped("concentrator " + myId,
         List.<AutoCloseable>of(watcher, server, admin, scheduler::shutdownNow));
+  }
+
+  /** The settings from the flags, else the config file, else the defaults. */
+  ConcentratorSettings settings(ConcentratorConfig config, String myId, String mySet, Topology topology) {
+    ConcentratorSettings d = ConcentratorSettings.defaults(myId, mySet, topology);
+    Duration interval = heartbeatInterval != null ? Durations.parse(heartbeatInterval)
+        : CommonOptions.orDefault(config.heartbeatInterval(), d.heartbeatInterval());
+    return new ConcentratorSettings(myId, mySet, topology,
+        interval,
+        CommonOptions.orDefault(config.missedHeartbeats(), d.missedHeartbeats()),
+        CommonOptions.orDefault(config.startTimeout(), d.startTimeout()),
+        CommonOptions.orDefault(config.endTimeout(), d.endTimeout()),
+        CommonOptions.orDefault(config.unreachableRetention(), d.unreachableRetention()),
+        d.maxCandidates(),
+        warmUp != null ? Durations.parse(warmUp)
+            : CommonOptions.orDefault(config.warmUp(), ConcentratorSettings.defaultWarmUp(interval)));
   }
 }

@@ -66,7 +66,8 @@ final class LocalCluster implements AutoCloseable {
           PrometheusMeterRegistry meters = Roles.meters();
           ConcentratorServer server = new ConcentratorServer(
               ConcentratorSettings.defaults(id, setId, Topology.getDefaultInstance())
-                  .withHeartbeatInterval(spec.heartbeatInterval()),
+                  .withHeartbeatInterval(spec.heartbeatInterval())
+                  .withWarmUp(Duration.ZERO),  // they start with the fleet: no agent is on its way back
               Roles.grpcServer(new InetSocketAddress("127.0.0.1", 0)), Clock.systemUTC(), scheduler,
               meters).start();
           concentrators.add(server);

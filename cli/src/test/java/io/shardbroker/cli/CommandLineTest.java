@@ -9,6 +9,7 @@ import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.cli.config.RoleConfigs.ConcentratorConfig;
 import io.shardbroker.cli.config.RoleConfigs.SimConfig;
 import io.shardbroker.cli.config.TopologyConfig;
+import io.shardbroker.concentrator.ConcentratorSettings;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
@@ -18,12 +19,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
 
 /** The command line and config files as a new user meets them: help, examples, and mistakes. */
 class CommandLineTest {
@@ -69,6 +72,7 @@ class CommandLineTest {
 
     ConcentratorConfig concentrator = ConfigFiles.read(EXAMPLES.resolve("concentrator-a1.yaml"), ConcentratorConfig.class);
     assertThat(concentrator.unreachableRetention()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(concentrator.warmUp()).isEqualTo(Duration.ofSeconds(15));
 
     AgentConfig agent = ConfigFiles.read(EXAMPLES.resolve("agent.yaml"), AgentConfig.class);
     assertThat(agent.host().start()).containsExactly("config/scripts/start-session.sh");
@@ -92,6 +96,26 @@ class CommandLineTest {
     Run run = run("concentrator", "--config", file.toString(), "--set", "a=a1@127.0.0.1:0");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("heartbeatInterval", "500ms, 5s, 2m or 1h");
+  }
+
+  @Test
+  void theConcentratorsWarmUpComesFromTheFlagElseTheFileElseThreeHeartbeatIntervals(@TempDir Path dir)
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("c.yaml"), "id: a1\nwarmUp: 40s\n");
+
+    assertThat(concentratorSettings(null, "--heartbeat-interval", "2s").warmUp()).isEqualTo(Duration.ofSeconds(6));
+    assertThat(concentratorSettings(null).warmUp()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(concentratorSettings(file).warmUp()).isEqualTo(Duration.ofSeconds(40));
+    assertThat(concentratorSettings(file, "--warm-up", "500ms").warmUp()).isEqualTo(Duration.ofMillis(500));
+    assertThat(concentratorSettings(null, "--warm-up", "0s").warmUp()).isZero();
+    assertThat(run("concentrator", "--help").out()).contains("--warm-up=DURATION");
+  }
+
+  @Test
+  void aNegativeWarmUpIsRefusedWithItsValue() {
+    Run run = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:0", "--warm-up", "PT-5S");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("warm-up must be zero or positive, got PT-5S");
   }
 
   @Test
@@ -142,6 +166,16 @@ class CommandLineTest {
     assertThat(topology.getSets(0).getConcentratorsList()).extracting(c -> c.getId())
         .containsExactly("a1", "a2");
     assertThat(topology.getSets(1).getConcentrators(0).getAddress()).isEqualTo("10.0.1.1:7101");
+  }
+
+  /** The settings the concentrator command would run with, from its flags and config file. */
+  private static ConcentratorSettings concentratorSettings(Path config, String... flags) {
+    List<String> args = new ArrayList<>(List.of("concentrator"));
+    args.addAll(List.of(flags));
+    ParseResult parsed = ShardbrokerCommand.commandLine().parseArgs(args.toArray(String[]::new));
+    ConcentratorCommand command = parsed.subcommand().commandSpec().commandLine().getCommand();
+    Topology topology = TopologyConfig.fromFlags(List.of("a=a1@127.0.0.1:0")).toProto();
+    return command.settings(ConfigFiles.read(config, ConcentratorConfig.class), "a1", "a", topology);
   }
 
   @Test

@@ -24,6 +24,7 @@ import io.shardbroker.store.StoreSettings;
 import io.shardbroker.store.User;
 import io.shardbroker.testing.FakeClock;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,7 +63,7 @@ final class InProcessCluster implements AutoCloseable {
     this.topology = topology.build();
     for (ConcentratorSet set : this.topology.getSetsList()) {
       for (ConcentratorEndpoint c : set.getConcentratorsList()) {
-        startConcentrator(set.getId(), c);
+        startConcentrator(set.getId(), c, Duration.ZERO);  // starts with its fleet: nobody is on the way
       }
     }
     agentChannels = new ChannelSource(name -> InProcessChannelBuilder.forName(name).build());
@@ -89,9 +90,10 @@ final class InProcessCluster implements AutoCloseable {
         pools.stream().map(p -> new Seed.SeedEntitlement(p.name(), null, "everyone")).toList());
   }
 
-  private void startConcentrator(String setId, ConcentratorEndpoint c) throws IOException {
+  /** Starts a concentrator; a restarted or added one warms up as in production. */
+  private void startConcentrator(String setId, ConcentratorEndpoint c, Duration warmUp) throws IOException {
     ConcentratorServer server = new ConcentratorServer(
-        ConcentratorSettings.defaults(c.getId(), setId, topology),
+        ConcentratorSettings.defaults(c.getId(), setId, topology).withWarmUp(warmUp),
         InProcessServerBuilder.forName(c.getAddress()), clock, clock, new SimpleMeterRegistry())
         .start();
     concentrators.put(c.getId(), server);
@@ -107,7 +109,8 @@ final class InProcessCluster implements AutoCloseable {
     for (ConcentratorSet set : topology.getSetsList()) {
       for (ConcentratorEndpoint c : set.getConcentratorsList()) {
         if (c.getId().equals(id)) {
-          startConcentrator(set.getId(), c);
+          startConcentrator(set.getId(), c, ConcentratorSettings.defaultWarmUp(
+              ConcentratorSettings.HEARTBEAT_INTERVAL_DEFAULT));
           return;
         }
       }
@@ -128,7 +131,8 @@ final class InProcessCluster implements AutoCloseable {
       }
     }
     topology = next.build();
-    startConcentrator(setId, added);
+    startConcentrator(setId, added, ConcentratorSettings.defaultWarmUp(
+        ConcentratorSettings.HEARTBEAT_INTERVAL_DEFAULT));
     for (ConcentratorServer c : concentrators.values()) {
       c.updateTopology(topology);
     }

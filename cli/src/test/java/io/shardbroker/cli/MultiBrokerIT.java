@@ -70,8 +70,11 @@ class MultiBrokerIT {
           entitlements:
             - {pool: engineering, group: engineers}
         """.formatted(storeUrl, ADMIN, ADMIN_PASSWORD, users));
-    cluster.start("a1", List.of("concentrator", "--id", "a1", "--topology", topology.toString()), "256m");
-    cluster.start("a2", List.of("concentrator", "--id", "a2", "--topology", topology.toString()), "256m");
+    // No warm-up: the concentrators start before their fleet, so no agent is on its way back.
+    for (String id : List.of("a1", "a2")) {
+      cluster.start(id, List.of("concentrator", "--id", id, "--topology", topology.toString(),
+          "--warm-up", "0s"), "256m");
+    }
     cluster.start("sim", List.of("sim", "--topology", topology.toString(),
         "--pools", "desktop:10:1,engineering:" + WORKSTATIONS + ":1",
         "--http-port", String.valueOf(ProcessCluster.freePort())), "256m");

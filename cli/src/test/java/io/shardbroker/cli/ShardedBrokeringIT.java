@@ -85,7 +85,7 @@ class ShardedBrokeringIT {
 
     for (String id : ports.keySet()) {
       cluster.start(id, List.of("concentrator", "--id", id, "--topology", topologyFile.toString(),
-          "--heartbeat-interval", "2s"), "256m");
+          "--heartbeat-interval", "2s", "--warm-up", "0s"), "256m");  // started before the fleet
     }
     simPort = ProcessCluster.freePort();
     cluster.start("sim", List.of("sim", "--topology", topologyFile.toString(),

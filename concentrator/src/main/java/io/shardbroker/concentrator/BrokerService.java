@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A start that gets no answer in time, or whose broker gives up, is rolled back: the agent is
  * told to end whatever that request id started, so no half-started session is left behind.
+ *
+ * <p>Answers that list a user's sessions say when they are given during the {@link WarmUp}: a
+ * session on a VM that has not come back yet is missing from them.
  */
 final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
 
@@ -51,15 +54,17 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
   private final ConcentratorSettings settings;
   private final CurrentTopology topology;
   private final VmRegistry registry;
+  private final WarmUp warmUp;
   private final ScheduledExecutorService scheduler;
   private final ConcentratorMetrics metrics;
 
   BrokerService(
-      ConcentratorSettings settings, CurrentTopology topology, VmRegistry registry,
+      ConcentratorSettings settings, CurrentTopology topology, VmRegistry registry, WarmUp warmUp,
       ScheduledExecutorService scheduler, ConcentratorMetrics metrics) {
     this.settings = settings;
     this.topology = topology;
     this.registry = registry;
+    this.warmUp = warmUp;
     this.scheduler = scheduler;
     this.metrics = metrics;
   }
@@ -75,12 +80,16 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
     // limit is a uint32: read it unsigned, so a huge one is capped like any other.
     long asked = Integer.toUnsignedLong(request.getLimit());
     int limit = (int) Math.min(asked == 0 ? DEFAULT_CANDIDATES : asked, settings.maxCandidates());
+    // Read before the registry, not after: a view taken just before the warm-up ends must not go
+    // out as complete.
+    boolean warming = warmUp.warming();
     VmRegistry.Candidates found = registry.find(request.getUser(), request.getPool(), limit);
     metrics.found();
     responses.onNext(FindCandidatesResponse.newBuilder()
         .setConcentratorId(settings.id())
         .addAllCandidates(found.candidates())
         .addAllExistingSessions(found.existing())
+        .setWarmingUp(warming)
         .build());
     responses.onCompleted();
   }
@@ -142,10 +151,10 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
       timeout.cancel(false);
       registry.startFinished(vmId, stream, a == null ? null : a.getState());
       if (unwrap(failure) instanceof AgentStream.LinkLost) {
-        // No rollback can reach an agent whose stream is gone; what it did with the request it
-        // reports when it reattaches. Say so instead of claiming a rollback.
+        // No rollback can reach an agent whose stream is gone, and it may have said yes: what it
+        // did it reports wherever it is attached. Say so instead of claiming either outcome.
         finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
-            .setResult(StartResult.START_RESULT_VM_NOT_ATTACHED)
+            .setResult(StartResult.START_RESULT_OUTCOME_UNKNOWN)
             .setReason("VM " + vmId + " is no longer attached (" + reason(failure)
                 + "); its agent reports the outcome when it reattaches")
             .build());
@@ -275,8 +284,10 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
   @Override
   public void listSessions(
       ListSessionsRequest request, StreamObserver<ListSessionsResponse> responses) {
+    boolean warming = warmUp.warming();
     responses.onNext(ListSessionsResponse.newBuilder()
         .addAllSessions(registry.sessions(request.getUser(), request.getPool()))
+        .setWarmingUp(warming)
         .build());
     responses.onCompleted();
   }

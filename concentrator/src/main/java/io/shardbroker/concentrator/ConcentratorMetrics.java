@@ -20,7 +20,7 @@ final class ConcentratorMetrics {
   private final Counter lostStreams;
   private final Counter findRequests;
 
-  ConcentratorMetrics(MeterRegistry meters, VmRegistry registry) {
+  ConcentratorMetrics(MeterRegistry meters, VmRegistry registry, WarmUp warmUp) {
     for (VmStatus status : VmStatus.values()) {
       if (status == VmStatus.VM_STATUS_UNSPECIFIED || status == VmStatus.UNRECOGNIZED) {
         continue;
@@ -36,6 +36,9 @@ final class ConcentratorMetrics {
         .register(meters);
     Gauge.builder("shardbroker.concentrator.sessions", registry, r -> r.counts().sessions())
         .description("Sessions on the VMs attached here")
+        .register(meters);
+    Gauge.builder("shardbroker.concentrator.warming.up", warmUp, w -> w.warming() ? 1 : 0)
+        .description("1 while the concentrator warms up after its start (its view may lack VMs), else 0")
         .register(meters);
     for (StartResult result : StartResult.values()) {
       if (result == StartResult.START_RESULT_UNSPECIFIED || result == StartResult.UNRECOGNIZED) {

@@ -10,6 +10,7 @@ import io.shardbroker.protocol.v1.ConcentratorMessage;
 import io.shardbroker.protocol.v1.Topology;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An agent concentrator: the gRPC server that agents attach to and brokers ask, with its
  * in-memory {@link VmRegistry}, the standard gRPC health service, and the sweep that marks silent
- * agents unreachable.
+ * agents unreachable. For the {@linkplain ConcentratorSettings#warmUp warm-up} after its start it
+ * tells brokers that its view may still lack VMs.
  *
  * <p>The transport comes from the caller's {@link ServerBuilder} (Netty on a socket in production,
  * in-process in tests); time and timers from the given clock and scheduler.
@@ -33,6 +35,7 @@ public final class ConcentratorServer implements AutoCloseable {
   private final ConcentratorSettings settings;
   private final CurrentTopology topology;
   private final VmRegistry registry;
+  private final WarmUp warmUp;
   private final ScheduledExecutorService scheduler;
   private final ConcentratorMetrics metrics;
   private final AgentLinkService agentLinks;
@@ -46,24 +49,36 @@ public final class ConcentratorServer implements AutoCloseable {
       ScheduledExecutorService scheduler, MeterRegistry meters) {
     this.settings = settings;
     this.registry = new VmRegistry(settings, clock);
+    this.warmUp = new WarmUp(settings.warmUp(), clock);
     this.scheduler = scheduler;
-    this.metrics = new ConcentratorMetrics(meters, registry);
+    this.metrics = new ConcentratorMetrics(meters, registry, warmUp);
     this.topology = new CurrentTopology(settings.topology());
     this.agentLinks = new AgentLinkService(settings, topology, registry, metrics);
     this.server = serverBuilder
         .addService(agentLinks)
-        .addService(new BrokerService(settings, topology, registry, scheduler, metrics))
+        .addService(new BrokerService(settings, topology, registry, warmUp, scheduler, metrics))
         .addService(health.getHealthService())
         .build();
   }
 
+  /** Starts serving; the warm-up starts now, by the clock. */
   public ConcentratorServer start() throws IOException {
+    warmUp.start();
     server.start();
     long interval = settings.heartbeatInterval().toNanos();
     sweeper = scheduler.scheduleWithFixedDelay(this::sweep, interval, interval, TimeUnit.NANOSECONDS);
     health.setStatus("", ServingStatus.SERVING);
     log.info("concentrator {} of set {} listening on port {}", settings.id(), settings.setId(), port());
+    if (!settings.warmUp().isZero()) {
+      log.info("concentrator {} warming up for {}: brokers will not trust its 'no session' alone "
+          + "until then", settings.id(), readable(settings.warmUp()));
+    }
     return this;
+  }
+
+  /** Whether this concentrator's view may still lack VMs that are on their way back to it. */
+  public boolean warmingUp() {
+    return warmUp.warming();
   }
 
   /** The port the server listens on; -1 for in-process transports. */
@@ -139,5 +154,10 @@ public final class ConcentratorServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     log.info("concentrator {} stopped", settings.id());
+  }
+
+  /** {@code 15 s}, or {@code 1500 ms} when not whole seconds. */
+  private static String readable(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 }

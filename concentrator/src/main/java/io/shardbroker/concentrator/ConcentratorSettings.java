@@ -16,6 +16,11 @@ import java.util.regex.Pattern;
  * @param endTimeout how long an agent may take to answer an end
  * @param unreachableRetention how long an unreachable VM stays listed before it is forgotten
  * @param maxCandidates the most candidates one FindCandidates call returns
+ * @param warmUp how long after its start the concentrator tells brokers that its view may lack
+ *     VMs (and so sessions): the agents that moved away while it was down are still coming back.
+ *     Zero: never. By default {@value #WARM_UP_HEARTBEATS_DEFAULT} heartbeat intervals, since an
+ *     agent on a fallback looks for its preferred concentrator every 2 intervals; one more is
+ *     margin for the reconnect itself
  */
 public record ConcentratorSettings(
     String id,
@@ -26,7 +31,8 @@ public record ConcentratorSettings(
     Duration startTimeout,
     Duration endTimeout,
     Duration unreachableRetention,
-    int maxCandidates) {
+    int maxCandidates,
+    Duration warmUp) {
 
   public static final Duration HEARTBEAT_INTERVAL_DEFAULT = Duration.ofSeconds(5);
   public static final int MISSED_HEARTBEATS_DEFAULT = 3;
@@ -34,6 +40,8 @@ public record ConcentratorSettings(
   public static final Duration END_TIMEOUT_DEFAULT = Duration.ofSeconds(10);
   public static final Duration UNREACHABLE_RETENTION_DEFAULT = Duration.ofMinutes(10);
   public static final int MAX_CANDIDATES_DEFAULT = 64;
+  /** The default warm-up, in heartbeat intervals: {@link #defaultWarmUp} gives it as a duration. */
+  public static final int WARM_UP_HEARTBEATS_DEFAULT = 3;
   /** Ids, set and pool names: letters, digits and {@code . _ : -}, up to 128, alphanumeric first. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
@@ -53,23 +61,52 @@ public record ConcentratorSettings(
     if (maxCandidates < 1) {
       throw new IllegalArgumentException("max candidates must be at least 1, got " + maxCandidates);
     }
+    if (warmUp == null || warmUp.isNegative()) {
+      throw new IllegalArgumentException("warm-up must be zero or positive, got " + warmUp);
+    }
+  }
+
+  /** Settings with the default warm-up for {@code heartbeatInterval}. */
+  public ConcentratorSettings(
+      String id, String setId, Topology topology, Duration heartbeatInterval, int missedHeartbeats,
+      Duration startTimeout, Duration endTimeout, Duration unreachableRetention, int maxCandidates) {
+    this(id, setId, topology, heartbeatInterval, missedHeartbeats, startTimeout, endTimeout,
+        unreachableRetention, maxCandidates, defaultWarmUp(heartbeatInterval));
   }
 
   /** Defaults for everything but the names. */
   public static ConcentratorSettings defaults(String id, String setId, Topology topology) {
     return new ConcentratorSettings(id, setId, topology, HEARTBEAT_INTERVAL_DEFAULT,
         MISSED_HEARTBEATS_DEFAULT, START_TIMEOUT_DEFAULT, END_TIMEOUT_DEFAULT,
-        UNREACHABLE_RETENTION_DEFAULT, MAX_CANDIDATES_DEFAULT);
+        UNREACHABLE_RETENTION_DEFAULT, MAX_CANDIDATES_DEFAULT, defaultWarmUp(HEARTBEAT_INTERVAL_DEFAULT));
   }
 
+  /**
+   * The default warm-up for a heartbeat interval: {@value #WARM_UP_HEARTBEATS_DEFAULT} of them.
+   * Null for a null interval, which the constructor then refuses by the interval's name.
+   */
+  public static Duration defaultWarmUp(Duration heartbeatInterval) {
+    return heartbeatInterval == null ? null : heartbeatInterval.multipliedBy(WARM_UP_HEARTBEATS_DEFAULT);
+  }
+
+  /**
+   * These settings with another heartbeat interval. A warm-up that was the default for the old
+   * interval becomes the default for the new one; any other warm-up stays as it is.
+   */
   public ConcentratorSettings withHeartbeatInterval(Duration interval) {
+    Duration warm = warmUp.equals(defaultWarmUp(heartbeatInterval)) ? defaultWarmUp(interval) : warmUp;
     return new ConcentratorSettings(id, setId, topology, interval, missedHeartbeats, startTimeout,
-        endTimeout, unreachableRetention, maxCandidates);
+        endTimeout, unreachableRetention, maxCandidates, warm);
   }
 
   public ConcentratorSettings withStartTimeout(Duration timeout) {
     return new ConcentratorSettings(id, setId, topology, heartbeatInterval, missedHeartbeats, timeout,
-        endTimeout, unreachableRetention, maxCandidates);
+        endTimeout, unreachableRetention, maxCandidates, warmUp);
+  }
+
+  public ConcentratorSettings withWarmUp(Duration warmUp) {
+    return new ConcentratorSettings(id, setId, topology, heartbeatInterval, missedHeartbeats,
+        startTimeout, endTimeout, unreachableRetention, maxCandidates, warmUp);
   }
 
   /** How long a VM may stay silent before it counts as unreachable. */

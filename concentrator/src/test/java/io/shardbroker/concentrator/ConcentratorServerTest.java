@@ -177,7 +177,7 @@ class ConcentratorServerTest {
       assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(status.getDescription()).contains("conc-1").contains("shutting down");
     }
-    assertThat(result(inFlight).getResult()).isEqualTo(StartResult.START_RESULT_VM_NOT_ATTACHED);
+    assertThat(result(inFlight).getResult()).isEqualTo(StartResult.START_RESULT_OUTCOME_UNKNOWN);
   }
 
   /**

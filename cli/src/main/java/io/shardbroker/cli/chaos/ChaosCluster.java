@@ -193,6 +193,7 @@ final class ChaosCluster {
         timeouts:
           request: %dms
           healthInterval: 1s
+          rehome: %dms
         seed:
           pools:
             - {name: %s, sessionMode: single}
@@ -202,7 +203,7 @@ final class ChaosCluster {
             - {pool: %s, group: %s}
             - {pool: %s, group: %s}
           users:
-        """.formatted(spec.requestTimeout().toMillis(), DESKTOP_POOL, SHARED_POOL, GROUP,
+        """.formatted(spec.requestTimeout().toMillis(), spec.heartbeat().multipliedBy(3).toMillis(), DESKTOP_POOL, SHARED_POOL, GROUP,
         DESKTOP_POOL, GROUP, SHARED_POOL, GROUP));
     for (int i = 1; i <= spec.users(); i++) {
       String user = user(i);

@@ -48,7 +48,7 @@ public final class RoleConfigs {
 
   public record TimeoutsConfig(
       Duration find, Duration start, Duration end, Duration list, Duration request,
-      Duration healthInterval, Duration retryAfter) {}
+      Duration healthInterval, Duration retryAfter, Duration rehome) {}
 
   /** {@code shardbroker concentrator --config concentrator.yaml} */
   public record ConcentratorConfig(
@@ -61,6 +61,7 @@ public final class RoleConfigs {
       Duration startTimeout,
       Duration endTimeout,
       Duration unreachableRetention,
+      Duration warmUp,
       TopologyConfig topology) {}
 
   /** {@code shardbroker agent --config agent.yaml} */
