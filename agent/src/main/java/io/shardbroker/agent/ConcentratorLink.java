@@ -134,31 +134,36 @@ final class ConcentratorLink {
 
   /**
    * Starts a make-before-break move to {@code target}: opens a pending stream beside the current,
-   * welcomed one, and gives the target one of the current heartbeat intervals to welcome it.
+   * welcomed one, and gives the target {@link #SILENCE_LIMIT} of the current heartbeat intervals
+   * to welcome it (as long as a concentrator may be silent before it is given up: a busy one,
+   * just restarted and welcoming its VMs back, is slow but not dead).
    */
   private void moveLocked(ConcentratorEndpoint target) {
     Attempt attempt = new Attempt(target);
     pending = attempt;
     openLocked(attempt);
     attempt.welcomeDeadline = scheduler.schedule(() -> notWelcomed(attempt),
-        current.intervalMillis, TimeUnit.MILLISECONDS);
+        SILENCE_LIMIT * current.intervalMillis, TimeUnit.MILLISECONDS);
   }
 
   private synchronized void notWelcomed(Attempt attempt) {
     if (pending == attempt) {
       log.info("{}: {} of set {} did not welcome the move within {} ms; staying on {}",
-          agent.vmId(), attempt.endpoint.getId(), setId, current.intervalMillis,
+          agent.vmId(), attempt.endpoint.getId(), setId, SILENCE_LIMIT * current.intervalMillis,
           current.endpoint.getId());
-      abandonLocked(Status.DEADLINE_EXCEEDED.withDescription("not welcomed within an interval"));
+      abandonLocked();
     }
   }
 
-  /** Gives up the pending stream, cancelling its call; the current stream is not touched. */
-  private void abandonLocked(Status why) {
-    Attempt dropped = pending;
+  /**
+   * Gives up the pending stream, closing it gracefully: its concentrator forgets the VM instead of
+   * keeping it as unreachable, with sessions that will go stale there (the VM stays known where it
+   * is attached). The current stream is not touched.
+   */
+  private void abandonLocked() {
+    Attempt given = pending;
     pending = null;
-    dropped.stopTimers();
-    dropped.cancel(why);
+    finishLocked(given);
   }
 
   /** Reports a state change to the concentrators with an open stream: during a move, to both. */
@@ -206,7 +211,7 @@ final class ConcentratorLink {
   private void rehomeLocked() {
     ConcentratorEndpoint first = ranking.isEmpty() ? null : ranking.get(0);
     if (pending != null && (first == null || !pending.endpoint.getId().equals(first.getId()))) {
-      abandonLocked(Status.CANCELLED.withDescription("topology changed"));
+      abandonLocked();
     }
     position = Math.max(0, rankOf(current.endpoint));
     // The current concentrator's rank may have changed either way; if the move below fails, the
@@ -252,7 +257,10 @@ final class ConcentratorLink {
     }
     Status dropped = Status.UNAVAILABLE.withDescription("network dropped");
     if (pending != null) {
-      abandonLocked(dropped);
+      Attempt cut = pending;
+      pending = null;
+      cut.stopTimers();
+      cut.cancel(dropped);  // a network failure: the concentrator sees the stream fail
     }
     if (current != null) {
       Attempt cut = current;
@@ -507,7 +515,7 @@ final class ConcentratorLink {
       if (attempt == pending) {
         log.info("{}: move to {} of set {} failed ({}); staying on {}", agent.vmId(),
             attempt.endpoint.getId(), setId, status.getCode(), current.endpoint.getId());
-        abandonLocked(status);
+        abandonLocked();  // already over; closing it only tidies up
         return;
       }
       if (current != attempt) {

@@ -79,6 +79,12 @@ final class ConcentratorDirectory implements AutoCloseable {
     boolean ok() {
       return failure == null;
     }
+
+    /** The failure for a log line: its code and description, without the cause's stack. */
+    String describeFailure() {
+      return failure == null ? "none"
+          : failure.getCode() + (failure.getDescription() == null ? "" : ": " + failure.getDescription());
+    }
   }
 
   /** One topology's sets and members; replaced whole when a newer topology arrives. */

@@ -143,13 +143,17 @@ final class SessionBroker {
    * <p>A set vouches for "this user has no session here" only when every one of its
    * concentrators answered and none is warming up: a member that is down or has just restarted
    * may be the one that knows, or will know in a moment, the VM of the user's session. A new
-   * session is placed only when some set vouched, and only if no set knows of a session.
+   * session is placed only when some set vouched, and only if no set knows of a session or of a
+   * start for the user still being decided (one a broker that died had asked for, say).
    */
   private static final class SessionsSeen {
     private final Map<String, Seen> bySessionId = new LinkedHashMap<>();
     private boolean vouched;
+    /** Some concentrator is still deciding a start for the user in the pool. */
+    private boolean startInFlight;
 
-    void add(SetView set, List<PlacedSession> sessions, boolean inFull) {
+    void add(SetView set, List<PlacedSession> sessions, boolean inFull, boolean startsInFlight) {
+      startInFlight |= startsInFlight;
       for (PlacedSession p : sessions) {
         // The same session may be listed twice: by a VM's old concentrator (as not reachable)
         // and by its new one, and by two sets. A reachable listing wins.
@@ -163,17 +167,23 @@ final class SessionBroker {
       return !bySessionId.isEmpty();
     }
 
-    /** The session to reconnect to: a reachable one if there is one. */
-    Seen best() {
+    /** The sessions to reconnect to, reachable ones first. */
+    List<Seen> byPreference() {
       return bySessionId.values().stream()
-          .max(Comparator.comparing((Seen s) -> s.placed().getReachable()))
-          .orElseThrow();
+          .sorted(Comparator.comparing((Seen s) -> !s.placed().getReachable()))
+          .toList();
+    }
+
+    /** Forgets a listing found stale. */
+    void forget(Seen stale) {
+      bySessionId.remove(stale.placed().getSession().getSessionId());
     }
   }
 
   /**
    * True when the set can vouch for its answers: every member answered and none said it is
-   * warming up, except members down for so long that their agents have moved to the others.
+   * warming up, except members down for so long that their agents have moved to the others —
+   * which needs others that answered: a set with no member answering knows nothing.
    */
   private <T> boolean inFull(SetView set, List<Reply<T>> replies, Predicate<T> warmingUp) {
     Set<Member> sure = new HashSet<>();
@@ -182,7 +192,7 @@ final class SessionBroker {
         sure.add(reply.member());
       }
     }
-    return set.members().stream().allMatch(m ->
+    return !sure.isEmpty() && set.members().stream().allMatch(m ->
         sure.contains(m) || directory.downLongerThan(m, settings.timeouts().rehome()));
   }
 
@@ -238,8 +248,13 @@ final class SessionBroker {
           break;  // the whole set failed to answer: next set
         }
         anySetAnswered = true;
-        if (seen.any()) {
-          return reconnect(seen.best(), r);
+        BrokeredSession resumed = seen.any() ? resume(seen, r) : null;
+        if (resumed != null) {
+          return resumed;
+        }
+        if (seen.startInFlight) {
+          throw new BrokerException(Kind.REQUEST_IN_PROGRESS, "a desktop is being started for you in '"
+              + r.pool().name() + "' right now; ask again in a moment to get it");
         }
         if (!seen.vouched) {
           unvouched = true;
@@ -289,7 +304,43 @@ final class SessionBroker {
         .flatMap(reply -> reply.value().getSessionsList().stream())
         .filter(p -> p.getSession().getUser().equals(r.user()) && p.getSession().getPool().equals(r.pool().name()))
         .toList();
-    seen.add(sent.set(), sessions, inFull(sent.set(), replies, ListSessionsResponse::getWarmingUp));
+    seen.add(sent.set(), sessions, inFull(sent.set(), replies, ListSessionsResponse::getWarmingUp),
+        replies.stream().anyMatch(reply -> reply.ok() && reply.value().getStartInFlight()));
+  }
+
+  /**
+   * The user's session to go back to, or null when every one listed turned out stale.
+   *
+   * <p>A session listed only as not reachable may be stale: a concentrator the VM left without a
+   * goodbye keeps it, and its sessions, as unreachable, while the VM runs on elsewhere and the
+   * session may have ended there. So its agent is asked, with this request's start, wherever it
+   * is attached now: it answers with the session if it still runs (or starts one, which the user
+   * is owed anyway), or refuses, and then the listing was stale. Only when nothing can reach the
+   * agent is the session given back as it is, shown as unknown.
+   */
+  private BrokeredSession resume(SessionsSeen seen, Request r) {
+    for (Seen mine : seen.byPreference()) {
+      if (mine.placed().getReachable()) {
+        return reconnect(mine, r);
+      }
+      r.budget().attempts++;
+      Reply<StartSessionResponse> truth = askAgain(startRequest(mine.placed().getVmId(), r), r);
+      if (truth == null) {
+        return reconnect(mine, r);
+      }
+      StartSessionResponse response = truth.value();
+      if (response.getResult() == StartResult.START_RESULT_STARTED) {
+        log.info("[{}] {} session {} for {} on {} via {}", r.requestId(),
+            response.getExisting() ? "reconnected to" : "started", response.getSession().getSessionId(),
+            r.user(), mine.placed().getVmId(), truth.member().id());
+        return new BrokeredSession(response.getSession(), mine.placed().getVmId(), truth.member().setId,
+            truth.member().id(), response.getExisting(), true);
+      }
+      log.info("[{}] session {} listed as unreachable on {} is stale: its agent runs none of {}'s",
+          r.requestId(), mine.placed().getSession().getSessionId(), mine.placed().getVmId(), r.user());
+      seen.forget(mine);
+    }
+    return null;
   }
 
   private BrokeredSession reconnect(Seen mine, Request r) {
@@ -443,7 +494,7 @@ final class SessionBroker {
     for (Reply<FindCandidatesResponse> reply : replies) {
       if (!reply.ok()) {
         log.info("[{}] concentrator {} did not answer: {}", r.requestId(), reply.member().id(),
-            reply.failure());
+            reply.describeFailure());
         continue;
       }
       answered++;
@@ -453,7 +504,8 @@ final class SessionBroker {
       }
       existing.addAll(reply.value().getExistingSessionsList());
     }
-    seen.add(set, existing, inFull(set, replies, FindCandidatesResponse::getWarmingUp));
+    seen.add(set, existing, inFull(set, replies, FindCandidatesResponse::getWarmingUp),
+        replies.stream().anyMatch(reply -> reply.ok() && reply.value().getStartInFlight()));
     offers.sort(Comparator.comparingDouble(Offer::load).thenComparingLong(Offer::tieBreak));
     return new Found(offers, answered);
   }
@@ -478,7 +530,7 @@ final class SessionBroker {
     boolean lost = !reply.ok() || reply.value().getResult() == StartResult.START_RESULT_OUTCOME_UNKNOWN;
     if (lost) {
       log.info("[{}] start on {} via {} has no outcome: {}", r.requestId(), vmId, offer.owner().id(),
-          reply.ok() ? reply.value().getReason() : reply.failure());
+          reply.ok() ? reply.value().getReason() : reply.describeFailure());
       boolean timedOut = !reply.ok() && reply.failure().getCode() == Status.Code.DEADLINE_EXCEEDED;
       reply = timedOut ? null : askAgain(request, r);
       if (reply == null) {

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The broker never starts a second desktop for a user because one set's view has a blind spot: a
@@ -91,6 +93,52 @@ class BlindSpotsTest {
   }
 
   @Test
+  void aSessionOnAVmWhoseAgentCannotBeReachedIsGivenBackAsUnknown() {
+    for (FakeConcentrator c : List.of(a1, b1)) {
+      c.addVm("vm-1", "desktop", 1).reachable = false;  // its agent is gone, the session may run
+      c.addSession("vm-1", "s-1", user);
+    }
+    a2.addVm("vm-2", "desktop", 1);
+
+    Answer answer = api.openSession(user, "desktop");
+
+    assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+    assertThat(answer.text("/sessionId")).isEqualTo("s-1");
+    assertThat(answer.json().path("reachable").asBoolean()).isFalse();
+    assertThat(a2.startsTried).as("no second desktop").doesNotContain("vm-2");
+  }
+
+  @Test
+  void aStaleUnreachableListingIsCheckedWithTheAgentWhereItIsNow() {
+    // vm-1 left a1 without a goodbye; a1 still lists the session that has since ended on a2.
+    a1.addVm("vm-1", "desktop", 1).reachable = false;
+    a1.addSession("vm-1", "s-ended", user);
+    a2.addVm("vm-1", "desktop", 1);
+    b1.addVm("vm-1", "desktop", 1);
+
+    Answer answer = api.openSession(user, "desktop");
+
+    assertThat(answer.status()).as("%s", answer).isEqualTo(201);
+    assertThat(answer.text("/sessionId")).isNotEqualTo("s-ended");
+    assertThat(answer.text("/vmId")).isEqualTo("vm-1");
+    assertThat(answer.json().path("reachable").asBoolean()).isTrue();
+  }
+
+  @ParameterizedTest(name = "told by set {0}")
+  @ValueSource(strings = {"a", "b"})
+  void aStartStillBeingDecidedForTheUserIsWaitedForNotDuplicated(String set) {
+    // A broker that died had asked for it; the agent may yet say yes.
+    (set.equals("a") ? a2 : b2).startInFlight = true;
+    a1.addVm("vm-1", "desktop", 1);
+
+    Answer answer = api.openSession(user, "desktop");
+
+    assertError(answer, 409, "request_in_progress");
+    assertThat(answer.header("Retry-After")).isPresent();
+    assertThat(startsTried()).isEmpty();
+  }
+
+  @Test
   void aSetWithADeadMemberPlacesWhenTheOtherSetVouches() {
     a2.unavailable = true;
     a1.addVm("vm-1", "desktop", 1);
@@ -143,6 +191,20 @@ class BlindSpotsTest {
     Answer answer = api.openSession(user, "desktop");
     assertThat(answer.status()).as("%s", answer).isEqualTo(201);
     assertThat(answer.text("/vmId")).isEqualTo("vm-1");
+  }
+
+  @Test
+  void aWholeSetDownForLongVouchesForNothing() {
+    a1.unavailable = true;
+    a2.unavailable = true;
+    b2.warmingUp = true;
+    b1.addVm("vm-1", "desktop", 1);
+    assertError(api.openSession(user, "desktop"), 503, "no_set_reachable");
+
+    clock.advance(REHOME.plusSeconds(1));
+
+    assertError(api.openSession(user, "desktop"), 503, "no_set_reachable");
+    assertThat(startsTried()).isEmpty();
   }
 
   @Test

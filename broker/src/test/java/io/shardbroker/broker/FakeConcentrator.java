@@ -74,6 +74,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
   volatile boolean unavailable;
   /** Says it has just started, so its view may lack VMs on their way back. */
   volatile boolean warmingUp;
+  /** Says a start for whoever asks is being decided here. */
+  volatile boolean startInFlight;
   /** Starts sessions but dies before answering: the broker sees UNAVAILABLE. */
   volatile boolean losesStartAnswers;
   /** Starts sessions but then loses the VM's stream: answers "outcome unknown", forgets the VM. */
@@ -170,7 +172,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     }
     findCalls.incrementAndGet();
     FindCandidatesResponse.Builder answer =
-        FindCandidatesResponse.newBuilder().setConcentratorId(id).setWarmingUp(warmingUp);
+        FindCandidatesResponse.newBuilder().setConcentratorId(id).setWarmingUp(warmingUp)
+            .setStartInFlight(startInFlight);
     for (Vm vm : vms.values()) {
       if (!vm.pool.equals(request.getPool())) {
         continue;
@@ -204,7 +207,7 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     knownRequestIds.add(request.getRequestId());
     Vm vm = vms.get(request.getVmId());
     StartSessionResponse.Builder answer = StartSessionResponse.newBuilder();
-    if (vm == null) {
+    if (vm == null || !vm.reachable) {
       answer.setResult(StartResult.START_RESULT_VM_NOT_ATTACHED).setReason("not here");
     } else if (vm.refuses || vm.sessions.size() >= vm.capacity) {
       answer.setResult(StartResult.START_RESULT_REFUSED).setReason("full");
@@ -270,7 +273,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     if (failIfUnavailable(responses)) {
       return;
     }
-    ListSessionsResponse.Builder answer = ListSessionsResponse.newBuilder().setWarmingUp(warmingUp);
+    ListSessionsResponse.Builder answer = ListSessionsResponse.newBuilder().setWarmingUp(warmingUp)
+        .setStartInFlight(startInFlight);
     for (Vm vm : vms.values()) {
       if (!request.getPool().isEmpty() && !request.getPool().equals(vm.pool)) {
         continue;

@@ -29,15 +29,17 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
   private final ConcentratorSettings settings;
   private final CurrentTopology topology;
   private final VmRegistry registry;
+  private final WarmUp warmUp;
   private final ConcentratorMetrics metrics;
   private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
 
   AgentLinkService(
-      ConcentratorSettings settings, CurrentTopology topology, VmRegistry registry,
+      ConcentratorSettings settings, CurrentTopology topology, VmRegistry registry, WarmUp warmUp,
       ConcentratorMetrics metrics) {
     this.settings = settings;
     this.topology = topology;
     this.registry = registry;
+    this.warmUp = warmUp;
     this.metrics = metrics;
   }
 
@@ -119,6 +121,7 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
         return;
       }
       vmId = hello.getVmId();
+      warmUp.vmArrived();
       Welcome.Builder welcome = Welcome.newBuilder()
           .setConcentratorId(settings.id())
           .setSetId(settings.setId())

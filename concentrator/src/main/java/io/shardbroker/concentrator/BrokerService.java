@@ -90,6 +90,7 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
         .addAllCandidates(found.candidates())
         .addAllExistingSessions(found.existing())
         .setWarmingUp(warming)
+        .setStartInFlight(found.startInFlight())
         .build());
     responses.onCompleted();
   }
@@ -149,7 +150,8 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
     });
     answer.whenComplete((a, failure) -> {
       timeout.cancel(false);
-      registry.startFinished(vmId, stream, a == null ? null : a.getState());
+      registry.startFinished(vmId, request.getUser(), request.getPool(), stream,
+          a == null ? null : a.getState());
       if (unwrap(failure) instanceof AgentStream.LinkLost) {
         // No rollback can reach an agent whose stream is gone, and it may have said yes: what it
         // did it reports wherever it is attached. Say so instead of claiming either outcome.
@@ -288,6 +290,8 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
     responses.onNext(ListSessionsResponse.newBuilder()
         .addAllSessions(registry.sessions(request.getUser(), request.getPool()))
         .setWarmingUp(warming)
+        .setStartInFlight(!request.getUser().isEmpty() && !request.getPool().isEmpty()
+            && registry.startInFlight(request.getUser(), request.getPool()))
         .build());
     responses.onCompleted();
   }

@@ -49,11 +49,11 @@ public final class ConcentratorServer implements AutoCloseable {
       ScheduledExecutorService scheduler, MeterRegistry meters) {
     this.settings = settings;
     this.registry = new VmRegistry(settings, clock);
-    this.warmUp = new WarmUp(settings.warmUp(), clock);
+    this.warmUp = new WarmUp(settings.warmUp(), settings.heartbeatInterval(), clock);
     this.scheduler = scheduler;
     this.metrics = new ConcentratorMetrics(meters, registry, warmUp);
     this.topology = new CurrentTopology(settings.topology());
-    this.agentLinks = new AgentLinkService(settings, topology, registry, metrics);
+    this.agentLinks = new AgentLinkService(settings, topology, registry, warmUp, metrics);
     this.server = serverBuilder
         .addService(agentLinks)
         .addService(new BrokerService(settings, topology, registry, warmUp, scheduler, metrics))

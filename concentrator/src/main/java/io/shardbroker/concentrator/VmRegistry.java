@@ -52,7 +52,7 @@ final class VmRegistry {
   /** Where a session runs; {@code stream} is null when the VM is unreachable. */
   record SessionLocation(String vmId, String pool, AgentStream stream) {}
 
-  record Candidates(List<Candidate> candidates, List<PlacedSession> existing) {}
+  record Candidates(List<Candidate> candidates, List<PlacedSession> existing, boolean startInFlight) {}
 
   record Counts(int reachable, int unreachable, int sessions, Map<VmStatus, Integer> byStatus) {}
 
@@ -63,6 +63,8 @@ final class VmRegistry {
   private final Map<String, VmRecord> vms = new HashMap<>();
   private final Map<String, PoolIndex> pools = new HashMap<>();
   private final Map<String, VmRecord> vmBySession = new HashMap<>();
+  /** User and pool -> starts reserved for them and not finished yet. */
+  private final Map<String, Integer> startsInFlight = new HashMap<>();
   /** User -> the VMs that run a session of theirs, once per session. */
   private final Map<String, List<VmRecord>> vmsByUser = new HashMap<>();
   private final Map<VmStatus, Integer> statusCounts = new EnumMap<>(VmStatus.class);
@@ -151,7 +153,7 @@ final class VmRegistry {
             .build());
       }
     }
-    return new Candidates(candidates, sessionsLocked(user, pool));
+    return new Candidates(candidates, sessionsLocked(user, pool), startInFlight(user, pool));
   }
 
   /**
@@ -176,12 +178,27 @@ final class VmRegistry {
       }
     }
     vm.pendingStarts++;
+    startsInFlight.merge(userInPool(user, pool), 1, Integer::sum);
     refresh(vm);
     return Reservation.of(vm.stream);
   }
 
-  /** A start reserved with {@link #reserveStart} got its answer (with the VM's state) or failed (null). */
-  synchronized void startFinished(String vmId, AgentStream stream, VmState stateAfter) {
+  /** True while a start reserved for the user in the pool has not finished. */
+  synchronized boolean startInFlight(String user, String pool) {
+    return startsInFlight.containsKey(userInPool(user, pool));
+  }
+
+  private static String userInPool(String user, String pool) {
+    return user + '\u0000' + pool;
+  }
+
+  /**
+   * A start reserved with {@link #reserveStart} got its answer (with the VM's state) or failed
+   * (null). Called exactly once per reservation, even when the VM has gone meanwhile.
+   */
+  synchronized void startFinished(
+      String vmId, String user, String pool, AgentStream stream, VmState stateAfter) {
+    startsInFlight.computeIfPresent(userInPool(user, pool), (k, n) -> n > 1 ? n - 1 : null);
     VmRecord vm = current(vmId, stream);
     if (vm == null) {
       return;

@@ -10,19 +10,30 @@ import java.time.Instant;
  * it lasts, answers to brokers say so, and brokers do not take this concentrator's "no session"
  * alone as the truth.
  *
+ * <p>It lasts at least its {@code length}, and then as long as VMs keep arriving (one did within
+ * the last {@code quiet}): after a long outage agents come back over their whole reconnect
+ * backoff, not within a few heartbeats. It never lasts more than {@value #MOST_LENGTHS} lengths,
+ * so that a fleet that keeps growing does not keep it warming for good.
+ *
  * <p>Thread-safe: {@link #start} writes once, from the thread that starts the server; any thread
- * may ask {@link #warming}. Before the start there is nothing to know, so a non-zero warm-up
- * counts as under way.
+ * may report an arrival or ask {@link #warming}. Before the start there is nothing to know, so a
+ * non-zero warm-up counts as under way.
  */
 final class WarmUp {
 
-  private final Duration length;
-  private final Clock clock;
-  /** When the warm-up ends; null until the start. */
-  private volatile Instant end;
+  static final int MOST_LENGTHS = 4;
 
-  WarmUp(Duration length, Clock clock) {
+  private final Duration length;
+  private final Duration quiet;
+  private final Clock clock;
+  /** When the warm-up ends at the earliest; null until the start. */
+  private volatile Instant end;
+  /** When the last VM arrived; null before the first. */
+  private volatile Instant lastArrival;
+
+  WarmUp(Duration length, Duration quiet, Clock clock) {
     this.length = length;
+    this.quiet = quiet;
     this.clock = clock;
   }
 
@@ -35,12 +46,26 @@ final class WarmUp {
     return length;
   }
 
-  /** True until {@link #length} has passed since the start; never for a zero warm-up. */
+  /** A VM attached. */
+  void vmArrived() {
+    lastArrival = clock.instant();
+  }
+
+  /** True until the warm-up is over (see the class comment); never for a zero warm-up. */
   boolean warming() {
     if (length.isZero()) {
       return false;
     }
     Instant until = end;
-    return until == null || clock.instant().isBefore(until);
+    if (until == null) {
+      return true;
+    }
+    Instant now = clock.instant();
+    if (now.isBefore(until)) {
+      return true;
+    }
+    Instant last = lastArrival;
+    return last != null && now.isBefore(last.plus(quiet))
+        && now.isBefore(until.plus(length.multipliedBy(MOST_LENGTHS - 1)));
   }
 }

@@ -141,7 +141,7 @@ class VmRegistryTest {
     registry.reserveStart("vm-1", "alice", POOL);
     assertThat(candidates("bob")).extracting(Candidate::getUsed).containsExactly(1);
 
-    registry.startFinished("vm-1", streamA, state(2, true, session("s-1", "alice", POOL)));
+    registry.startFinished("vm-1", "alice", POOL, streamA, state(2, true, session("s-1", "alice", POOL)));
 
     VmView view = only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED));
     assertThat(view.getPendingStarts()).isZero();
@@ -152,11 +152,28 @@ class VmRegistryTest {
   }
 
   @Test
+  void aStartInFlightIsToldForItsUserAndPoolUntilItFinishesEvenIfTheVmWentAway() {
+    registry.attach(hello("vm-1", 2, state(1, true)), streamA);
+    registry.reserveStart("vm-1", "alice", POOL);
+
+    assertThat(registry.find("alice", POOL, 8).startInFlight()).isTrue();
+    assertThat(registry.startInFlight("alice", POOL)).isTrue();
+    assertThat(registry.find("bob", POOL, 8).startInFlight()).isFalse();
+    assertThat(registry.startInFlight("alice", "labs")).isFalse();
+
+    registry.lost("vm-1", streamA);  // the answer is still to come
+    assertThat(registry.startInFlight("alice", POOL)).isTrue();
+    registry.startFinished("vm-1", "alice", POOL, streamA, null);
+
+    assertThat(registry.startInFlight("alice", POOL)).isFalse();
+  }
+
+  @Test
   void aFailedStartMakesTheVmACandidateAgain() {
     registry.attach(hello("vm-1", 1, state(1, true)), streamA);
     registry.reserveStart("vm-1", "alice", POOL);
 
-    registry.startFinished("vm-1", streamA, null);
+    registry.startFinished("vm-1", "alice", POOL, streamA, null);
 
     assertThat(candidates("bob")).extracting(Candidate::getVmId).containsExactly("vm-1");
     assertThat(only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).getStatus())
@@ -219,7 +236,7 @@ class VmRegistryTest {
     assertThat(registry.attach(hello("vm-1", 1, state(1, true)), streamB))
         .isEqualTo(VmRegistry.AttachResult.ALREADY_ATTACHED);
     assertThat(registry.reserveStart("vm-1", "alice", POOL).stream()).isSameAs(streamA);
-    registry.startFinished("vm-1", streamA, null);
+    registry.startFinished("vm-1", "alice", POOL, streamA, null);
 
     registry.lost("vm-1", streamA);
     assertThat(registry.attach(hello("vm-1", 1, state(1, true)), streamB))
@@ -293,7 +310,7 @@ class VmRegistryTest {
     assertThat(registry.counts().byStatus()).containsEntry(VmStatus.VM_STATUS_PENDING, 1)
         .containsEntry(VmStatus.VM_STATUS_AVAILABLE, 0);
 
-    registry.startFinished("available", streamA, state(2, true, session("s-2", "bob", POOL)));
+    registry.startFinished("available", "bob", POOL, streamA, state(2, true, session("s-2", "bob", POOL)));
     assertCounts(3, 0, 2, VmStatus.VM_STATUS_IN_USE, 2, VmStatus.VM_STATUS_DRAINING, 1);
 
     registry.lost("in-use", streamB);

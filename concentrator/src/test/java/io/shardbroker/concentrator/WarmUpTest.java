@@ -70,6 +70,28 @@ class WarmUpTest {
     assertThat(warmingUpGauge()).isZero();
   }
 
+  /** After a long outage agents come back over their reconnect backoff, not within a few beats. */
+  @Test
+  void theWarmUpLastsWhileVmsKeepArrivingButNotForever() {
+    concentrator = new TestConcentrator();
+    Duration warmUp = concentrator.settings.warmUp();
+    Duration interval = concentrator.settings.heartbeatInterval();
+    concentrator.clock.advance(warmUp.minus(interval.dividedBy(2)));
+    concentrator.attach("vm-1", POOL, 1, state(1, true));
+
+    concentrator.clock.advance(interval.dividedBy(2));  // the least warm-up is over...
+    assertThat(find("alice").getWarmingUp()).as("a VM arrived half an interval ago").isTrue();
+    concentrator.clock.advance(interval.dividedBy(2));
+    assertThat(find("alice").getWarmingUp()).as("a quiet interval").isFalse();
+
+    for (int i = 2; i <= 40; i++) {  // a fleet that keeps on arriving
+      concentrator.attach("vm-" + i, POOL, 1, state(1, true));
+      concentrator.clock.advance(interval.dividedBy(2));
+    }
+    assertThat(find("alice").getWarmingUp()).as("never more than %d warm-ups", WarmUp.MOST_LENGTHS)
+        .isFalse();
+  }
+
   @Test
   void aSetWarmUpReplacesTheDefault() {
     concentrator = new TestConcentrator(settings().withWarmUp(Duration.ofMinutes(2)));
