@@ -313,9 +313,17 @@ final class ConcentratorDirectory implements AutoCloseable {
         this::checkHealthOnce, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  /** Polls every member once, without waiting for the answers. */
+  /**
+   * Polls every member once, without waiting for the answers. A member that is down is reached
+   * past its channel's reconnect backoff, which grows to minutes: one that is back must be seen
+   * back within a poll, since its set vouches without it only while it is down (its agents move
+   * back to it soon after its start).
+   */
   void checkHealthOnce() {
     for (Member m : layout.byId().values()) {
+      if (m.health == Health.DOWN) {
+        m.channel.resetConnectBackoff();
+      }
       ListenableFuture<HealthResponse> call = m.stub
           .withDeadlineAfter(healthTimeout.toNanos(), TimeUnit.NANOSECONDS)
           .health(HealthRequest.getDefaultInstance());

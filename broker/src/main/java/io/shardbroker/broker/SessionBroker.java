@@ -594,22 +594,26 @@ final class SessionBroker {
         .toList();
   }
 
-  /** Ends one of the user's sessions; only the concentrator that owns its VM acts on it. */
+  /**
+   * Ends one of the user's sessions; only the concentrator that owns its VM acts on it.
+   *
+   * <p>"No such session" needs every set to vouch for it (every concentrator answered, none
+   * warming up): a set may not know a VM that is between two of its concentrators, or on its way
+   * back to a restarted one, while the other set does. Until then the answer is a retryable 503.
+   */
   void endSession(String user, String sessionId, String requestId) {
     EndSessionRequest request = EndSessionRequest.newBuilder()
         .setRequestId(requestId)
         .setSessionId(sessionId)
         .setUser(user)
         .build();
-    boolean aWholeSetAnswered = false;
+    boolean everySetVouched = true;
     String failure = null;
     for (SetView set : directory.orderFor(user)) {
       List<Reply<EndSessionResponse>> replies =
           directory.scatter(set, settings.timeouts().end(), stub -> stub.endSession(request));
-      boolean wholeSetAnswered = true;
       for (Reply<EndSessionResponse> reply : replies) {
         if (!reply.ok()) {
-          wholeSetAnswered = false;
           continue;
         }
         EndSessionResponse response = reply.value();
@@ -623,18 +627,16 @@ final class SessionBroker {
           failure = response.getReason();
         }
       }
-      if (wholeSetAnswered && replies.size() == set.members().size() && failure == null) {
-        aWholeSetAnswered = true;
-        break;  // every concentrator of a set said it does not know the session
-      }
+      everySetVouched &= inFull(set, replies, EndSessionResponse::getWarmingUp);
     }
     if (failure != null) {
       throw new BrokerException(Kind.END_FAILED, "the session could not be ended: " + failure);
     }
-    if (!aWholeSetAnswered) {
-      // The session may be on a VM of a concentrator that did not answer: not found is not known.
+    if (!everySetVouched) {
+      // The session may be on a VM that a concentrator which did not answer, or is still
+      // warming up, would know: not found is not known.
       throw new BrokerException(Kind.NO_SET_REACHABLE,
-          "not every concentrator of any set could be asked about the session; try again shortly");
+          "not every concentrator could be asked about the session; try again shortly");
     }
     throw new BrokerException(Kind.SESSION_NOT_FOUND, "you have no session with id '" + sessionId + "'");
   }

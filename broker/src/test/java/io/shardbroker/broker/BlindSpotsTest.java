@@ -194,6 +194,16 @@ class BlindSpotsTest {
   }
 
   @Test
+  void noSuchSessionNeedsEverySetToVouch() {
+    b2.warmingUp = true;  // it may be the one whose VM, on its way back, runs the session
+
+    assertError(api.endSession(user, "s-nowhere"), 503, "no_set_reachable");
+
+    b2.warmingUp = false;
+    assertError(api.endSession(user, "s-nowhere"), 404, "session_not_found");
+  }
+
+  @Test
   void aWholeSetDownForLongVouchesForNothing() {
     a1.unavailable = true;
     a2.unavailable = true;

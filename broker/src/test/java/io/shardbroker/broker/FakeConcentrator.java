@@ -245,7 +245,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
         return;
       }
     }
-    responses.onNext(EndSessionResponse.newBuilder().setResult(EndResult.END_RESULT_NOT_FOUND).build());
+    responses.onNext(EndSessionResponse.newBuilder().setResult(EndResult.END_RESULT_NOT_FOUND)
+        .setWarmingUp(warmingUp).build());
     responses.onCompleted();
   }
 

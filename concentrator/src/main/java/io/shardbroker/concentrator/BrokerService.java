@@ -233,10 +233,12 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
     ServerCallStreamObserver<EndSessionResponse> call =
         (ServerCallStreamObserver<EndSessionResponse>) responses;
     String requestId = request.getRequestId();
+    boolean warming = warmUp.warming();  // before the lookup, as in findCandidates
     VmRegistry.SessionLocation where = registry.locate(request.getSessionId(), request.getUser());
     if (where == null) {
       respond(call, EndSessionResponse.newBuilder()
           .setResult(EndResult.END_RESULT_NOT_FOUND)
+          .setWarmingUp(warming)
           .setReason("no such session on the VMs of concentrator " + settings.id())
           .build());
       return;

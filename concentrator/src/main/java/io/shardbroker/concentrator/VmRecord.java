@@ -20,6 +20,8 @@ final class VmRecord {
   long lastHeardMillis;
   /** When it became unreachable, for retention; 0 while reachable. */
   long unreachableSinceMillis;
+  /** For a VM handed over to another concentrator: when to forget it; 0 otherwise. */
+  long forgetAtMillis;
 
   /** The status it is counted under in the registry, kept in step by {@link VmRegistry}. */
   VmStatus countedStatus;

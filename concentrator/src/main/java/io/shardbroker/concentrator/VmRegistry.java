@@ -28,7 +28,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>A VM is attached through exactly one stream. Updates that arrive on any other stream (an
  * old one that has not noticed it was replaced) are ignored. A VM whose stream breaks or goes
  * silent stays listed as unreachable, with its sessions, until it reattaches or the retention
- * passes; it is never a candidate meanwhile.
+ * passes; it is never a candidate meanwhile. A VM that detaches on purpose (it moves to another
+ * concentrator of the set) stays listed the same way for a short handover, one silence limit: a
+ * broker that cannot see the new concentrator yet (it has just restarted) still learns of the
+ * VM's sessions here, marked unreachable, which makes it ask the agent itself.
  */
 final class VmRegistry {
 
@@ -93,6 +96,7 @@ final class VmRegistry {
     vm.stream = stream;
     vm.pendingStarts = 0;
     vm.unreachableSinceMillis = 0;
+    vm.forgetAtMillis = 0;
     vm.lastHeardMillis = clock.millis();
     replaceState(vm, hello.getState());
     refresh(vm);
@@ -133,11 +137,15 @@ final class VmRegistry {
     refresh(vm);
   }
 
-  /** The agent detached on purpose: forget the VM here (it reports to its new concentrator). */
+  /**
+   * The agent detached on purpose: it reports to its new concentrator now. Listed as unreachable
+   * for the handover (see the class comment), then forgotten by the sweep.
+   */
   synchronized void detach(String vmId, AgentStream stream) {
     VmRecord vm = current(vmId, stream);
     if (vm != null) {
-      forget(vm);
+      lost(vmId, stream);
+      vm.forgetAtMillis = clock.millis() + settings.silenceLimit().toMillis();
     }
   }
 
@@ -299,7 +307,8 @@ final class VmRegistry {
     for (VmRecord vm : vms.values()) {
       if (vm.reachable() && now - vm.lastHeardMillis > silenceLimit) {
         silent.add(vm);
-      } else if (!vm.reachable() && now - vm.unreachableSinceMillis > retention) {
+      } else if (!vm.reachable() && (vm.forgetAtMillis > 0
+          ? now >= vm.forgetAtMillis : now - vm.unreachableSinceMillis > retention)) {
         expired.add(vm);
       }
     }

@@ -207,12 +207,14 @@ class AgentLinkServiceTest {
   }
 
   @Test
-  void anAgentThatCompletesItsStreamIsForgotten() {
+  void anAgentThatCompletesItsStreamIsForgottenAfterTheHandover() {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1, state(1, true, session("s-1", "alice", POOL)));
 
     agent.detach();
 
     assertThat(agent.awaitClosed().getCode()).isEqualTo(Status.Code.OK);
+    eventually(() -> assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.clock.advance(concentrator.settings.silenceLimit().plus(concentrator.settings.heartbeatInterval()));
     eventually(() -> assertThat(concentrator.vm("vm-1")).isNull());
     assertThat(concentrator.broker.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList())
         .isEmpty();

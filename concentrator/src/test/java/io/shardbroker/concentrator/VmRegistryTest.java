@@ -215,13 +215,22 @@ class VmRegistryTest {
   }
 
   @Test
-  void detachForgetsTheVmAndItsSessions() {
+  void detachKeepsTheVmUnreachableForTheHandoverThenForgetsItAndItsSessions() {
     registry.attach(hello("vm-1", 2, state(1, true, session("s-1", "alice", POOL))), streamA);
 
     registry.detach("vm-1", streamB);  // not the owner: ignored
-    assertThat(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).hasSize(1);
+    assertThat(only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).getStatus())
+        .isNotEqualTo(VmStatus.VM_STATUS_UNREACHABLE);
 
     registry.detach("vm-1", streamA);
+    assertThat(only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).getStatus())
+        .isEqualTo(VmStatus.VM_STATUS_UNREACHABLE);
+    assertThat(registry.find("alice", POOL, 8).existing()).singleElement()
+        .satisfies(p -> assertThat(p.getReachable()).isFalse());
+    assertThat(candidates("bob")).isEmpty();
+
+    clock.advance(settings.silenceLimit());
+    registry.sweep();
     assertThat(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).isEmpty();
     assertThat(registry.locate("s-1", "")).isNull();
     assertThat(registry.find("alice", POOL, 8).existing()).isEmpty();
