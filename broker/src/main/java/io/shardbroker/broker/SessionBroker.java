@@ -6,6 +6,7 @@ import io.shardbroker.broker.BrokerException.Kind;
 import io.shardbroker.broker.ConcentratorDirectory.Member;
 import io.shardbroker.broker.ConcentratorDirectory.Reply;
 import io.shardbroker.broker.ConcentratorDirectory.Scatter;
+import io.shardbroker.broker.SessionsSeen.Seen;
 import io.shardbroker.broker.ConcentratorDirectory.SetView;
 import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.ConcentratorGrpc.ConcentratorFutureStub;
@@ -134,52 +135,6 @@ final class SessionBroker {
   /** One session request on its way through the sets. */
   private record Request(String user, Pool pool, String requestId, Budget budget, List<SetView> order) {}
 
-  /** A session of the user and the set that told of it. */
-  private record Seen(PlacedSession placed, String setId) {}
-
-  /**
-   * What one request has learnt of the user's sessions in the pool, from every set it asked.
-   *
-   * <p>A set vouches for "this user has no session here" only when every one of its
-   * concentrators answered and none is warming up: a member that is down or has just restarted
-   * may be the one that knows, or will know in a moment, the VM of the user's session. A new
-   * session is placed only when some set vouched, and only if no set knows of a session or of a
-   * start for the user still being decided (one a broker that died had asked for, say).
-   */
-  private static final class SessionsSeen {
-    private final Map<String, Seen> bySessionId = new LinkedHashMap<>();
-    private boolean vouched;
-    /** Some concentrator is still deciding a start for the user in the pool. */
-    private boolean startInFlight;
-
-    void add(SetView set, List<PlacedSession> sessions, boolean inFull, boolean startsInFlight) {
-      startInFlight |= startsInFlight;
-      for (PlacedSession p : sessions) {
-        // The same session may be listed twice: by a VM's old concentrator (as not reachable)
-        // and by its new one, and by two sets. A reachable listing wins.
-        bySessionId.merge(p.getSession().getSessionId(), new Seen(p, set.id()),
-            (a, b) -> a.placed().getReachable() ? a : b);
-      }
-      vouched |= inFull;
-    }
-
-    boolean any() {
-      return !bySessionId.isEmpty();
-    }
-
-    /** The sessions to reconnect to, reachable ones first. */
-    List<Seen> byPreference() {
-      return bySessionId.values().stream()
-          .sorted(Comparator.comparing((Seen s) -> !s.placed().getReachable()))
-          .toList();
-    }
-
-    /** Forgets a listing found stale. */
-    void forget(Seen stale) {
-      bySessionId.remove(stale.placed().getSession().getSessionId());
-    }
-  }
-
   /**
    * True when the set can vouch for its answers: every member answered and none said it is
    * warming up, except members down for so long that their agents have moved to the others —
@@ -252,11 +207,11 @@ final class SessionBroker {
         if (resumed != null) {
           return resumed;
         }
-        if (seen.startInFlight) {
+        if (seen.startInFlight()) {
           throw new BrokerException(Kind.REQUEST_IN_PROGRESS, "a desktop is being started for you in '"
               + r.pool().name() + "' right now; ask again in a moment to get it");
         }
-        if (!seen.vouched) {
+        if (!seen.vouched()) {
           unvouched = true;
           log.info("[{}] set {} cannot vouch that {} has no session in {}: next set", r.requestId(),
               set.id(), r.user(), r.pool().name());
