@@ -117,19 +117,24 @@ final class ConcentratorLink {
         return;
       }
       current = new Attempt(ranking.get(position % ranking.size()));
-      openLocked(current);
+      openLocked(current, false);
     }
   }
 
-  /** Calls the attempt's concentrator and says Hello with the agent's current snapshot. */
-  private void openLocked(Attempt attempt) {
+  /**
+   * Calls the attempt's concentrator and says Hello with the agent's current snapshot; {@code
+   * moving} when the current stream stays attached meanwhile.
+   */
+  private void openLocked(Attempt attempt, boolean moving) {
     ManagedChannel channel = channels.channel(attempt.endpoint.getAddress());
     if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
       channel.resetConnectBackoff();  // a restarted concentrator should not wait out the channel's own backoff
     }
     attempt.out = AgentLinkGrpc.newStub(channel).attach(attempt);
     // The Hello goes out under the lock, so no state update can overtake it.
-    sendLocked(attempt, AgentMessage.newBuilder().setHello(agent.hello()).build());
+    sendLocked(attempt, AgentMessage.newBuilder()
+        .setHello(agent.hello().toBuilder().setMoving(moving))
+        .build());
   }
 
   /**
@@ -141,7 +146,7 @@ final class ConcentratorLink {
   private void moveLocked(ConcentratorEndpoint target) {
     Attempt attempt = new Attempt(target);
     pending = attempt;
-    openLocked(attempt);
+    openLocked(attempt, true);
     attempt.welcomeDeadline = scheduler.schedule(() -> notWelcomed(attempt),
         SILENCE_LIMIT * current.intervalMillis, TimeUnit.MILLISECONDS);
   }

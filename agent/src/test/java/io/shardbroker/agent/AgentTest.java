@@ -655,6 +655,8 @@ class AgentTest {
 
     // c1 has the Hello while c2 still holds the VM: attached, and answering on the same stream.
     assertThat(back.received().get(0).hasHello()).isTrue();
+    assertThat(back.received().get(0).getHello().getMoving()).as("says it is moving").isTrue();
+    assertThat(fallback.received().get(0).getHello().getMoving()).as("came from nowhere").isFalse();
     assertThat(fallback.completedByAgent()).isFalse();
     answersOn(fallback, "r-1");
     assertThat(back.received(BodyCase.START_ANSWER)).isEmpty();

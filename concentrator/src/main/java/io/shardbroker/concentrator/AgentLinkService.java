@@ -121,7 +121,9 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
         return;
       }
       vmId = hello.getVmId();
-      warmUp.vmArrived();
+      if (!hello.getMoving()) {
+        warmUp.vmArrived();  // a VM that was nowhere in this set; a mover was known where it was
+      }
       Welcome.Builder welcome = Welcome.newBuilder()
           .setConcentratorId(settings.id())
           .setSetId(settings.setId())

@@ -18,9 +18,10 @@ import java.util.regex.Pattern;
  * @param maxCandidates the most candidates one FindCandidates call returns
  * @param warmUp how long after its start the concentrator tells brokers that its view may lack
  *     VMs (and so sessions): the agents that moved away while it was down are still coming back.
- *     At least this long, and longer while VMs keep arriving (see {@code WarmUp}). Zero: never. By default {@value #WARM_UP_HEARTBEATS_DEFAULT} heartbeat intervals, since an
- *     agent on a fallback looks for its preferred concentrator every 2 intervals; one more is
- *     margin for the reconnect itself
+ *     At least this long, and longer while VMs keep arriving (see {@code WarmUp}). Zero: never.
+ *     By default {@value #WARM_UP_HEARTBEATS_DEFAULT} heartbeat intervals, since an agent on a
+ *     fallback looks for its preferred concentrator every 2 intervals; one more is margin for
+ *     the reconnect itself
  */
 public record ConcentratorSettings(
     String id,

@@ -10,9 +10,10 @@ import java.time.Instant;
  * it lasts, answers to brokers say so, and brokers do not take this concentrator's "no session"
  * alone as the truth.
  *
- * <p>It lasts at least its {@code length}, and then as long as VMs keep arriving (one did within
- * the last {@code quiet}): after a long outage agents come back over their whole reconnect
- * backoff, not within a few heartbeats. It never lasts more than {@value #MOST_LENGTHS} lengths,
+ * <p>It lasts at least its {@code length}, and then as long as VMs keep arriving from nowhere in
+ * the set (one did within the last {@code quiet}): after a long outage agents come back over their
+ * whole reconnect backoff, not within a few heartbeats. VMs moving back from another
+ * concentrator of the set do not count: that one lists them until they are here. It never lasts more than {@value #MOST_LENGTHS} lengths,
  * so that a fleet that keeps growing does not keep it warming for good.
  *
  * <p>Thread-safe: {@link #start} writes once, from the thread that starts the server; any thread
@@ -46,7 +47,7 @@ final class WarmUp {
     return length;
   }
 
-  /** A VM attached. */
+  /** A VM attached that no other concentrator of the set held (not a make-before-break move). */
   void vmArrived() {
     lastArrival = clock.instant();
   }

@@ -92,6 +92,21 @@ class WarmUpTest {
         .isFalse();
   }
 
+  /** A VM moving back from another concentrator of the set is listed there until it is here. */
+  @Test
+  void vmsMovingBackDoNotKeepItWarming() {
+    concentrator = new TestConcentrator();
+    Duration warmUp = concentrator.settings.warmUp();
+    concentrator.clock.advance(warmUp.minusMillis(1));
+    FakeAgent mover = FakeAgent.open(concentrator.channel, "vm-1");
+    mover.hello(FakeAgent.hello("vm-1", POOL, 1, state(1, true)).toBuilder().setMoving(true).build());
+    mover.awaitWelcome();
+
+    concentrator.clock.advance(Duration.ofMillis(1));
+
+    assertThat(find("alice").getWarmingUp()).isFalse();
+  }
+
   @Test
   void aSetWarmUpReplacesTheDefault() {
     concentrator = new TestConcentrator(settings().withWarmUp(Duration.ofMinutes(2)));
