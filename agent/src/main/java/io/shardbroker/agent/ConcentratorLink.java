@@ -49,9 +49,11 @@ import org.slf4j.LoggerFactory;
  * stream stays attached: it keeps heartbeating and answering requests, and state updates go to
  * both. Only when the target welcomes the pending stream does it become current, and only then is
  * the old stream closed gracefully — once it has answered every request that came on it, since an
- * answer lost there would leave the old concentrator's broker unsure whether a start happened. A pending stream that fails, or is not welcomed within one
- * heartbeat interval, is cancelled and the link stays where it is; the next look home tries again.
- * There is at most one pending stream, and only while the current one is welcomed.
+ * answer lost there would leave the old concentrator's broker unsure whether a start happened. A
+ * pending stream that fails, or is not welcomed within {@link #SILENCE_LIMIT} heartbeat
+ * intervals, is closed and the link stays where it is; the next look home tries again. There is
+ * at most one pending stream, and only while the current one is welcomed. Its Hello says
+ * {@code moving}, so that the target knows the VM was not lost meanwhile.
  *
  * <p>A {@linkplain #drop dropped} link models the VM's network failing: the streams are cut
  * without a goodbye and nothing connects until the outage is over ({@code outageEnd} is set
