@@ -4,11 +4,9 @@ import static io.shardbroker.broker.TestBroker.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.grpc.inprocess.InProcessChannelBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.broker.TestBroker.Answer;
-import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.store.Store;
 import io.shardbroker.testing.FakeClock;
 import java.io.IOException;
@@ -48,20 +46,12 @@ class BlindSpotsTest {
     a2 = new FakeConcentrator("a2", "a");
     b1 = new FakeConcentrator("b1", "b");
     b2 = new FakeConcentrator("b2", "b");
-    Topology topology = Topology.newBuilder().setVersion(1)
-        .addSets(TestBroker.set("a", a1, a2))
-        .addSets(TestBroker.set("b", b1, b2))
-        .build();
-    BrokerSettings settings = BrokerSettings.of("test-broker", "127.0.0.1", 0, topology)
-        .withTimeouts(TestBroker.timeouts(REHOME));
-    store = TestBroker.memoryStore(clock);
-    store.apply(TestBroker.seed(), TestBroker.SETUP);
-    broker = new BrokerServer(settings, store, address -> InProcessChannelBuilder.forName(address).build(),
-        clock, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).start();
+    TestBroker.TwoSets started = TestBroker.TwoSets.start(a1, a2, b1, b2, clock,
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), REHOME);
+    broker = started.broker();
+    store = started.store();
     api = new TestBroker.Api("http://127.0.0.1:" + broker.port(), HttpClient.newHttpClient());
-    user = List.of("alice", "bob", "carol", "dave").stream()
-        .filter(u -> ConcentratorDirectory.homeSetIndex(u, 2) == 0)
-        .findFirst().orElseThrow();
+    user = TestBroker.userAtHome("a");
   }
 
   @AfterEach

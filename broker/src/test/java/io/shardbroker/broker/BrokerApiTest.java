@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.grpc.inprocess.InProcessChannelBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.protocol.v1.Topology;
-import io.shardbroker.store.Actor;
 import io.shardbroker.store.Store;
 import io.shardbroker.testing.FakeClock;
 import java.io.IOException;
@@ -57,16 +55,9 @@ class BrokerApiTest {
     a2 = new FakeConcentrator("a2", "a");
     b1 = new FakeConcentrator("b1", "b");
     b2 = new FakeConcentrator("b2", "b");
-    Topology topology = Topology.newBuilder().setVersion(3)
-        .addSets(TestBroker.set("a", a1, a2))
-        .addSets(TestBroker.set("b", b1, b2))
-        .build();
-    BrokerSettings settings = BrokerSettings.of("test-broker", "127.0.0.1", 0, topology)
-        .withTimeouts(TestBroker.timeouts(Duration.ofSeconds(6)));
-    store = TestBroker.memoryStore(clock);
-    store.apply(TestBroker.seed(), new Actor("seed", "test"));
-    broker = new BrokerServer(settings, store,
-        address -> InProcessChannelBuilder.forName(address).build(), clock, clock, meters).start();
+    TestBroker.TwoSets started = TestBroker.TwoSets.start(a1, a2, b1, b2, clock, meters, Duration.ofSeconds(6));
+    broker = started.broker();
+    store = started.store();
     base = "http://127.0.0.1:" + broker.port();
   }
 
@@ -83,21 +74,11 @@ class BrokerApiTest {
     }
   }
 
-  /** A signed-in user whose home set is {@code setId} (requests try it first). */
-  private static String userAtHome(String setId) {
-    for (String user : List.of("alice", "bob", "carol", "dave")) {
-      if (ConcentratorDirectory.homeSetIndex(user, 2) == (setId.equals("a") ? 0 : 1)) {
-        return user;
-      }
-    }
-    throw new IllegalStateException("no test user has home set " + setId);
-  }
-
   // ---- choosing ------------------------------------------------------------------------------
 
   @Test
   void startsOnTheLeastLoadedCandidateOfTheSet() throws Exception {
-    String user = userAtHome("a");
+    String user = TestBroker.userAtHome("a");
     FakeConcentrator.Vm busy = a1.addVm("host-1", "shared", 8);
     for (int i = 0; i < 5; i++) {
       a1.addSession("host-1", "old-" + i, "someone-" + i);
@@ -122,7 +103,7 @@ class BrokerApiTest {
 
   @Test
   void aRefusedStartMovesOnToTheNextCandidate() throws Exception {
-    String user = userAtHome("a");
+    String user = TestBroker.userAtHome("a");
     a1.addVm("vm-1", "shared", 2).refuses = true;
     a2.addVm("vm-2", "shared", 2).refuses = true;
     a2.addVm("vm-3", "shared", 2);
@@ -140,7 +121,7 @@ class BrokerApiTest {
 
   @Test
   void aDeadHomeSetFallsBackToTheOtherSetWithoutAClientError() throws Exception {
-    String user = userAtHome("a");
+    String user = TestBroker.userAtHome("a");
     a1.unavailable = true;
     a2.unavailable = true;
     b2.addVm("vm-b", "desktop", 1);
@@ -156,7 +137,7 @@ class BrokerApiTest {
 
   @Test
   void aHomeSetWithNothingFreeFallsBackToTheOtherSet() throws Exception {
-    String user = userAtHome("b");
+    String user = TestBroker.userAtHome("b");
     b1.addVm("vm-full", "desktop", 1).refuses = true;
     a1.addVm("vm-free", "desktop", 1);
 
@@ -194,7 +175,7 @@ class BrokerApiTest {
 
   @Test
   void aUserWithASessionInThePoolGetsItBackInsteadOfASecondOne() throws Exception {
-    String user = userAtHome("a");
+    String user = TestBroker.userAtHome("a");
     a2.addVm("vm-7", "desktop", 1);
     a2.addSession("vm-7", "their-session", user);
     a1.addVm("vm-8", "desktop", 1);
@@ -212,7 +193,7 @@ class BrokerApiTest {
 
   @Test
   void concurrentRequestsOfOneUserEndInOneSession() throws Exception {
-    String user = userAtHome("a");
+    String user = TestBroker.userAtHome("a");
     for (int i = 0; i < 10; i++) {
       (i % 2 == 0 ? a1 : a2).addVm("vm-" + i, "desktop", 1);
     }
@@ -237,7 +218,7 @@ class BrokerApiTest {
 
   @Test
   void aClientRequestIdIsPassedToTheConcentrators() throws Exception {
-    String user = userAtHome("a");
+    String user = TestBroker.userAtHome("a");
     a1.addVm("vm-1", "desktop", 1);
 
     HttpResponse<String> response = post(user, "{\"pool\": \"desktop\", \"requestId\": \"portal-42\"}");
@@ -306,7 +287,7 @@ class BrokerApiTest {
 
   @Test
   void aNewerTopologyIsUsedFromTheNextRequestOn() throws Exception {
-    String user = userAtHome("a");
+    String user = TestBroker.userAtHome("a");
     a1.addVm("vm-a", "desktop", 1);
     b1.addVm("vm-b", "desktop", 1);
     Topology onlyB = Topology.newBuilder().setVersion(4).addSets(TestBroker.set("b", b1, b2)).build();
@@ -458,8 +439,8 @@ class BrokerApiTest {
         () -> send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build()).statusCode() == 200);
 
     a1.addVm("vm-1", "desktop", 1);
-    post(userAtHome("a"), "{\"pool\": \"desktop\"}");
-    post(userAtHome("a"), "{\"pool\": \"nope\"}");
+    post(TestBroker.userAtHome("a"), "{\"pool\": \"desktop\"}");
+    post(TestBroker.userAtHome("a"), "{\"pool\": \"nope\"}");
     String metrics = send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build()).body();
     assertThat(metrics)
         .contains("shardbroker_broker_brokering_seconds_bucket")

@@ -130,6 +130,40 @@ final class TestBroker implements AutoCloseable {
     a2.close();
   }
 
+  /**
+   * A broker over fake concentrators in two sets, a = {a1, a2} and b = {b1, b2}, on a fresh
+   * seeded in-memory store; time and timers from {@code clock}. Close the store after the broker.
+   */
+  record TwoSets(BrokerServer broker, Store store) {
+    /** The topology version the broker starts with; tests offer newer ones. */
+    static final long VERSION = 3;
+
+    static TwoSets start(
+        FakeConcentrator a1, FakeConcentrator a2, FakeConcentrator b1, FakeConcentrator b2,
+        FakeClock clock, PrometheusMeterRegistry meters, Duration rehome) {
+      Topology topology = Topology.newBuilder().setVersion(VERSION)
+          .addSets(set("a", a1, a2))
+          .addSets(set("b", b1, b2))
+          .build();
+      Store store = memoryStore(clock);
+      store.apply(seed(), SETUP);
+      BrokerServer broker = new BrokerServer(
+          BrokerSettings.of(BROKER_ID, "127.0.0.1", 0, topology).withTimeouts(timeouts(rehome)), store,
+          address -> InProcessChannelBuilder.forName(address).build(), clock, clock, meters).start();
+      return new TwoSets(broker, store);
+    }
+  }
+
+  /** A signed-in test user whose home set, of two, is {@code setId} (requests try it first). */
+  static String userAtHome(String setId) {
+    for (String user : List.of("alice", "bob", "carol", "dave")) {
+      if (ConcentratorDirectory.homeSetIndex(user, 2) == (setId.equals("a") ? 0 : 1)) {
+        return user;
+      }
+    }
+    throw new IllegalStateException("no test user has home set " + setId);
+  }
+
   /** Short deadlines for tests; {@code rehome} as the test needs it. */
   static BrokerSettings.Timeouts timeouts(Duration rehome) {
     return new BrokerSettings.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(2),
