@@ -31,12 +31,12 @@ final class ApiViews {
   /** The answer to a session request. */
   record SessionView(
       String sessionId, String user, String pool, String vmId, String set, String concentrator,
-      boolean reconnected, boolean reachable, String startedAt, ConnectionView connection) {
+      boolean reconnected, String startedAt, ConnectionView connection) {
 
     static SessionView of(BrokeredSession s) {
       Session session = s.session();
       return new SessionView(session.getSessionId(), session.getUser(), session.getPool(), s.vmId(),
-          s.setId(), s.concentratorId(), s.reconnected(), s.reachable(),
+          s.setId(), s.concentratorId(), s.reconnected(),
           instant(session.getStartedAtMs()), ConnectionView.of(session.getConnection()));
     }
   }

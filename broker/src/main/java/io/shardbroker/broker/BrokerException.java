@@ -20,7 +20,10 @@ public final class BrokerException extends RuntimeException {
     REQUEST_IN_PROGRESS(409, "request_in_progress", true),
     SESSION_NOT_FOUND(404, "session_not_found", false),
     POOL_EXHAUSTED(503, "pool_exhausted", true),
-    /** A dedicated user's own VM is in maintenance or not reachable. */
+    /**
+     * A dedicated user's own VM is in maintenance or not reachable, or the user may have a session
+     * on a VM whose agent cannot be reached.
+     */
     DESKTOP_UNAVAILABLE(503, "desktop_unavailable", true),
     /** No set answered, or none answered in full (concentrators down or restarting). */
     NO_SET_REACHABLE(503, "no_set_reachable", true),

@@ -8,8 +8,7 @@ import io.shardbroker.protocol.v1.Session;
  * the user already had.
  */
 public record BrokeredSession(
-    Session session, String vmId, String setId, String concentratorId, boolean reconnected,
-    boolean reachable) {
+    Session session, String vmId, String setId, String concentratorId, boolean reconnected) {
 
   public Connection connection() {
     return session.getConnection();

@@ -266,12 +266,14 @@ final class SessionBroker {
   /**
    * The user's session to go back to, or null when every one listed turned out stale.
    *
-   * <p>A session listed only as not reachable may be stale: a concentrator the VM left without a
-   * goodbye keeps it, and its sessions, as unreachable, while the VM runs on elsewhere and the
-   * session may have ended there. So its agent is asked, with this request's start, wherever it
-   * is attached now: it answers with the session if it still runs (or starts one, which the user
-   * is owed anyway), or refuses, and then the listing was stale. Only when nothing can reach the
-   * agent is the session given back as it is, shown as unknown.
+   * <p>A session listed only as not reachable may be stale: a concentrator the VM left (moving to
+   * another, or cut off from it) keeps it, and its sessions, as unreachable, while the VM runs on
+   * elsewhere and the session may have ended there. So its agent is asked, with this request's
+   * start, wherever it is attached now: it answers with the session if it still runs (or starts
+   * one, which the user is owed anyway), or refuses, and then the listing was stale. When nothing
+   * can reach the agent, the listing can be neither trusted nor ruled out: the answer is a
+   * retryable refusal, neither a session that may have ended nor a second desktop. (A session on
+   * an unreachable VM could not be connected to anyway.)
    */
   private BrokeredSession resume(SessionsSeen seen, Request r) {
     for (Seen mine : seen.byPreference()) {
@@ -281,7 +283,10 @@ final class SessionBroker {
       r.budget().attempts++;
       Reply<StartSessionResponse> truth = askAgain(startRequest(mine.placed().getVmId(), r), r);
       if (truth == null) {
-        return reconnect(mine, r);
+        log.info("[{}] {} may have session {} on {}, whose agent no concentrator can reach",
+            r.requestId(), r.user(), mine.placed().getSession().getSessionId(), mine.placed().getVmId());
+        throw new BrokerException(Kind.DESKTOP_UNAVAILABLE, "your desktop " + mine.placed().getVmId()
+            + " in '" + r.pool().name() + "' is not reachable right now; try again shortly");
       }
       StartSessionResponse response = truth.value();
       if (response.getResult() == StartResult.START_RESULT_STARTED) {
@@ -289,7 +294,7 @@ final class SessionBroker {
             response.getExisting() ? "reconnected to" : "started", response.getSession().getSessionId(),
             r.user(), mine.placed().getVmId(), truth.member().id());
         return new BrokeredSession(response.getSession(), mine.placed().getVmId(), truth.member().setId,
-            truth.member().id(), response.getExisting(), true);
+            truth.member().id(), response.getExisting());
       }
       log.info("[{}] session {} listed as unreachable on {} is stale: its agent runs none of {}'s",
           r.requestId(), mine.placed().getSession().getSessionId(), mine.placed().getVmId(), r.user());
@@ -303,7 +308,7 @@ final class SessionBroker {
     log.info("[{}] {} already has session {} in {} on {}", r.requestId(), r.user(),
         placed.getSession().getSessionId(), r.pool().name(), placed.getVmId());
     return new BrokeredSession(placed.getSession(), placed.getVmId(), mine.setId(),
-        placed.getConcentratorId(), true, placed.getReachable());
+        placed.getConcentratorId(), true);
   }
 
   /** Floating pool: the least loaded candidates that may take a session, in turn. */
@@ -395,7 +400,7 @@ final class SessionBroker {
         response.getExisting() ? "reconnected to" : "started",
         response.getSession().getSessionId(), r.user(), own.vmId(), decided.member().id());
     return new Placement(new BrokeredSession(response.getSession(), own.vmId(), set.id(),
-        decided.member().id(), response.getExisting(), true), false);
+        decided.member().id(), response.getExisting()), false);
   }
 
   /**
@@ -502,7 +507,7 @@ final class SessionBroker {
         response.getExisting() ? "reconnected to" : "started", response.getSession().getSessionId(),
         r.user(), vmId, reply.member().id());
     return new BrokeredSession(response.getSession(), vmId, reply.member().setId, reply.member().id(),
-        response.getExisting(), true);
+        response.getExisting());
   }
 
   /**

@@ -83,7 +83,7 @@ class BlindSpotsTest {
   }
 
   @Test
-  void aSessionOnAVmWhoseAgentCannotBeReachedIsGivenBackAsUnknown() {
+  void aSessionOnAVmWhoseAgentCannotBeReachedIsNeitherGivenBackNorDuplicated() {
     for (FakeConcentrator c : List.of(a1, b1)) {
       c.addVm("vm-1", "desktop", 1).reachable = false;  // its agent is gone, the session may run
       c.addSession("vm-1", "s-1", user);
@@ -92,9 +92,24 @@ class BlindSpotsTest {
 
     Answer answer = api.openSession(user, "desktop");
 
-    assertThat(answer.status()).as("%s", answer).isEqualTo(200);
-    assertThat(answer.text("/sessionId")).isEqualTo("s-1");
-    assertThat(answer.json().path("reachable").asBoolean()).isFalse();
+    assertError(answer, 503, "desktop_unavailable");
+    assertThat(answer.header("Retry-After")).isPresent();
+    assertThat(a2.startsTried).as("no second desktop").doesNotContain("vm-2");
+  }
+
+  @Test
+  void anEndedSessionStillListedWhereItsVmWasIsNotGivenBackWhileTheAgentIsCutOff() {
+    // Seen in a chaos run: vm-1 moved from a1 to a2, the session ended there, and then the agent
+    // was cut off from both sets. a1 still lists the session from before the move.
+    a1.addVm("vm-1", "desktop", 1).reachable = false;
+    a1.addSession("vm-1", "s-ended", user);
+    a2.addVm("vm-1", "desktop", 1).reachable = false;
+    b1.addVm("vm-1", "desktop", 1).reachable = false;
+    a2.addVm("vm-2", "desktop", 1);
+
+    Answer answer = api.openSession(user, "desktop");
+
+    assertError(answer, 503, "desktop_unavailable");
     assertThat(a2.startsTried).as("no second desktop").doesNotContain("vm-2");
   }
 
@@ -111,7 +126,6 @@ class BlindSpotsTest {
     assertThat(answer.status()).as("%s", answer).isEqualTo(201);
     assertThat(answer.text("/sessionId")).isNotEqualTo("s-ended");
     assertThat(answer.text("/vmId")).isEqualTo("vm-1");
-    assertThat(answer.json().path("reachable").asBoolean()).isTrue();
   }
 
   @ParameterizedTest(name = "told by set {0}")
