@@ -1,6 +1,10 @@
 package io.shardbroker.cli.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shardbroker.cli.local.JsonHttp;
+import io.shardbroker.cli.local.LocalProcesses;
+import io.shardbroker.cli.local.RoleProcess;
+import io.shardbroker.cli.local.RunLog;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -174,7 +178,8 @@ final class ChaosCluster {
   }
 
   private void define(String name, String heap, boolean quickStart, List<String> args) {
-    roles.put(name, processes.define(name, heap, quickStart, args));
+    roles.put(name, processes.define(name, heap,
+        quickStart ? LocalProcesses.Jvm.QUICK_START : LocalProcesses.Jvm.SMALL, args));
   }
 
   private void awaitReady(Map<String, Integer> started) throws IOException, InterruptedException {

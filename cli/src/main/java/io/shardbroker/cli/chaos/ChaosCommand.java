@@ -2,6 +2,8 @@ package io.shardbroker.cli.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.cli.config.Durations;
+import io.shardbroker.cli.local.LocalProcesses;
+import io.shardbroker.cli.local.RunLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.shardbroker.cli.chaos;
 
+import io.shardbroker.cli.local.RunLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package io.shardbroker.cli.chaos;
 
+import io.shardbroker.cli.local.RunLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;

@@ -2,6 +2,7 @@ package io.shardbroker.cli.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.cli.chaos.Outcomes.Kind;
+import io.shardbroker.cli.local.JsonHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

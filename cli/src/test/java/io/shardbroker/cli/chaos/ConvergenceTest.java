@@ -3,6 +3,7 @@ package io.shardbroker.cli.chaos;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shardbroker.cli.local.JsonHttp;
 import org.junit.jupiter.api.Test;
 
 class ConvergenceTest {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shardbroker.cli.local.JsonHttp;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

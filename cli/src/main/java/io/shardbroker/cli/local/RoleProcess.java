@@ -1,4 +1,4 @@
-package io.shardbroker.cli.chaos;
+package io.shardbroker.cli.local;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +19,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safe: start, kill and stop are serialised on {@code this}; {@link #awaitReady} polls
  * without the lock, so a kill can interrupt a wait for readiness.
  */
-final class RoleProcess {
+public final class RoleProcess {
 
   /** What each role prints on stdout once it serves. */
-  static final String READY_MARK = "ready:";
+  public static final String READY_MARK = "ready:";
 
   private final String name;
   private final List<String> command;
@@ -40,23 +40,23 @@ final class RoleProcess {
     this.log = dir.resolve(name + ".log");
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
   /** Starts a new incarnation (the previous one must be dead); returns its number for {@link #awaitReady}. */
-  synchronized int start() throws IOException {
+  public synchronized int start() throws IOException {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }
     outOffset = Files.exists(out) ? Files.size(out) : 0;
     incarnation++;
     if (incarnation > 1) {
-      Files.writeString(log, "=== chaos: start #" + incarnation + " at " + Instant.now() + " ===\n",
+      Files.writeString(log, "=== restart: start #" + incarnation + " at " + Instant.now() + " ===\n",
           StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
     process = new ProcessBuilder(command)
@@ -70,7 +70,7 @@ final class RoleProcess {
    * Waits until incarnation {@code which} prints its ready line. False when it was killed on
    * purpose meanwhile (a newer fault won); throws when it died by itself or took too long.
    */
-  boolean awaitReady(int which, Duration timeout) throws InterruptedException, IOException {
+  public boolean awaitReady(int which, Duration timeout) throws InterruptedException, IOException {
     long giveUp = System.nanoTime() + timeout.toNanos();
     while (true) {
       Process p;
@@ -113,7 +113,7 @@ final class RoleProcess {
   }
 
   /** kill -9: the process gets no chance to close anything, as when a host dies. */
-  synchronized void kill() throws InterruptedException {
+  public synchronized void kill() throws InterruptedException {
     if (process != null) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
@@ -122,14 +122,14 @@ final class RoleProcess {
   }
 
   /** Asks the process to stop (SIGTERM), without waiting; {@link #awaitStopped} waits. */
-  synchronized void stop() {
+  public synchronized void stop() {
     if (process != null) {
       process.destroy();
     }
   }
 
   /** Waits up to {@code grace} for a stopped process to end, then kills it. */
-  void awaitStopped(Duration grace) throws InterruptedException {
+  public void awaitStopped(Duration grace) throws InterruptedException {
     Process p;
     synchronized (this) {
       p = process;
@@ -144,7 +144,39 @@ final class RoleProcess {
     }
   }
 
-  synchronized boolean alive() {
+  /** The running incarnation's process id; fails when none runs. */
+  public synchronized long pid() {
+    if (process == null) {
+      throw new IllegalStateException(name + " is not running");
+    }
+    return process.pid();
+  }
+
+  /**
+   * Waits for a process that ends by itself (a run to completion) and returns its exit code;
+   * kills it and throws when it takes longer than {@code timeout}.
+   */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    Process p;
+    synchronized (this) {
+      p = process;
+    }
+    if (p == null) {
+      throw new IllegalStateException(name + " was not started");
+    }
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      throw new IllegalStateException(name + " did not finish in " + timeout.toSeconds() + " s; see " + log);
+    }
+    return p.exitValue();
+  }
+
+  /** What the process printed on stdout (all incarnations). */
+  public Path out() {
+    return out;
+  }
+
+  public synchronized boolean alive() {
     return process != null && process.isAlive();
   }
 

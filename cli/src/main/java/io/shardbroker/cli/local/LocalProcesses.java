@@ -1,4 +1,4 @@
-package io.shardbroker.cli.chaos;
+package io.shardbroker.cli.local;
 
 import io.shardbroker.cli.ShardbrokerCommand;
 import java.io.IOException;
@@ -19,17 +19,22 @@ import java.util.jar.Manifest;
  * {@link #findJar}) and with this JVM's own {@code java}. Every child is ended when this is closed, and by a
  * shutdown hook when the JVM is stopped (Ctrl-C) first, so no role outlives the run.
  */
-final class LocalProcesses implements AutoCloseable {
+public final class LocalProcesses implements AutoCloseable {
 
-  static final String JAR_PROPERTY = "shardbroker.jar";
+  public static final String JAR_PROPERTY = "shardbroker.jar";
+  /**
+   * Environment variable with JVM options for every child, e.g. to profile them all:
+   * {@code -XX:StartFlightRecording=filename=/tmp/jfr/%p.jfr}.
+   */
+  public static final String CHILD_JAVA_OPTS = "SHARDBROKER_CHILD_JAVA_OPTS";
 
   private final Path jar;
   private final String java;
   private final Path logDir;
   private final List<RoleProcess> processes = new ArrayList<>();  // guarded by itself
-  private final Thread shutdownHook = new Thread(this::destroyAll, "chaos-children");
+  private final Thread shutdownHook = new Thread(this::destroyAll, "local-role-children");
 
-  LocalProcesses(Path logDir) throws IOException {
+  public LocalProcesses(Path logDir) throws IOException {
     this.jar = findJar();
     this.java = ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -41,7 +46,7 @@ final class LocalProcesses implements AutoCloseable {
    * The shaded jar: the one the {@value #JAR_PROPERTY} system property names (tests set it), else
    * the runnable jar this JVM runs from; a clear error otherwise.
    */
-  static Path findJar() {
+  public static Path findJar() {
     String property = System.getProperty(JAR_PROPERTY);
     if (property != null) {
       Path given = Path.of(property);
@@ -64,9 +69,9 @@ final class LocalProcesses implements AutoCloseable {
         // not a file: say where it runs from below
       }
     }
-    throw new IllegalArgumentException("chaos starts every role from the shardbroker jar, but this JVM "
-        + "runs from " + runningFrom + "; run 'java -jar cli/target/shardbroker.jar chaos' "
-        + "(or ./shardbroker chaos), or name the jar with -D" + JAR_PROPERTY + "=PATH");
+    throw new IllegalArgumentException("this command starts every role from the shardbroker jar, but "
+        + "this JVM runs from " + runningFrom + "; run it as 'java -jar cli/target/shardbroker.jar ...' "
+        + "(or ./shardbroker ...), or name the jar with -D" + JAR_PROPERTY + "=PATH");
   }
 
   /** A jar that {@code java -jar} can run: it names its main class (the module's thin jar does not). */
@@ -83,21 +88,43 @@ final class LocalProcesses implements AutoCloseable {
   }
 
   /** A TCP port on loopback that was free a moment ago. */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
   }
 
   /**
-   * A role process, not started yet: {@code shardbroker ARGS} in a JVM with at most {@code heap}
-   * and the serial collector (many small JVMs share few cores). With {@code quickStart}, only the
-   * client compiler: for roles restarted often, whose start must be quick and whose work is light.
+   * How a child JVM is set up. Many JVMs share two cores here, so each gets the collector that
+   * suits its part.
    */
-  RoleProcess define(String name, String heap, boolean quickStart, List<String> args) {
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+UseSerialGC"));
-    if (quickStart) {
-      command.add("-XX:TieredStopAtLevel=1");
+  public enum Jvm {
+    /** The client compiler and the serial collector: for roles restarted often, whose start must be quick. */
+    QUICK_START("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+    /** Both compilers and the serial collector: small and light. */
+    SMALL("-XX:+UseSerialGC"),
+    /** Both compilers and the parallel collector on two threads: for throughput. */
+    SERVER("-XX:+UseParallelGC", "-XX:ParallelGCThreads=2"),
+    /** Both compilers and ZGC, whose pauses stay under a millisecond however large the heap. */
+    LOW_PAUSE("-XX:+UseZGC");
+
+    private final List<String> options;
+
+    Jvm(String... options) {
+      this.options = List.of(options);
+    }
+  }
+
+  /**
+   * A role process, not started yet: {@code shardbroker ARGS} in a JVM with at most {@code heap},
+   * set up as {@code jvm} says. The options in {@value #CHILD_JAVA_OPTS}, if set, come after these.
+   */
+  public RoleProcess define(String name, String heap, Jvm jvm, List<String> args) {
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heap));
+    command.addAll(jvm.options);
+    String extra = System.getenv(CHILD_JAVA_OPTS);
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.strip().split("\\s+")));
     }
     command.addAll(List.of("-jar", jar.toString()));
     command.addAll(args);
@@ -108,12 +135,12 @@ final class LocalProcesses implements AutoCloseable {
     return process;
   }
 
-  Path logDir() {
+  public Path logDir() {
     return logDir;
   }
 
   /** Stops every child: SIGTERM to all at once, then up to {@code grace} each before kill -9. */
-  void stopAll(Duration grace) throws InterruptedException {
+  public void stopAll(Duration grace) throws InterruptedException {
     List<RoleProcess> all;
     synchronized (processes) {
       all = List.copyOf(processes);

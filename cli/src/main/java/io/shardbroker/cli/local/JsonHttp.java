@@ -1,4 +1,4 @@
-package io.shardbroker.cli.chaos;
+package io.shardbroker.cli.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,19 +12,19 @@ import java.time.Duration;
 import java.util.Base64;
 
 /**
- * The chaos run's own JSON calls (the sim's truth and faults, the brokers' VM listings), as
+ * A local run's own JSON calls (the sim's truth and faults, the brokers' VM listings), as
  * opposed to the storm's requests: each bounded by a timeout, any answer but 2xx an exception
  * that quotes it.
  */
-final class JsonHttp {
+public final class JsonHttp {
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  public static final ObjectMapper JSON = new ObjectMapper();
 
   /** A call that got an answer other than 2xx. */
-  static final class Refused extends IOException {
+  public static final class Refused extends IOException {
     private static final long serialVersionUID = 1L;
 
-    Refused(String what, int status, String body) {
+    public Refused(String what, int status, String body) {
       super(what + " answered " + status + ": " + abbreviate(body));
     }
   }
@@ -35,15 +35,15 @@ final class JsonHttp {
       .build();
   private final Duration timeout;
 
-  JsonHttp(Duration timeout) {
+  public JsonHttp(Duration timeout) {
     this.timeout = timeout;
   }
 
-  JsonNode get(URI uri, String user, String password) throws IOException, InterruptedException {
+  public JsonNode get(URI uri, String user, String password) throws IOException, InterruptedException {
     return send(request(uri, user, password).GET().build());
   }
 
-  JsonNode post(URI uri) throws IOException, InterruptedException {
+  public JsonNode post(URI uri) throws IOException, InterruptedException {
     return send(request(uri, null, null).POST(HttpRequest.BodyPublishers.noBody()).build());
   }
 
@@ -63,12 +63,12 @@ final class JsonHttp {
     return JSON.readTree(response.body());
   }
 
-  static String basic(String user, String password) {
+  public static String basic(String user, String password) {
     return "Basic " + Base64.getEncoder()
         .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
-  static String abbreviate(String text) {
+  public static String abbreviate(String text) {
     String t = text == null ? "" : text.strip();
     return t.length() <= 300 ? t : t.substring(0, 300) + "...";
   }
