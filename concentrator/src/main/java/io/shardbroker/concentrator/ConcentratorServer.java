@@ -55,6 +55,7 @@ public final class ConcentratorServer implements AutoCloseable {
     this.topology = new CurrentTopology(settings.topology());
     this.agentLinks = new AgentLinkService(settings, topology, registry, warmUp, metrics);
     this.server = serverBuilder
+        .addStreamTracerFactory(new WireCounters(meters))
         .addService(agentLinks)
         .addService(new BrokerService(settings, topology, registry, warmUp, scheduler, metrics))
         .addService(health.getHealthService())

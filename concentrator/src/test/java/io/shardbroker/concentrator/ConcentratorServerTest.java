@@ -155,6 +155,32 @@ class ConcentratorServerTest {
   }
 
   @Test
+  void wireCountersCountMessagesByPeerAndLeaveHealthChecksOut() {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_AVAILABLE));
+    double agentIn = wire("messages", "agent", "in");
+    double brokerIn = wire("messages", "broker", "in");
+    double brokerOut = wire("messages", "broker", "out");
+
+    concentrator.broker.findCandidates(FindCandidatesRequest.newBuilder()
+        .setRequestId("r-1").setUser("alice").setPool(POOL).setLimit(8).build());
+    HealthGrpc.newBlockingStub(concentrator.channel).check(HealthCheckRequest.getDefaultInstance());
+    agent.heartbeat(1);
+
+    assertThat(wire("messages", "broker", "in") - brokerIn).as("FindCandidates, not the health check")
+        .isEqualTo(1);
+    assertThat(wire("messages", "broker", "out") - brokerOut).isEqualTo(1);
+    assertThat(agentIn).as("the agent's hello").isGreaterThanOrEqualTo(1);
+    TestConcentrator.eventually(() -> assertThat(wire("messages", "agent", "in")).isEqualTo(agentIn + 1));
+    assertThat(wire("messages", "agent", "out")).as("the welcome").isGreaterThanOrEqualTo(1);
+  }
+
+  private double wire(String what, String peer, String direction) {
+    return concentrator.meters.get("shardbroker.concentrator.wire." + what)
+        .tag("peer", peer).tag("direction", direction).counter().count();
+  }
+
+  @Test
   void theGrpcHealthServiceSaysServing() {
     HealthCheckResponse health = HealthGrpc.newBlockingStub(concentrator.channel)
         .check(HealthCheckRequest.getDefaultInstance());
