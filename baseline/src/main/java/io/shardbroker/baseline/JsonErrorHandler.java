@@ -1,0 +1,35 @@
+package io.shardbroker.baseline;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Requests Jetty refuses before they reach a route (a path with an encoded NUL, headers past the
+ * limit) answered in the one JSON error shape, never Jetty's HTML page or a stack trace. (Jetty 12.1
+ * sends those through {@link #generateResponse}; its {@code badMessageError} is no longer called.)
+ */
+final class JsonErrorHandler extends ErrorHandler {
+
+  @Override
+  protected void generateResponse(
+      Request request, Response response, int code, String message, Throwable cause, Callback callback) {
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.write(true, ByteBuffer.wrap(body(code, message)), callback);
+  }
+
+  private static byte[] body(int status, String message) {
+    String why = message == null || message.isBlank() ? HttpStatus.getMessage(status) : message;
+    try {
+      return CentralDbBroker.JSON.writeValueAsBytes(new CentralDbBroker.ErrorBody(
+          CentralDbBroker.httpCode(status), "the broker cannot read this request: " + why));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write an error body", e);
+    }
+  }
+}
