@@ -26,6 +26,7 @@ public final class ChannelSource implements AutoCloseable {
   public static ChannelSource plaintext() {
     return new ChannelSource(address -> NettyChannelBuilder.forTarget(address)
         .usePlaintext()
+        .directExecutor()
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .build());

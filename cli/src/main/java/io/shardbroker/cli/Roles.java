@@ -25,6 +25,7 @@ final class Roles {
   /** A gRPC server on a real socket, tuned for many long-lived agent streams. */
   static NettyServerBuilder grpcServer(InetSocketAddress address) {
     return NettyServerBuilder.forAddress(address)
+        .directExecutor()
         // agents and brokers ping every 30 s; the default minimum of 5 min would cut them off
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
@@ -34,6 +35,7 @@ final class Roles {
   static ManagedChannel grpcChannel(String address) {
     return NettyChannelBuilder.forTarget(address)
         .usePlaintext()
+        .directExecutor()
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .build();
