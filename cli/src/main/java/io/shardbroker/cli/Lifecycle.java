@@ -8,14 +8,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Runs a role until the process is asked to stop (Ctrl-C, SIGTERM), then closes it cleanly. */
-final class Lifecycle {
+public final class Lifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(Lifecycle.class);
 
   private Lifecycle() {}
 
   /** Blocks until shutdown; closes {@code resources} in the order given. */
-  static int runUntilStopped(String what, List<? extends AutoCloseable> resources) {
+  public static int runUntilStopped(String what, List<? extends AutoCloseable> resources) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping {}", what);

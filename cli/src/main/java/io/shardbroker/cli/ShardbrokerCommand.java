@@ -1,6 +1,7 @@
 package io.shardbroker.cli;
 
 import io.shardbroker.cli.admin.AdminCommand;
+import io.shardbroker.cli.bench.BenchCommand;
 import io.shardbroker.cli.chaos.ChaosCommand;
 import io.shardbroker.cli.config.ConfigFiles.ConfigException;
 import io.shardbroker.store.StoreException;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
         SimCommand.class,
         AdminCommand.class,
         ChaosCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class ShardbrokerCommand implements Runnable {
@@ -41,7 +43,7 @@ public final class ShardbrokerCommand implements Runnable {
   }
 
   /** The command line with shardbroker's error handling. */
-  static CommandLine commandLine() {
+  public static CommandLine commandLine() {
     return new CommandLine(new ShardbrokerCommand())
         .setExecutionExceptionHandler(ShardbrokerCommand::failed);
   }
@@ -55,7 +57,7 @@ public final class ShardbrokerCommand implements Runnable {
   private static int failed(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
       cli.getErr().println(cli.getCommandName() + ": " + e.getMessage());
-      cli.getErr().println("See 'shardbroker " + cli.getCommandName() + " --help'.");
+      cli.getErr().println("See '" + cli.getCommandSpec().qualifiedName() + " --help'.");
       return 2;
     }
     if (e instanceof StoreException) {

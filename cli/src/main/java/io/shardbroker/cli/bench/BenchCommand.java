@@ -1,0 +1,32 @@
+package io.shardbroker.cli.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    header = "Benchmarks: a logon storm against shardbroker and its baselines.",
+    description = {
+        "'bench storm' measures the whole system under a logon storm, side by side with the designs people "
+            + "use instead; 'bench load' is its load generator, to drive a broker by hand. Microbenchmarks of "
+            + "the concentrator's index are in bench/ (java -jar bench/target/benchmarks.jar)."
+    },
+    subcommands = {
+        StormCommand.class,
+        LoadCommand.class,
+        CentralDbBrokerCommand.class,
+        CentralDbFleetCommand.class,
+        CommandLine.HelpCommand.class
+    })
+public final class BenchCommand implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

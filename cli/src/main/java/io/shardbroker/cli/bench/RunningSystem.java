@@ -1,0 +1,31 @@
+package io.shardbroker.cli.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+
+/** A broker someone else started ({@code bench storm --target}): only driven, not measured inside. */
+final class RunningSystem implements SystemUnderTest {
+
+  private final URI broker;
+
+  RunningSystem(URI broker) {
+    this.broker = broker;
+  }
+
+  @Override
+  public String name() {
+    return "target";
+  }
+
+  @Override
+  public String describe() {
+    return "the broker at " + broker;
+  }
+
+  @Override
+  public Started start() throws IOException, InterruptedException {
+    ShardedSystem.awaitReady(broker);
+    return new Started(broker, List.of(), List.of(), List.of(), 0, "registration not measured");
+  }
+}

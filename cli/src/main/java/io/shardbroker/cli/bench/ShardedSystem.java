@@ -1,0 +1,177 @@
+package io.shardbroker.cli.bench;
+
+import io.shardbroker.cli.local.LocalProcesses;
+import io.shardbroker.cli.local.RoleProcess;
+import io.shardbroker.cli.local.RunLog;
+import java.io.IOException;
+import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * shardbroker as it is meant to run: {@code sets} sets of {@code perSet} concentrators, one
+ * broker, and the fleet in one sim process whose agents attach to one concentrator in every set.
+ * With one set of one concentrator it is the "one concentrator" baseline (no sharding).
+ *
+ * <p>Concentrators start without a warm-up (a fresh cluster has no sessions to forget). Users get
+ * Argon2id's lowest cost, as in the central-db baseline: the storm measures brokering, not password
+ * hashing, which any design pays alike per sign-in.
+ */
+final class ShardedSystem implements SystemUnderTest {
+
+  static final Duration READY_TIMEOUT = Duration.ofMinutes(10);
+
+  private final String name;
+  private final int sets;
+  private final int perSet;
+  private final int vms;
+  private final int users;
+  private final Duration heartbeat;
+  private final Path dir;
+  private final LocalProcesses processes;
+  private final RunLog log;
+
+  ShardedSystem(String name, int sets, int perSet, int vms, int users, Duration heartbeat, Path dir,
+      LocalProcesses processes, RunLog log) {
+    this.name = name;
+    this.sets = sets;
+    this.perSet = perSet;
+    this.vms = vms;
+    this.users = users;
+    this.heartbeat = heartbeat;
+    this.dir = dir;
+    this.processes = processes;
+    this.log = log;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String describe() {
+    return sets + (sets == 1 ? " set" : " sets") + " x " + perSet
+        + (perSet == 1 ? " concentrator" : " concentrators") + ", 1 broker";
+  }
+
+  @Override
+  public Started start() throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    Path topology = Files.writeString(dir.resolve("topology.yaml"), topology());
+    Path brokerConfig = dir.resolve("broker.yaml");
+    writeBrokerConfig(brokerConfig);
+
+    List<RoleProcess> concentrators = new ArrayList<>();
+    List<URI> metrics = new ArrayList<>();
+    for (int s = 0; s < sets; s++) {
+      for (int c = 1; c <= perSet; c++) {
+        String id = setId(s) + c;
+        int metricsPort = LocalProcesses.freePort();
+        metrics.add(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"));
+        concentrators.add(processes.define(name + "-" + id, "1g", LocalProcesses.Jvm.SERVER, List.of("concentrator",
+            "--id", id, "--topology", topology.toString(), "--metrics-port", Integer.toString(metricsPort),
+            "--heartbeat-interval", heartbeat.toMillis() + "ms", "--warm-up", "0s")));
+      }
+    }
+    List<Integer> incarnations = new ArrayList<>();
+    for (RoleProcess p : concentrators) {
+      incarnations.add(p.start());
+    }
+    for (int i = 0; i < concentrators.size(); i++) {
+      concentrators.get(i).awaitReady(incarnations.get(i), READY_TIMEOUT);
+    }
+
+    int brokerPort = LocalProcesses.freePort();
+    RoleProcess broker = processes.define(name + "-broker", "1g", LocalProcesses.Jvm.SERVER, List.of("broker",
+        "--id", "bench-broker", "--config", brokerConfig.toString(), "--topology", topology.toString(),
+        "--http-port", Integer.toString(brokerPort), "--data", dir.resolve("broker-data").toString()));
+    int brokerIncarnation = broker.start();  // seeds its users meanwhile
+
+    // Heap for the agents' streams and buffers: about 40 KiB a VM, at least 1 GiB.
+    long simHeapMiB = Math.max(1024, vms * 40L / 1024);
+    RoleProcess sim = processes.define(name + "-sim", simHeapMiB + "m", LocalProcesses.Jvm.LOW_PAUSE, List.of("sim",
+        "--topology", topology.toString(), "--pools", "desktop:" + vms + ":1", "--seed", "1"));
+    long registering = System.nanoTime();
+    sim.awaitReady(sim.start(), READY_TIMEOUT);
+    double registration = (System.nanoTime() - registering) / 1e9;
+    log.event("%s: %d agents attached in %d set(s) in %.1f s", name, vms, sets, registration);
+
+    broker.awaitReady(brokerIncarnation, READY_TIMEOUT);
+    URI target = URI.create("http://127.0.0.1:" + brokerPort);
+    awaitReady(target);
+    List<Long> pids = new ArrayList<>();
+    pids.add(broker.pid());
+    concentrators.forEach(p -> pids.add(p.pid()));
+    return new Started(target, pids, metrics, List.of(), registration,
+        vms + " agents attached in " + sets + (sets == 1 ? " set" : " sets"));
+  }
+
+  private static String setId(int s) {
+    return String.valueOf((char) ('a' + s));
+  }
+
+  private String topology() throws IOException {
+    StringBuilder yaml = new StringBuilder("# written by shardbroker bench storm\nversion: 1\nsets:\n");
+    for (int s = 0; s < sets; s++) {
+      yaml.append("  - id: ").append(setId(s)).append("\n    concentrators:\n");
+      for (int c = 1; c <= perSet; c++) {
+        yaml.append("      - {id: ").append(setId(s)).append(c).append(", address: \"127.0.0.1:")
+            .append(LocalProcesses.freePort()).append("\"}\n");
+      }
+    }
+    return yaml.toString();
+  }
+
+  private void writeBrokerConfig(Path file) throws IOException {
+    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      w.write("""
+          # written by shardbroker bench storm
+          http: {host: 127.0.0.1}
+          store:
+            passwordHashing: {memoryKiB: 8, iterations: 1}
+          seed:
+            pools:
+              - {name: desktop, sessionMode: single}
+            groups: [{name: storm}]
+            entitlements:
+              - {pool: desktop, group: storm}
+            users:
+          """);
+      for (int i = 1; i <= users; i++) {
+        String user = StormLoad.user(i);
+        w.write("    - {name: " + user + ", password: " + StormLoad.password(user) + ", groups: [storm]}\n");
+      }
+    }
+  }
+
+  /** Waits until the broker's /readyz says it reaches its concentrators. */
+  static void awaitReady(URI broker) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    long giveUp = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(broker.resolve("/readyz"))
+            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      if (System.nanoTime() > giveUp) {
+        throw new IllegalStateException("the broker at " + broker + " is not ready after "
+            + READY_TIMEOUT.toMinutes() + " min");
+      }
+      Thread.sleep(200);
+    }
+  }
+}

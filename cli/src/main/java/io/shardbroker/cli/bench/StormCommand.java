@@ -1,0 +1,427 @@
+package io.shardbroker.cli.bench;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.shardbroker.cli.config.Durations;
+import io.shardbroker.cli.local.LocalProcesses;
+import io.shardbroker.cli.local.RoleProcess;
+import io.shardbroker.cli.local.RunLog;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "storm",
+    mixinStandardHelpOptions = true,
+    header = "Measures a morning logon storm against shardbroker and the designs people use instead.",
+    description = {
+        "Starts each system in turn on 127.0.0.1 as separate processes, with a fleet of --vms single-user "
+            + "desktops, and drives it from a load generator in a process of its own ('shardbroker bench "
+            + "load'): users who have no desktop each ask for one, once. Phases: a warm-up; --step at each of "
+            + "--rates requests per second (open loop, latency timed from when each request was due); then "
+            + "--closed-requests with --concurrency users asking as fast as they are answered (the most the "
+            + "system brokers).",
+        "",
+        "Systems (--systems): 'sharded' (--sets sets of --concentrators concentrators, 1 broker), "
+            + "'one-concentrator' (shardbroker with a single concentrator), 'central-db' (one broker keeping "
+            + "every VM in PostgreSQL and claiming with SELECT ... FOR UPDATE SKIP LOCKED, the agents writing "
+            + "their heartbeats into it at the same interval; PostgreSQL is started for the run).",
+        "",
+        "Writes every phase of every system, with latency histograms, as JSON under --results, prints a "
+            + "table, and as its last line:",
+        "  storm: <n> sessions, <failed> failed, <rate>/s, p50 <ms> ms, p99 <ms> ms, central-db <rate>/s, "
+            + "ratio <sharded/central>",
+        "for the sharded system: sessions and failures over all phases, the closed-loop rate, and the "
+            + "latency at the reference rate (" + StormCommand.REFERENCE_RATE + "/s, or the highest rate below "
+            + "it that was offered)."
+    })
+public final class StormCommand implements Callable<Integer> {
+
+  static final int REFERENCE_RATE = 2000;
+  private static final String MARKER = ".shardbroker-bench";
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--quick", description = "A small storm that ends within a minute: checks that it all works; "
+      + "its figures say little (the JVMs are not warm). Sets --vms 2000, --rates 200,400, --step 1s, "
+      + "--closed-requests 600, --concurrency 16, --warmup 200, --systems sharded,central-db, unless given.")
+  boolean quick;
+
+  @Option(names = "--vms", paramLabel = "N", description = "Simulated desktops (default: 100000; --quick 2000).")
+  Integer vms;
+
+  @Option(names = "--sets", paramLabel = "N", defaultValue = "2",
+      description = "Concentrator sets of the sharded system (default: ${DEFAULT-VALUE}).")
+  int sets;
+
+  @Option(names = "--concentrators", paramLabel = "N", defaultValue = "2",
+      description = "Concentrators per set of the sharded system (default: ${DEFAULT-VALUE}).")
+  int concentrators;
+
+  @Option(names = "--rates", split = ",", paramLabel = "RATE",
+      description = "Open-loop phases in requests per second (default: 500,1000,2000,4000; --quick 200,400).")
+  List<Double> rates;
+
+  @Option(names = "--step", paramLabel = "DURATION",
+      description = "Length of each open-loop phase (default: 20s; --quick 1s).")
+  String step;
+
+  @Option(names = "--concurrency", paramLabel = "N",
+      description = "Users asking at once in the closed-loop phase (default: 64; --quick 16).")
+  Integer concurrency;
+
+  @Option(names = "--closed-requests", paramLabel = "N",
+      description = "Requests of the closed-loop phase (default: 20000; --quick 600).")
+  Integer closedRequests;
+
+  @Option(names = "--warmup", paramLabel = "N",
+      description = "Requests that warm each system up first, not reported (default: 20000; --quick 200).")
+  Integer warmup;
+
+  @Option(names = "--systems", split = ",", paramLabel = "NAME",
+      description = "Which systems to measure, in order (default: sharded,one-concentrator,central-db).")
+  List<String> systems;
+
+  @Option(names = "--target", paramLabel = "URL",
+      description = "Drive an already running broker instead of starting systems (its directory must have "
+          + "users s000001.. with password pw-<name>, entitled to a pool 'desktop' of enough free VMs); "
+          + "measured as system 'target', without CPU or message counts.")
+  URI target;
+
+  @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "5s",
+      description = "Heartbeat interval of the agents, to concentrators and to the database alike "
+          + "(default: ${DEFAULT-VALUE}).")
+  String heartbeat;
+
+  @Option(names = "--results", paramLabel = "DIR", defaultValue = "bench/results",
+      description = "Where the JSON results go (default: ${DEFAULT-VALUE}).")
+  Path results;
+
+  @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "target/bench-storm",
+      description = "Configs, stores and logs of the processes; emptied first (default: ${DEFAULT-VALUE}).")
+  Path workDir;
+
+  /** One system's outcome, as the results file keeps it. */
+  record SystemResult(String name, String describe, double registrationSeconds, String registrationWhat,
+      List<LoadCommand.Phase> phases) {
+
+    LoadCommand.Phase closed() {
+      return phases.stream().filter(p -> p.result().mode().equals("closed")).findFirst().orElse(null);
+    }
+
+    /** The open-loop phase at the reference rate, or the highest rate offered below it. */
+    LoadCommand.Phase reference() {
+      LoadCommand.Phase best = null;
+      for (LoadCommand.Phase p : phases) {
+        if (p.result().mode().equals("open") && p.result().offered() <= REFERENCE_RATE
+            && (best == null || p.result().offered() > best.result().offered())) {
+          best = p;
+        }
+      }
+      return best;
+    }
+
+    long sessions() {
+      return phases.stream().mapToLong(p -> p.result().sessions()).sum();
+    }
+
+    long failed() {
+      return phases.stream().mapToLong(p -> p.result().failures()).sum();
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    applyDefaults();
+    Duration stepLength = Durations.parse(step);
+    Duration beat = Durations.parse(heartbeat);
+    int users = warmup + closedRequests;
+    for (double rate : rates) {
+      users += (int) Math.max(1, Math.round(rate * stepLength.toMillis() / 1000.0));
+    }
+    validate(users);
+    refuseForeignWorkDir();
+    LocalProcesses.findJar();  // says now, before anything is written, when there is no jar to run
+    prepareWorkDir();
+    RunLog log = new RunLog(spec.commandLine().getOut());
+    log.line(String.format(Locale.ROOT, "storm: %d VMs, %d users; warm-up %d, open loop %s for %s each, "
+            + "closed loop %d requests x%d; systems %s; heartbeat %s",
+        vms, users, warmup, rates.stream().map(r -> String.format(Locale.ROOT, "%.0f/s", r))
+            .collect(Collectors.joining(", ")), Durations.format(stepLength), closedRequests, concurrency,
+        String.join(", ", systems), Durations.format(beat)));
+
+    List<SystemResult> measured = new ArrayList<>();
+    for (String name : systems) {
+      Path dir = workDir.resolve(name);
+      try (LocalProcesses processes = new LocalProcesses(dir.resolve("logs"));
+          SystemUnderTest system = system(name, users, beat, dir, processes, log)) {
+        log.event("%s (%s): starting", name, system.describe());
+        SystemUnderTest.Started started = system.start();
+        log.event("%s: ready at %s; the storm starts", name, started.broker());
+        List<LoadCommand.Phase> phases = drive(name, started, processes, dir, stepLength, log);
+        measured.add(new SystemResult(name, system.describe(), started.registrationSeconds(),
+            started.registrationWhat(), phases));
+        log.event("%s: done; stopping its processes", name);
+      }
+    }
+    Path file = writeResults(measured, users, stepLength, beat);
+    report(log, measured, file);
+    return measured.stream().allMatch(r -> r.sessions() > 0) ? 0 : 1;
+  }
+
+  private SystemUnderTest system(String name, int users, Duration beat, Path dir, LocalProcesses processes,
+      RunLog log) {
+    if (target != null) {
+      return new RunningSystem(target);
+    }
+    return switch (name) {
+      case "sharded" -> new ShardedSystem(name, sets, concentrators, vms, users, beat, dir, processes, log);
+      case "one-concentrator" -> new ShardedSystem(name, 1, 1, vms, users, beat, dir, processes, log);
+      case "central-db" -> new CentralDbSystem(vms, users, beat, dir, processes, log);
+      default -> throw new IllegalStateException("not validated: " + name);
+    };
+  }
+
+  /** Runs the load generator in its own process and returns the phases it measured. */
+  private List<LoadCommand.Phase> drive(String name, SystemUnderTest.Started started, LocalProcesses processes,
+      Path dir, Duration stepLength, RunLog log) throws IOException, InterruptedException {
+    Path out = dir.resolve("load.json");
+    List<String> args = new ArrayList<>(List.of("bench", "load", "--target", started.broker().toString(),
+        "--warmup", Integer.toString(warmup), "--step", stepLength.toMillis() + "ms",
+        "--concurrency", Integer.toString(concurrency), "--closed-requests", Integer.toString(closedRequests),
+        "--out", out.toString()));
+    if (!rates.isEmpty()) {
+      args.add("--rates");
+      args.add(rates.stream().map(r -> Double.toString(r)).collect(Collectors.joining(",")));
+    }
+    if (!started.prometheus().isEmpty()) {
+      args.add("--prometheus");
+      args.add(started.prometheus().stream().map(URI::toString).collect(Collectors.joining(",")));
+    }
+    if (!started.statementCounters().isEmpty()) {
+      args.add("--statement-counters");
+      args.add(started.statementCounters().stream().map(URI::toString).collect(Collectors.joining(",")));
+    }
+    if (!started.serverPids().isEmpty()) {
+      args.add("--cpu-of");
+      args.add(started.serverPids().stream().map(String::valueOf).collect(Collectors.joining(",")));
+    }
+    RoleProcess load = processes.define(name + "-load", "2g", LocalProcesses.Jvm.SERVER, args);
+    load.start();
+    Duration bound = Duration.ofMinutes(30);
+    long offset = 0;
+    long giveUp = System.nanoTime() + bound.toNanos();
+    while (load.alive() && System.nanoTime() < giveUp) {
+      offset = echo(load.out(), offset, name, log);
+      Thread.sleep(200);
+    }
+    int exit = load.awaitExit(Duration.ofSeconds(10));
+    echo(load.out(), offset, name, log);
+    if (exit != 0) {
+      throw new IllegalStateException("the load generator failed (exit " + exit + "); see " + load.log());
+    }
+    return LoadCommand.JSON.readValue(out.toFile(), new TypeReference<List<LoadCommand.Phase>>() {});
+  }
+
+  /** Shows the generator's new lines as they come; returns how far the file was read. */
+  private static long echo(Path file, long from, String name, RunLog log) throws IOException {
+    if (!Files.exists(file) || Files.size(file) <= from) {
+      return from;
+    }
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      in.skipNBytes(from);
+      bytes = in.readAllBytes();
+    }
+    int end = new String(bytes, StandardCharsets.UTF_8).lastIndexOf('\n') + 1;
+    String complete = new String(bytes, 0, end, StandardCharsets.UTF_8);
+    complete.lines().forEach(line -> log.event("%s: %s", name, line));
+    return from + complete.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private Path writeResults(List<SystemResult> measured, int users, Duration stepLength, Duration beat)
+      throws IOException {
+    Files.createDirectories(results);
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("date", Instant.now().toString());
+    doc.put("machine", Map.of(
+        "cores", Runtime.getRuntime().availableProcessors(),
+        "java", System.getProperty("java.version"),
+        "os", System.getProperty("os.name") + " " + System.getProperty("os.arch")));
+    Map<String, Object> options = new LinkedHashMap<>();
+    options.put("quick", quick);
+    options.put("vms", vms);
+    options.put("users", users);
+    options.put("sets", sets);
+    options.put("concentratorsPerSet", concentrators);
+    options.put("rates", rates);
+    options.put("stepSeconds", stepLength.toMillis() / 1000.0);
+    options.put("concurrency", concurrency);
+    options.put("closedRequests", closedRequests);
+    options.put("warmup", warmup);
+    options.put("heartbeatSeconds", beat.toMillis() / 1000.0);
+    doc.put("options", options);
+    doc.put("systems", measured);
+    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
+        .format(Instant.now().atOffset(ZoneOffset.UTC));
+    String base = "storm-" + (quick ? "quick-" : "") + stamp;
+    Path file = results.resolve(base + ".json");
+    LoadCommand.JSON.writeValue(file.toFile(), doc);
+    Files.writeString(results.resolve(base + ".svg"), StormChart.svg(measured));
+    return file;
+  }
+
+  private static void report(RunLog log, List<SystemResult> measured, Path file) {
+    log.line("");
+    log.line(String.format(Locale.ROOT, "%-16s %-12s %8s %6s %7s %8s %8s %8s %8s %8s %8s %8s %9s",
+        "system", "phase", "sessions", "failed", "rate/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
+        "max ms", "cpu s/1k", "msgs/ses", "bytes/ses"));
+    for (SystemResult r : measured) {
+      for (LoadCommand.Phase p : r.phases()) {
+        LoadResult l = p.result();
+        log.line(String.format(Locale.ROOT, "%-16s %-12s %8d %6d %7.0f %8.2f %8.2f %8.2f %8.2f %8.1f %8.2f %8s %9s",
+            r.name(), p.name(), l.sessions(), l.failures(), l.throughput(), l.latencyMs().p50(),
+            l.latencyMs().p90(), l.latencyMs().p99(), l.latencyMs().p999(), l.latencyMs().max(),
+            p.cpuSecondsPer1000(), measuredOrDash(p.messagesPerSession(), "%.1f"),
+            measuredOrDash(p.bytesPerSession(), "%.0f")));
+      }
+    }
+    for (SystemResult r : measured) {
+      log.line(String.format(Locale.ROOT, "%s: %s in %.1f s", r.name(), r.registrationWhat(),
+          r.registrationSeconds()));
+    }
+    log.line("storm: results in " + file.toAbsolutePath().normalize() + ", chart beside it (.svg)");
+    log.line(lastLine(measured));
+  }
+
+  private static String measuredOrDash(double value, String format) {
+    return value < 0 ? "-" : String.format(Locale.ROOT, format, value);
+  }
+
+  static String lastLine(List<SystemResult> measured) {
+    SystemResult sharded = find(measured, "sharded");
+    SystemResult central = find(measured, "central-db");
+    if (sharded == null) {
+      sharded = measured.isEmpty() ? null : measured.get(0);
+    }
+    if (sharded == null) {
+      return "storm: nothing measured";
+    }
+    double rate = rateOf(sharded);
+    LoadCommand.Phase reference = sharded.reference();
+    double p50 = reference == null ? Double.NaN : reference.result().latencyMs().p50();
+    double p99 = reference == null ? Double.NaN : reference.result().latencyMs().p99();
+    double centralRate = central == null ? Double.NaN : rateOf(central);
+    return String.format(Locale.ROOT,
+        "storm: %d sessions, %d failed, %.0f/s, p50 %.2f ms, p99 %.2f ms, central-db %s, ratio %s",
+        sharded.sessions(), sharded.failed(), rate, p50, p99,
+        Double.isNaN(centralRate) ? "n/a" : String.format(Locale.ROOT, "%.0f/s", centralRate),
+        Double.isNaN(centralRate) || centralRate == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f", rate / centralRate));
+  }
+
+  /** The closed-loop throughput, or the best open-loop one when there was no closed loop. */
+  private static double rateOf(SystemResult r) {
+    LoadCommand.Phase closed = r.closed();
+    if (closed != null) {
+      return closed.result().throughput();
+    }
+    return r.phases().stream().mapToDouble(p -> p.result().throughput()).max().orElse(0);
+  }
+
+  private static SystemResult find(List<SystemResult> measured, String name) {
+    return measured.stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+  }
+
+  private void applyDefaults() {
+    if (vms == null) {
+      vms = quick ? 2000 : 100_000;
+    }
+    if (rates == null) {
+      rates = quick ? List.of(200.0, 400.0) : List.of(500.0, 1000.0, 2000.0, 4000.0);
+    }
+    if (step == null) {
+      step = quick ? "1s" : "20s";
+    }
+    if (concurrency == null) {
+      concurrency = quick ? 16 : 64;
+    }
+    if (closedRequests == null) {
+      closedRequests = quick ? 600 : 20_000;
+    }
+    if (warmup == null) {
+      warmup = quick ? 200 : 20_000;
+    }
+    if (target != null) {
+      systems = List.of("target");
+    } else if (systems == null) {
+      systems = quick ? List.of("sharded", "central-db") : List.of("sharded", "one-concentrator", "central-db");
+    }
+  }
+
+  private static final List<String> SYSTEMS = List.of("sharded", "one-concentrator", "central-db");
+
+  private void validate(int users) {
+    for (String name : systems) {
+      if (target == null && !SYSTEMS.contains(name)) {
+        throw new IllegalArgumentException("no system named '" + name + "'; choose from "
+            + String.join(", ", SYSTEMS));
+      }
+    }
+    if (vms < 1 || sets < 1 || concentrators < 1 || concurrency < 1 || closedRequests < 0 || warmup < 0) {
+      throw new IllegalArgumentException("--vms, --sets, --concentrators and --concurrency must be 1 or "
+          + "more, --closed-requests and --warmup 0 or more");
+    }
+    if (rates.stream().anyMatch(r -> !(r > 0))) {
+      throw new IllegalArgumentException("--rates must all be more than 0, got " + rates);
+    }
+    if (target == null && users > vms) {
+      throw new IllegalArgumentException("the storm asks for " + users + " desktops (warm-up, each rate for "
+          + "--step, closed loop) but the fleet has only --vms " + vms + "; give more VMs or fewer requests");
+    }
+    if (users > 999_999) {
+      throw new IllegalArgumentException("at most 999999 users, got " + users);
+    }
+  }
+
+  /** Refuses a work directory that no bench run made: it may hold anything. */
+  private void refuseForeignWorkDir() throws IOException {
+    if (Files.isDirectory(workDir) && !Files.exists(workDir.resolve(MARKER))) {
+      try (var entries = Files.list(workDir)) {
+        if (entries.findAny().isPresent()) {
+          throw new IllegalArgumentException("--work-dir " + workDir + " is not empty and not from an "
+              + "earlier bench run; give an empty or new directory");
+        }
+      }
+    }
+  }
+
+  /** Empties the work directory of an earlier run and marks it as a bench run's. */
+  private void prepareWorkDir() throws IOException {
+    if (Files.exists(workDir)) {
+      try (var paths = Files.walk(workDir)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    Files.createDirectories(workDir);
+    Files.writeString(workDir.resolve(MARKER), "made by shardbroker bench storm; emptied by the next run\n");
+  }
+}
