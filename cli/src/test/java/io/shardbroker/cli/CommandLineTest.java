@@ -187,4 +187,19 @@ class CommandLineTest {
     assertThat(Durations.parse("PT3S")).isEqualTo(Duration.ofSeconds(3));
     assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
   }
+
+  @Test
+  void aSeedOfAHundredThousandUsersIsReadFromOneConfigFile(@TempDir Path dir) throws Exception {
+    StringBuilder yaml = new StringBuilder("seed:\n  users:\n");
+    for (int i = 1; i <= 100_000; i++) {
+      yaml.append("    - {name: user-").append(i).append(", password: pw-user-").append(i)
+          .append(", groups: [staff]}\n");
+    }
+    Path file = Files.writeString(dir.resolve("broker.yaml"), yaml);
+
+    BrokerConfig config = ConfigFiles.read(file, BrokerConfig.class);
+
+    assertThat(Files.size(file)).as("beyond SnakeYAML's default limit of 3 MB").isGreaterThan(3_145_728);
+    assertThat(config.seed().users()).hasSize(100_000);
+  }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * Reads YAML config files into the config records. Unknown keys are errors (a typo must not be
@@ -24,7 +25,15 @@ import java.util.stream.Collectors;
  */
 public final class ConfigFiles {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+  /**
+   * Largest config file read, in characters: a seed section may list a whole directory's users
+   * (100,000 users take about 6 MB); SnakeYAML's default of 3 MB would refuse it.
+   */
+  static final int MAX_CODE_POINTS = 64 * 1024 * 1024;
+
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+          .loaderOptions(loaderOptions())
+          .build())
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
       .registerModule(new SimpleModule().addDeserializer(Duration.class, new JsonDeserializer<>() {
         @Override
@@ -38,6 +47,12 @@ public final class ConfigFiles {
       }));
 
   private ConfigFiles() {}
+
+  private static LoaderOptions loaderOptions() {
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit(MAX_CODE_POINTS);
+    return options;
+  }
 
   /** The file read as {@code type}; an empty record when {@code file} is null. */
   public static <T> T read(Path file, Class<T> type) {
