@@ -1,6 +1,7 @@
 package io.shardbroker.cli.bench;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -42,7 +43,7 @@ record LoadResult(
         ms(micros.getMaxValue()), Math.round(micros.getMean()) / 1000.0);
     ByteBuffer buffer = ByteBuffer.allocate(micros.getNeededByteBufferCapacity());
     int length = micros.encodeIntoCompressedByteBuffer(buffer);
-    String encoded = Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buffer.array(), length));
+    String encoded = Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length));
     return new LoadResult(plan.openLoop() ? "open" : "closed",
         plan.openLoop() ? plan.rate() : plan.concurrency(), plan.requests(), sessions, reconnected,
         failed, seconds, sessions / Math.max(seconds, 1e-9), latency, encoded);

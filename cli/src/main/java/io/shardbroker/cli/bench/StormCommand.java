@@ -179,6 +179,11 @@ public final class StormCommand implements Callable<Integer> {
         measured.add(new SystemResult(name, system.describe(), started.registrationSeconds(),
             started.registrationWhat(), phases));
         log.event("%s: done; stopping its processes", name);
+      } catch (IllegalStateException e) {
+        // A process that would not start or a generator that failed: the logs say why.
+        log.line("storm: aborted while measuring " + name + ": " + e.getMessage());
+        log.line("storm: configs and logs are in " + workDir.resolve(name).toAbsolutePath().normalize());
+        return 1;
       }
     }
     Path file = writeResults(measured, users, stepLength, beat);
@@ -250,10 +255,12 @@ public final class StormCommand implements Callable<Integer> {
       in.skipNBytes(from);
       bytes = in.readAllBytes();
     }
-    int end = new String(bytes, StandardCharsets.UTF_8).lastIndexOf('\n') + 1;
-    String complete = new String(bytes, 0, end, StandardCharsets.UTF_8);
-    complete.lines().forEach(line -> log.event("%s: %s", name, line));
-    return from + complete.getBytes(StandardCharsets.UTF_8).length;
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] != '\n') {
+      end--;  // a line still being written waits for the next look
+    }
+    new String(bytes, 0, end, StandardCharsets.UTF_8).lines().forEach(line -> log.event("%s: %s", name, line));
+    return from + end;
   }
 
   private Path writeResults(List<SystemResult> measured, int users, Duration stepLength, Duration beat)
