@@ -2,31 +2,21 @@ package io.shardbroker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code shardbroker chaos} as a user meets it before it starts anything: help and mistakes. */
 class ChaosCommandLineTest {
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = ShardbrokerCommand.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return new Run(cli.execute(args), out.toString(), err.toString());
+  private static CommandRun run(String... args) {
+    return CommandRun.of(args);
   }
 
   @Test
   void helpSaysWhatItDoesAndWhatTheLastLineMeans() {
-    Run run = run("chaos", "--help");
+    CommandRun run = run("chaos", "--help");
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).contains("Usage: shardbroker chaos", "kills -9", "1% of the VMs", "--seed",
@@ -39,7 +29,7 @@ class ChaosCommandLineTest {
   @Test
   void badOptionsAreRefusedBeforeAnythingStarts(@TempDir Path dir) {
     Path workDir = dir.resolve("run");
-    Run tooShort = run("chaos", "--duration", "10s", "--work-dir", workDir.toString());
+    CommandRun tooShort = run("chaos", "--duration", "10s", "--work-dir", workDir.toString());
 
     assertThat(tooShort.exitCode()).isEqualTo(2);
     assertThat(tooShort.err()).contains("--duration must be at least 30s");
@@ -51,7 +41,7 @@ class ChaosCommandLineTest {
   @Test
   void aWorkDirectoryWithOtherFilesIsNeverEmptied(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("precious.txt"), "keep me");
-    Run run = run("chaos", "--work-dir", dir.toString());
+    CommandRun run = run("chaos", "--work-dir", dir.toString());
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("is not empty and not from an earlier chaos run");

@@ -13,8 +13,6 @@ import io.shardbroker.concentrator.ConcentratorSettings;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
 /** The command line and config files as a new user meets them: help, examples, and mistakes. */
@@ -33,29 +30,21 @@ class CommandLineTest {
 
   private static final Path EXAMPLES = Path.of("..", "config");
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = ShardbrokerCommand.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static CommandRun run(String... args) {
+    return CommandRun.of(args);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"demo", "broker", "concentrator", "agent", "sim"})
   void everyCommandExplainsItselfWithHelp(String command) {
-    Run run = run(command, "--help");
+    CommandRun run = run(command, "--help");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).contains("Usage: shardbroker " + command).hasSizeGreaterThan(300);
   }
 
   @Test
   void theTopLevelHelpListsEveryRole() {
-    Run run = run("--help");
+    CommandRun run = run("--help");
     assertThat(run.out()).contains("demo", "broker", "concentrator", "agent", "sim");
   }
 
@@ -85,7 +74,7 @@ class CommandLineTest {
   @Test
   void aTypoInAConfigFileIsNamedWithItsLine(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("broker.yaml"), "id: b1\nhttp:\n  prot: 8080\n");
-    Run run = run("broker", "--config", file.toString(), "--set", "a=a1@127.0.0.1:1");
+    CommandRun run = run("broker", "--config", file.toString(), "--set", "a=a1@127.0.0.1:1");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("line 3", "unknown key 'prot'", "port");
   }
@@ -93,7 +82,7 @@ class CommandLineTest {
   @Test
   void aBadDurationSaysHowToWriteOne(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("c.yaml"), "id: a1\nheartbeatInterval: soon\n");
-    Run run = run("concentrator", "--config", file.toString(), "--set", "a=a1@127.0.0.1:0");
+    CommandRun run = run("concentrator", "--config", file.toString(), "--set", "a=a1@127.0.0.1:0");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("heartbeatInterval", "500ms, 5s, 2m or 1h");
   }
@@ -113,14 +102,14 @@ class CommandLineTest {
 
   @Test
   void aNegativeWarmUpIsRefusedWithItsValue() {
-    Run run = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:0", "--warm-up", "PT-5S");
+    CommandRun run = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:0", "--warm-up", "PT-5S");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("warm-up must be zero or positive, got PT-5S");
   }
 
   @Test
   void aMissingTopologyIsExplained() {
-    Run run = run("broker");
+    CommandRun run = run("broker");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("no topology", "--set", "--topology");
   }
@@ -134,7 +123,7 @@ class CommandLineTest {
         StoreSettings.MIGRATIONS.get(0), "filesystem:" + future));
     Store.open(newer, Clock.systemUTC()).close();
 
-    Run run = run("broker", "--data", data.toString(), "--set", "a=a1@127.0.0.1:1", "--http-port", "0");
+    CommandRun run = run("broker", "--data", data.toString(), "--set", "a=a1@127.0.0.1:1", "--http-port", "0");
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("cannot open the store", "newer shardbroker", "left as it was")
@@ -143,7 +132,7 @@ class CommandLineTest {
 
   @Test
   void aMissingConfigFileIsNamed() {
-    Run run = run("sim", "--config", "/nonexistent/sim.yaml", "--set", "a=a1@127.0.0.1:1");
+    CommandRun run = run("sim", "--config", "/nonexistent/sim.yaml", "--set", "a=a1@127.0.0.1:1");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("/nonexistent/sim.yaml", "does not exist");
   }
@@ -152,7 +141,7 @@ class CommandLineTest {
   void aPortInUseIsSaidPlainly() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50,
         java.net.InetAddress.getLoopbackAddress())) {
-      Run run = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:" + taken.getLocalPort());
+      CommandRun run = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:" + taken.getLocalPort());
       assertThat(run.exitCode()).isEqualTo(2);
       assertThat(run.err()).contains("cannot listen", "another process has the port");
     }

@@ -2,32 +2,22 @@ package io.shardbroker.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardbroker.cli.ShardbrokerCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.shardbroker.cli.CommandRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code shardbroker bench storm} as a user meets it before it starts anything: help and mistakes. */
 class StormCommandLineTest {
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = ShardbrokerCommand.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return new Run(cli.execute(args), out.toString(), err.toString());
+  private static CommandRun run(String... args) {
+    return CommandRun.of(args);
   }
 
   @Test
   void helpSaysWhatItMeasuresAndWhatTheLastLineMeans() {
-    Run run = run("bench", "storm", "--help");
+    CommandRun run = run("bench", "storm", "--help");
 
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).contains("Usage: shardbroker bench storm", "warm-up", "central-db",
@@ -41,7 +31,7 @@ class StormCommandLineTest {
   @Test
   void aStormLargerThanTheFleetIsRefusedBeforeAnythingStarts(@TempDir Path dir) {
     Path workDir = dir.resolve("run");
-    Run run = run("bench", "storm", "--vms", "100", "--warmup", "50", "--rates", "100", "--step", "1s",
+    CommandRun run = run("bench", "storm", "--vms", "100", "--warmup", "50", "--rates", "100", "--step", "1s",
         "--closed-requests", "0", "--work-dir", workDir.toString());
 
     assertThat(run.exitCode()).isEqualTo(2);
@@ -51,7 +41,7 @@ class StormCommandLineTest {
 
   @Test
   void anUnknownSystemIsNamedWithTheChoices(@TempDir Path dir) {
-    Run run = run("bench", "storm", "--systems", "sharded,horizon", "--work-dir", dir.resolve("run").toString());
+    CommandRun run = run("bench", "storm", "--systems", "sharded,horizon", "--work-dir", dir.resolve("run").toString());
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("no system named 'horizon'", "central-db");
@@ -60,7 +50,7 @@ class StormCommandLineTest {
   @Test
   void aWorkDirectoryWithOtherFilesIsNeverEmptied(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("precious.txt"), "keep me");
-    Run run = run("bench", "storm", "--quick", "--work-dir", dir.toString());
+    CommandRun run = run("bench", "storm", "--quick", "--work-dir", dir.toString());
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("is not empty and not from an earlier bench run");
