@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
     description = {
         "Users s000001 and up (password pw-<name>), each once, ask a broker for a desktop in --pool "
             + "(POST /api/v1/sessions). Phases, one after the other, each with users of its own: "
-            + "--warmup requests at --concurrency, not reported; then --step at each of --rates requests per "
+            + "--warmup requests (at --warmup-rate, or at --concurrency), not reported; then --step at each of "
+            + "--rates requests per "
             + "second (open loop: requests are sent when due, answered or not, and timed from when they were "
             + "due); then --closed-requests with --concurrency users asking as fast as they are answered.",
         "",
@@ -55,6 +56,12 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "0", paramLabel = "N",
       description = "Requests to warm the system up with first, not reported (default: ${DEFAULT-VALUE}).")
   int warmup;
+
+  @Option(names = "--warmup-rate", defaultValue = "0", paramLabel = "RATE",
+      description = "Requests per second of the warm-up, open loop; 0 for --concurrency users asking as fast "
+          + "as answered (default: ${DEFAULT-VALUE}). A steady warm-up leaves the JVMs as the measured phases "
+          + "find them; a burst leaves them collecting and compiling.")
+  double warmupRate;
 
   @Option(names = "--rates", split = ",", paramLabel = "RATE",
       description = "Open-loop phases: requests per second, comma-separated (e.g. 500,1000,2000).")
@@ -104,15 +111,16 @@ public final class LoadCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     Duration stepLength = Durations.parse(step);
     Duration requestTimeout = Durations.parse(timeout);
-    if (warmup < 0 || closedRequests < 0 || concurrency < 1 || firstUser < 1) {
-      throw new IllegalArgumentException("--warmup and --closed-requests must be 0 or more, "
+    if (warmup < 0 || closedRequests < 0 || concurrency < 1 || firstUser < 1 || warmupRate < 0) {
+      throw new IllegalArgumentException("--warmup, --warmup-rate and --closed-requests must be 0 or more, "
           + "--concurrency and --first-user 1 or more");
     }
     SystemCpu cpu = new SystemCpu(cpuOf);
     MessageCounters counters = new MessageCounters(prometheus, statementCounters);
     int user = firstUser;
     if (warmup > 0) {
-      new StormLoad(new StormLoad.Plan(target, pool, user, warmup, 0, concurrency, requestTimeout)).run();
+      new StormLoad(new StormLoad.Plan(target, pool, user, warmup, warmupRate,
+          warmupRate > 0 ? 0 : concurrency, requestTimeout)).run();
       user += warmup;
       stdout.printf("load: warmed up with %d requests%n", warmup);
       stdout.flush();

@@ -92,8 +92,13 @@ public final class StormCommand implements Callable<Integer> {
   Integer closedRequests;
 
   @Option(names = "--warmup", paramLabel = "N",
-      description = "Requests that warm each system up first, not reported (default: 20000; --quick 200).")
+      description = "Requests that warm each system up first, not reported (default: 30000; --quick 200).")
   Integer warmup;
+
+  @Option(names = "--warmup-rate", paramLabel = "RATE",
+      description = "Requests per second of the warm-up, open loop; 0 for --concurrency users as fast as answered "
+          + "(default: 500; --quick 0).")
+  Double warmupRate;
 
   @Option(names = "--systems", split = ",", paramLabel = "NAME",
       description = "Which systems to measure, in order (default: sharded,one-concentrator,central-db).")
@@ -161,9 +166,10 @@ public final class StormCommand implements Callable<Integer> {
     LocalProcesses.findJar();  // says now, before anything is written, when there is no jar to run
     prepareWorkDir();
     RunLog log = new RunLog(spec.commandLine().getOut());
-    log.line(String.format(Locale.ROOT, "storm: %d VMs, %d users; warm-up %d, open loop %s for %s each, "
+    log.line(String.format(Locale.ROOT, "storm: %d VMs, %d users; warm-up %d%s, open loop %s for %s each, "
             + "closed loop %d requests x%d; systems %s; heartbeat %s",
-        vms, users, warmup, rates.stream().map(r -> String.format(Locale.ROOT, "%.0f/s", r))
+        vms, users, warmup, warmupRate > 0 ? String.format(Locale.ROOT, " at %.0f/s", warmupRate) : "",
+        rates.stream().map(r -> String.format(Locale.ROOT, "%.0f/s", r))
             .collect(Collectors.joining(", ")), Durations.format(stepLength), closedRequests, concurrency,
         String.join(", ", systems), Durations.format(beat)));
 
@@ -209,7 +215,8 @@ public final class StormCommand implements Callable<Integer> {
       Path dir, Duration stepLength, RunLog log) throws IOException, InterruptedException {
     Path out = dir.resolve("load.json");
     List<String> args = new ArrayList<>(List.of("bench", "load", "--target", started.broker().toString(),
-        "--warmup", Integer.toString(warmup), "--step", stepLength.toMillis() + "ms",
+        "--warmup", Integer.toString(warmup), "--warmup-rate", Double.toString(warmupRate),
+        "--step", stepLength.toMillis() + "ms",
         "--concurrency", Integer.toString(concurrency), "--closed-requests", Integer.toString(closedRequests),
         "--out", out.toString()));
     if (!rates.isEmpty()) {
@@ -283,6 +290,7 @@ public final class StormCommand implements Callable<Integer> {
     options.put("concurrency", concurrency);
     options.put("closedRequests", closedRequests);
     options.put("warmup", warmup);
+    options.put("warmupRate", warmupRate);
     options.put("heartbeatSeconds", beat.toMillis() / 1000.0);
     doc.put("options", options);
     doc.put("systems", measured);
@@ -373,7 +381,10 @@ public final class StormCommand implements Callable<Integer> {
       closedRequests = quick ? 600 : 20_000;
     }
     if (warmup == null) {
-      warmup = quick ? 200 : 20_000;
+      warmup = quick ? 200 : 30_000;  // a minute at the warm-up rate: compilation settles in about that
+    }
+    if (warmupRate == null) {
+      warmupRate = quick ? 0.0 : 500.0;
     }
     if (target != null) {
       systems = List.of("target");
@@ -391,9 +402,10 @@ public final class StormCommand implements Callable<Integer> {
             + String.join(", ", SYSTEMS));
       }
     }
-    if (vms < 1 || sets < 1 || concentrators < 1 || concurrency < 1 || closedRequests < 0 || warmup < 0) {
+    if (vms < 1 || sets < 1 || concentrators < 1 || concurrency < 1 || closedRequests < 0 || warmup < 0
+        || warmupRate < 0) {
       throw new IllegalArgumentException("--vms, --sets, --concentrators and --concurrency must be 1 or "
-          + "more, --closed-requests and --warmup 0 or more");
+          + "more, --closed-requests, --warmup and --warmup-rate 0 or more");
     }
     if (rates.stream().anyMatch(r -> !(r > 0))) {
       throw new IllegalArgumentException("--rates must all be more than 0, got " + rates);
