@@ -143,15 +143,31 @@ public final class LoadCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * The system's message counters, or null when it has none or cannot answer: an overloaded
+   * system may not serve its counters in time, and that must not end the measurement.
+   */
+  private static MessageCounters.Totals read(MessageCounters counters) throws InterruptedException {
+    if (!counters.any()) {
+      return null;
+    }
+    try {
+      return counters.read();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   private static Phase run(String name, StormLoad.Plan plan, SystemCpu cpu, MessageCounters counters,
-      PrintWriter stdout) throws IOException, InterruptedException {
+      PrintWriter stdout) throws InterruptedException {
     // Let the previous phase's last answers and writes settle, so phases do not overlap.
     TimeUnit.SECONDS.sleep(1);
-    MessageCounters.Totals before = counters.any() ? counters.read() : null;
+    MessageCounters.Totals before = read(counters);
     double cpuBefore = cpu.seconds();
     LoadResult result = new StormLoad(plan).run();
     double cpuSeconds = cpu.seconds() - cpuBefore;
-    MessageCounters.Totals spent = before == null ? null : counters.read().minus(before);
+    MessageCounters.Totals after = before == null ? null : read(counters);
+    MessageCounters.Totals spent = after == null ? null : after.minus(before);
     long sessions = Math.max(1, result.sessions());
     Phase phase = new Phase(name, result, cpuSeconds, cpuSeconds * 1000 / sessions,
         spent == null ? -1 : spent.messages() / sessions,
