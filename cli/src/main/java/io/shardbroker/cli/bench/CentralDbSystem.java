@@ -1,5 +1,6 @@
 package io.shardbroker.cli.bench;
 
+import io.shardbroker.cli.local.JsonHttp;
 import io.shardbroker.cli.local.LocalProcesses;
 import io.shardbroker.cli.local.RoleProcess;
 import io.shardbroker.cli.local.RunLog;
@@ -83,7 +84,7 @@ final class CentralDbSystem implements SystemUnderTest {
     log.event("central-db: %d agents registered in the database in %.1f s", vms, registration);
 
     URI target = URI.create("http://127.0.0.1:" + port);
-    ShardedSystem.awaitReady(target);
+    new JsonHttp(Duration.ofSeconds(5)).awaitReady(target, ShardedSystem.READY_TIMEOUT);
     List<URI> statements = List.of(target.resolve("/api/v1/bench-counters"),
         URI.create("http://127.0.0.1:" + countersPort + "/counters"));
     return new Started(target, List.of(broker.pid(), postmasterPid()), List.of(), statements, registration,

@@ -1,7 +1,9 @@
 package io.shardbroker.cli.bench;
 
+import io.shardbroker.cli.local.JsonHttp;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 
 /** A broker someone else started ({@code bench storm --target}): only driven, not measured inside. */
@@ -25,7 +27,7 @@ final class RunningSystem implements SystemUnderTest {
 
   @Override
   public Started start() throws IOException, InterruptedException {
-    ShardedSystem.awaitReady(broker);
+    new JsonHttp(Duration.ofSeconds(5)).awaitReady(broker, ShardedSystem.READY_TIMEOUT);
     return new Started(broker, List.of(), List.of(), List.of(), 0, "registration not measured");
   }
 }

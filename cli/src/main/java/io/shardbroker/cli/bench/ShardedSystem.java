@@ -1,14 +1,12 @@
 package io.shardbroker.cli.bench;
 
+import io.shardbroker.cli.local.JsonHttp;
 import io.shardbroker.cli.local.LocalProcesses;
 import io.shardbroker.cli.local.RoleProcess;
 import io.shardbroker.cli.local.RunLog;
 import java.io.IOException;
 import java.io.Writer;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,7 +95,7 @@ final class ShardedSystem implements SystemUnderTest {
     // The broker seeds its users first, so that the fleet's registration has the cores to itself.
     broker.awaitReady(broker.start(), READY_TIMEOUT);
     URI target = URI.create("http://127.0.0.1:" + brokerPort);
-    awaitReady(target);
+    new JsonHttp(Duration.ofSeconds(5)).awaitReady(target, READY_TIMEOUT);
 
     // Heap for the agents' streams and buffers: about 40 KiB a VM, at least 1 GiB.
     long simHeapMiB = Math.max(1024, vms * 40L / 1024);
@@ -150,28 +148,6 @@ final class ShardedSystem implements SystemUnderTest {
         String user = StormLoad.user(i);
         w.write("    - {name: " + user + ", password: " + StormLoad.password(user) + ", groups: [storm]}\n");
       }
-    }
-  }
-
-  /** Waits until the broker's /readyz says it reaches its concentrators. */
-  static void awaitReady(URI broker) throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newHttpClient();
-    long giveUp = System.nanoTime() + READY_TIMEOUT.toNanos();
-    while (true) {
-      try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(broker.resolve("/readyz"))
-            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      if (System.nanoTime() > giveUp) {
-        throw new IllegalStateException("the broker at " + broker + " is not ready after "
-            + READY_TIMEOUT.toMinutes() + " min");
-      }
-      Thread.sleep(200);
     }
   }
 }

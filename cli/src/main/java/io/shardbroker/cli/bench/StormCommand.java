@@ -5,6 +5,7 @@ import io.shardbroker.cli.config.Durations;
 import io.shardbroker.cli.local.LocalProcesses;
 import io.shardbroker.cli.local.RoleProcess;
 import io.shardbroker.cli.local.RunLog;
+import io.shardbroker.cli.local.WorkDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -162,9 +163,9 @@ public final class StormCommand implements Callable<Integer> {
       users += (int) Math.max(1, Math.round(rate * stepLength.toMillis() / 1000.0));
     }
     validate(users);
-    refuseForeignWorkDir();
+    WorkDir.refuseForeign(workDir, MARKER, "bench");
     LocalProcesses.findJar();  // says now, before anything is written, when there is no jar to run
-    prepareWorkDir();
+    WorkDir.prepare(workDir, MARKER, "bench storm");
     RunLog log = new RunLog(spec.commandLine().getOut());
     log.line(String.format(Locale.ROOT, "storm: %d VMs, %d users; warm-up %d%s, open loop %s for %s each, "
             + "closed loop %d requests x%d; systems %s; heartbeat %s",
@@ -417,30 +418,5 @@ public final class StormCommand implements Callable<Integer> {
     if (users > 999_999) {
       throw new IllegalArgumentException("at most 999999 users, got " + users);
     }
-  }
-
-  /** Refuses a work directory that no bench run made: it may hold anything. */
-  private void refuseForeignWorkDir() throws IOException {
-    if (Files.isDirectory(workDir) && !Files.exists(workDir.resolve(MARKER))) {
-      try (var entries = Files.list(workDir)) {
-        if (entries.findAny().isPresent()) {
-          throw new IllegalArgumentException("--work-dir " + workDir + " is not empty and not from an "
-              + "earlier bench run; give an empty or new directory");
-        }
-      }
-    }
-  }
-
-  /** Empties the work directory of an earlier run and marks it as a bench run's. */
-  private void prepareWorkDir() throws IOException {
-    if (Files.exists(workDir)) {
-      try (var paths = Files.walk(workDir)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
-    }
-    Files.createDirectories(workDir);
-    Files.writeString(workDir.resolve(MARKER), "made by shardbroker bench storm; emptied by the next run\n");
   }
 }

@@ -159,21 +159,9 @@ final class ChaosCluster {
   }
 
   /** Waits until every broker's /readyz says it reaches a concentrator. */
-  private void awaitBrokersReady() throws IOException, InterruptedException {
-    String user = user(1);
-    long giveUp = System.nanoTime() + READY_TIMEOUT.toNanos();
+  private void awaitBrokersReady() throws InterruptedException {
     for (URI broker : brokers) {
-      while (true) {
-        try {
-          http.get(broker.resolve("/readyz"), user, password(user));
-          break;
-        } catch (JsonHttp.Refused e) {
-          if (System.nanoTime() > giveUp) {
-            throw new IllegalStateException("broker " + broker + " is not ready: " + e.getMessage());
-          }
-          Thread.sleep(200);
-        }
-      }
+      http.awaitReady(broker, READY_TIMEOUT);
     }
   }
 

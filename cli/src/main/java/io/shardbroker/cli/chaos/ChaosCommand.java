@@ -4,17 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.cli.config.Durations;
 import io.shardbroker.cli.local.LocalProcesses;
 import io.shardbroker.cli.local.RunLog;
+import io.shardbroker.cli.local.WorkDir;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -100,9 +98,9 @@ public final class ChaosCommand implements Callable<Integer> {
     Duration runFor = Durations.parse(duration);
     Duration bound = Durations.parse(requestTimeout);
     validate(runFor, bound);
-    refuseForeignWorkDir();
+    WorkDir.refuseForeign(workDir, MARKER, "chaos");
     LocalProcesses.findJar();  // says now, before anything is written, when there is no jar to run
-    prepareWorkDir();
+    WorkDir.prepare(workDir, MARKER, "chaos");
     RunLog log = new RunLog(spec.commandLine().getOut());
     int desktops = vms * 4 / 5;
     ChaosCluster.Spec clusterSpec = new ChaosCluster.Spec(desktops, vms - desktops, 4, users, bound,
@@ -132,7 +130,7 @@ public final class ChaosCommand implements Callable<Integer> {
     if (!verdict.passed() || keepLogs) {
       log.line("chaos: logs, configs and stores are in " + workDir.toAbsolutePath().normalize());
     } else {
-      deleteRecursively(workDir);
+      WorkDir.delete(workDir);
     }
     log.line(verdict.lastLine());
     return verdict.passed() ? 0 : 1;
@@ -221,36 +219,6 @@ public final class ChaosCommand implements Callable<Integer> {
     }
     if (!(rate > 0)) {
       throw new IllegalArgumentException("--rate must be more than 0, got " + rate);
-    }
-  }
-
-  /** Refuses a work directory that a chaos run did not make: it may hold anything. */
-  private void refuseForeignWorkDir() throws IOException {
-    if (Files.isDirectory(workDir) && !Files.exists(workDir.resolve(MARKER))) {
-      try (Stream<Path> entries = Files.list(workDir)) {
-        if (entries.findAny().isPresent()) {
-          throw new IllegalArgumentException("--work-dir " + workDir + " is not empty and not from an "
-              + "earlier chaos run; give an empty or new directory");
-        }
-      }
-    }
-  }
-
-  /** Empties the work directory (of an earlier run) and marks it as a chaos run's. */
-  private void prepareWorkDir() throws IOException {
-    deleteRecursively(workDir);
-    Files.createDirectories(workDir);
-    Files.writeString(workDir.resolve(MARKER), "made by shardbroker chaos; emptied by the next run\n");
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
     }
   }
 }

@@ -63,6 +63,26 @@ public final class JsonHttp {
     return JSON.readTree(response.body());
   }
 
+  /**
+   * Waits until a broker's {@code /readyz} says it reaches a concentrator, polling every 200 ms on
+   * the wall clock (a started process signals nothing); fails after {@code timeout}.
+   */
+  public void awaitReady(URI broker, Duration timeout) throws InterruptedException {
+    long giveUp = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        get(broker.resolve("/readyz"), null, null);
+        return;
+      } catch (IOException e) {
+        if (System.nanoTime() > giveUp) {
+          throw new IllegalStateException("the broker at " + broker + " is not ready after "
+              + timeout.toSeconds() + " s: " + e.getMessage());
+        }
+      }
+      Thread.sleep(200);
+    }
+  }
+
   public static String basic(String user, String password) {
     return "Basic " + Base64.getEncoder()
         .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
