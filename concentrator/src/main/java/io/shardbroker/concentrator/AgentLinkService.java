@@ -161,12 +161,14 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
     @Override
     public void onError(Throwable t) {
       over = true;
-      stream.lost(Status.fromThrowable(t).toString());
+      // The registry first: a broker told that its start's outcome is unknown must not find the
+      // VM still offered when it asks again.
       if (vmId != null) {
         metrics.lost();
         log.info("VM {} unreachable: its stream broke ({})", vmId, Status.fromThrowable(t).getCode());
         registry.lost(vmId, stream);
       }
+      stream.lost(Status.fromThrowable(t).toString());
     }
 
     @Override
