@@ -36,8 +36,14 @@ import org.slf4j.LoggerFactory;
  * heartbeat at the interval the concentrator asked for, and the agent's state on every change.
  * Requests from the concentrator go to the agent; their answers come back on the same stream.
  *
- * <p>A concentrator that acknowledges no heartbeat for {@link #SILENCE_LIMIT} intervals is taken
- * for dead or cut off (a killed host sends no reset): the link drops it and moves on. While on a
+ * <p>A concentrator that says nothing for {@link #SILENCE_LIMIT} intervals is taken for dead or
+ * cut off (a killed host sends no reset): the link drops it and moves on. Heartbeats ask for an
+ * acknowledgement only once the link has heard nothing for {@link #ACK_AFTER} intervals, so an
+ * idle link costs a third of the messages that acknowledging every heartbeat would; and a
+ * concentrator that is merely slow — busy welcoming a whole fleet after a restart — has two
+ * intervals or more to answer before it is given up, since giving up adds a Hello to the load of
+ * a set that is already behind (at 100,000 VMs, a limit of two silent intervals made agents leave
+ * busy concentrators faster than those could welcome them). While on a
  * fallback, the link asks the concentrators it prefers for their health every
  * {@link #HOMECOMING_INTERVALS} intervals and moves back to the first that answers, so a
  * restarted concentrator gets back exactly the VMs rendezvous hashing gives it.
@@ -68,8 +74,10 @@ import org.slf4j.LoggerFactory;
 final class ConcentratorLink {
 
   private static final Logger log = LoggerFactory.getLogger(ConcentratorLink.class);
-  /** Heartbeat intervals without an acknowledgement after which the concentrator is given up. */
-  static final int SILENCE_LIMIT = 2;
+  /** Heartbeat intervals without a word from the concentrator after which it is given up. */
+  static final int SILENCE_LIMIT = 4;
+  /** Heartbeat intervals without a word from the concentrator after which heartbeats ask for one. */
+  static final int ACK_AFTER = 2;
   /** Heartbeat intervals between two looks at the preferred concentrators, while on a fallback. */
   static final int HOMECOMING_INTERVALS = 2;
   /** The heartbeat interval when a Welcome asks for none. */
@@ -436,7 +444,10 @@ final class ConcentratorLink {
     return -1;
   }
 
-  /** Sends a heartbeat, unless the concentrator has been silent too long: then drops it. */
+  /**
+   * Sends a heartbeat, asking for an acknowledgement if the concentrator has been silent for a
+   * while; drops the concentrator if it has been silent too long.
+   */
   private void beat(Attempt attempt, long intervalMillis) {
     Status silence;
     synchronized (this) {
@@ -446,12 +457,14 @@ final class ConcentratorLink {
       long silent = clock.millis() - attempt.lastHeardMillis;
       if (silent <= SILENCE_LIMIT * intervalMillis) {
         sendLocked(attempt, AgentMessage.newBuilder()
-            .setHeartbeat(Heartbeat.newBuilder().setSequence(agent.sequence()))
+            .setHeartbeat(Heartbeat.newBuilder()
+                .setSequence(agent.sequence())
+                .setAckWanted(silent >= ACK_AFTER * intervalMillis))
             .build());
         return;
       }
-      silence = Status.UNAVAILABLE.withDescription("no heartbeat acknowledged for " + SILENCE_LIMIT
-          + " intervals");
+      silence = Status.UNAVAILABLE.withDescription("concentrator silent for " + SILENCE_LIMIT
+          + " heartbeat intervals");
       attempt.cancel(silence);  // under the lock, as every write to the stream
     }
     failed(attempt, silence);

@@ -300,24 +300,29 @@ class AgentTest {
   }
 
   @Test
-  void aConcentratorThatAcknowledgesNoHeartbeatForTwoIntervalsIsLeftForTheNext() {
+  void aConcentratorSilentForFourIntervalsIsLeftForTheNext() {
     FakeConcentrator c1 = welcoming("c1", "s1");
     FakeConcentrator c2 = welcoming("c2", "s1");
     Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
     agent.start();
     FakeConcentrator.Stream first = awaitStream(c1, 1);
     eventually().until(() -> agent.attachedSets() == 1);
-    beat(first);
-    beat(first);  // acknowledged: still attached
+    beat(first);  // one interval since the Welcome: asks for nothing
+    beat(first);  // two: asks, and is acknowledged
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
 
     // Cut off: no acknowledgements, and no health answers either.
     c1.stopAcknowledging();
     c1.serving(false);
-    beat(first);
-    beat(first);  // two intervals of silence: still within the limit
+    for (int silent = 1; silent <= 4; silent++) {
+      beat(first);  // up to four intervals of silence: still within the limit
+    }
     assertThat(agent.attachedSets()).isEqualTo(1);
-    clock.advance(Duration.ofSeconds(1));  // the third: given up instead of sent
+    assertThat(first.received(BodyCase.HEARTBEAT))
+        .extracting(m -> m.getHeartbeat().getAckWanted())
+        .as("a heartbeat asks for an acknowledgement after two silent intervals")
+        .containsExactly(false, true, false, true, true, true);
+    clock.advance(Duration.ofSeconds(1));  // the fifth: given up instead of sent
     eventually().until(() -> agent.attachedSets() == 0);
     eventually().until(() -> first.errorFromAgent() != null);  // the agent cancelled the call
 
@@ -722,17 +727,20 @@ class AgentTest {
   }
 
   @Test
-  void aMoveNotWelcomedWithinTwoHeartbeatIntervalsIsClosedAndTheVmStays() {
+  void aMoveNotWelcomedWithinFourHeartbeatIntervalsIsClosedAndTheVmStays() {
     FakeConcentrator c1 = manual("c1", "s1");
     FakeConcentrator c2 = manual("c2", "s1");
     Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
     FakeConcentrator.Stream fallback = failOver(agent, c1, c2);
     FakeConcentrator.Stream silent = lookHome(c1, fallback);  // c1 accepts it, but never welcomes
 
-    clock.advance(Duration.ofMillis(1_999));
+    for (int i = 0; i < 3; i++) {
+      beat(fallback);  // the fallback keeps heartbeating meanwhile
+    }
+    clock.advance(Duration.ofMillis(999));
     assertThat(silent.completedByAgent()).isFalse();
     int heartbeats = fallback.received(BodyCase.HEARTBEAT).size();
-    clock.advance(Duration.ofMillis(1));  // two intervals after the move began
+    clock.advance(Duration.ofMillis(1));  // four intervals after the move began
 
     // Closed gracefully, so that c1 forgets the VM rather than keep it, and its sessions, as stale.
     eventually().until(silent::completedByAgent);

@@ -69,7 +69,10 @@ public final class FakeConcentrator extends AgentLinkGrpc.AgentLinkImplBase impl
     return id;
   }
 
-  /** From now on, heartbeats get no acknowledgement: a concentrator cut off or hung. */
+  /**
+   * From now on, heartbeats get no acknowledgement, even those that ask: a concentrator cut off or
+   * hung. Until then, those that ask get one, as from a real concentrator.
+   */
   public void stopAcknowledging() {
     acknowledging = false;
   }
@@ -192,7 +195,7 @@ public final class FakeConcentrator extends AgentLinkGrpc.AgentLinkImplBase impl
       if (autoWelcome && message.hasHello()) {
         sendWelcome(1_000, null);
       }
-      if (acknowledging && message.hasHeartbeat()) {
+      if (acknowledging && message.hasHeartbeat() && message.getHeartbeat().getAckWanted()) {
         send(ConcentratorMessage.newBuilder()
             .setHeartbeatAck(HeartbeatAck.newBuilder().setSequence(message.getHeartbeat().getSequence()))
             .build());

@@ -79,9 +79,9 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
       switch (message.getBodyCase()) {
         case STATE -> registry.applyState(vmId, stream, message.getState().getState());
         case HEARTBEAT -> {
-          // Only the VM's current stream is answered: an agent on a stale one hears nothing and
-          // moves on.
-          if (registry.heard(vmId, stream)) {
+          // Only the VM's current stream is answered, and only when the agent asks: an agent on
+          // a stale stream hears nothing and moves on.
+          if (registry.heard(vmId, stream) && message.getHeartbeat().getAckWanted()) {
             stream.send(ConcentratorMessage.newBuilder()
                 .setHeartbeatAck(HeartbeatAck.newBuilder().setSequence(message.getHeartbeat().getSequence()))
                 .build());

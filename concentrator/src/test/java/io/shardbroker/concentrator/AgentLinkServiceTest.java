@@ -123,16 +123,18 @@ class AgentLinkServiceTest {
   }
 
   @Test
-  void everyHeartbeatIsAcknowledgedWithItsSequence() {
+  void heartbeatsThatWantAnAcknowledgementGetOneWithTheirSequenceAndOnlyThose() {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
 
-    agent.heartbeat(1);
-    agent.heartbeat(2);
+    agent.heartbeat(1, true);
+    agent.heartbeat(2, false);
+    agent.heartbeat(3, true);
 
     FakeAgent.waiting().until(() -> agent.count(ConcentratorMessage.BodyCase.HEARTBEAT_ACK) == 2);
+    // Heartbeat 3 was answered after 2 was handled, so 2's answer would have come before it.
     assertThat(agent.received()).filteredOn(ConcentratorMessage::hasHeartbeatAck)
         .extracting(m -> m.getHeartbeatAck().getSequence())
-        .containsExactly(1L, 2L);
+        .containsExactly(1L, 3L);
   }
 
   @Test

@@ -122,7 +122,13 @@ final class FakeAgent {
   }
 
   void heartbeat(long sequence) {
-    send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSequence(sequence)).build());
+    heartbeat(sequence, false);
+  }
+
+  void heartbeat(long sequence, boolean ackWanted) {
+    send(AgentMessage.newBuilder()
+        .setHeartbeat(Heartbeat.newBuilder().setSequence(sequence).setAckWanted(ackWanted))
+        .build());
   }
 
   void accept(StartRequest request, Session session, VmState stateAfter) {
