@@ -136,6 +136,25 @@ public final class Agent implements AutoCloseable {
   }
 
   /**
+   * Set id -> the heartbeat interval, in ms, that the concentrator attached to in that set asks
+   * for (sets not attached are absent).
+   */
+  public Map<String, Long> heartbeatIntervals() {
+    Map<String, ConcentratorLink> snapshot;
+    synchronized (this) {
+      snapshot = new LinkedHashMap<>(links);
+    }
+    Map<String, Long> result = new LinkedHashMap<>();
+    snapshot.forEach((set, link) -> {
+      long interval = link.heartbeatIntervalMillis();
+      if (interval > 0) {
+        result.put(set, interval);
+      }
+    });
+    return result;
+  }
+
+  /**
    * What a network outage does to this VM, for the simulator's fault injection: every link's
    * stream is cut at once, as the concentrators see a network fail (the call fails; no goodbye),
    * and no link reconnects until {@code outage} has passed on the agent's scheduler. Then each

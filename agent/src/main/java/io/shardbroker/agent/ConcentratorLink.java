@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The link attaches to the set's concentrators in the VM's rendezvous order: the first one,
  * and when a stream fails, the next one after a backoff with jitter. Once welcomed it sends a
- * heartbeat at the interval the concentrator asked for, and the agent's state on every change.
+ * heartbeat at the interval the concentrator asked for (in the Welcome, or later in an
+ * acknowledgement), and the agent's state on every change.
  * Requests from the concentrator go to the agent; their answers come back on the same stream.
  *
  * <p>A concentrator that says nothing for {@link #SILENCE_LIMIT} intervals is taken for dead or
@@ -245,6 +246,11 @@ final class ConcentratorLink {
     return current != null && current.welcomed;
   }
 
+  /** The heartbeat interval the attached concentrator asks for, in ms; 0 when not attached. */
+  synchronized long heartbeatIntervalMillis() {
+    return current != null && current.welcomed ? current.intervalMillis : 0;
+  }
+
   /** The concentrator currently attached to, or null. */
   synchronized String attachedTo() {
     return current != null && current.welcomed ? current.endpoint.getId() : null;
@@ -412,10 +418,31 @@ final class ConcentratorLink {
     backoff.reset();
     long interval = welcome.getHeartbeatIntervalMs() > 0
         ? welcome.getHeartbeatIntervalMs() : DEFAULT_INTERVAL_MILLIS;
+    scheduleBeatsLocked(attempt, interval);
+    homecomingLocked(attempt);
+  }
+
+  /** Heartbeats on the attempt's stream every {@code interval} ms from now on. */
+  private void scheduleBeatsLocked(Attempt attempt, long interval) {
+    if (attempt.heartbeat != null) {
+      attempt.heartbeat.cancel(false);
+    }
     attempt.intervalMillis = interval;
     attempt.heartbeat = scheduler.scheduleAtFixedRate(() -> beat(attempt, interval),
         interval, interval, TimeUnit.MILLISECONDS);
-    homecomingLocked(attempt);
+  }
+
+  /**
+   * An acknowledgement asks for another heartbeat interval (the concentrator has more VMs than
+   * it wants heartbeats from at the old one): the heartbeats of that stream follow it.
+   */
+  private synchronized void paced(Attempt attempt, long interval) {
+    if (interval > 0 && interval != attempt.intervalMillis && attempt.heartbeat != null
+        && (attempt == current || attempt == pending)) {
+      log.debug("{}: {} of set {} asks for a heartbeat every {} ms", agent.vmId(),
+          attempt.endpoint.getId(), setId, interval);
+      scheduleBeatsLocked(attempt, interval);
+    }
   }
 
   /**
@@ -594,7 +621,7 @@ final class ConcentratorLink {
     ScheduledFuture<?> homecoming;
     /** While pending: gives up the move if the concentrator has not welcomed it in time. */
     ScheduledFuture<?> welcomeDeadline;
-    /** Guarded by the link: the heartbeat interval the Welcome asked for. */
+    /** Guarded by the link: the heartbeat interval asked for, by the Welcome or since. */
     long intervalMillis;
     /** Guarded by the link: when the concentrator last sent anything on this stream. */
     long lastHeardMillis;
@@ -636,7 +663,7 @@ final class ConcentratorLink {
         lastHeardMillis = clock.millis();
       }
       switch (message.getBodyCase()) {
-        case HEARTBEAT_ACK -> { }  // being heard is all it says
+        case HEARTBEAT_ACK -> paced(this, message.getHeartbeatAck().getHeartbeatIntervalMs());
         case WELCOME -> welcomed(this, message.getWelcome());
         case START -> {
           owe(this);

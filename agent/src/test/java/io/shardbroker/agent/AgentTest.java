@@ -15,6 +15,7 @@ import io.shardbroker.protocol.v1.ConcentratorMessage;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.EndAnswer;
 import io.shardbroker.protocol.v1.EndRequest;
+import io.shardbroker.protocol.v1.HeartbeatAck;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.StartAnswer;
 import io.shardbroker.protocol.v1.StartRequest;
@@ -303,17 +304,13 @@ class AgentTest {
   void aConcentratorSilentForFourIntervalsIsLeftForTheNext() {
     FakeConcentrator c1 = welcoming("c1", "s1");
     FakeConcentrator c2 = welcoming("c2", "s1");
+    // Cut off after its Welcome: no acknowledgements, and no health answers either.
+    c1.stopAcknowledging();
+    c1.serving(false);
     Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
     agent.start();
     FakeConcentrator.Stream first = awaitStream(c1, 1);
     eventually().until(() -> agent.attachedSets() == 1);
-    beat(first);  // one interval since the Welcome: asks for nothing
-    beat(first);  // two: asks, and is acknowledged
-    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
-
-    // Cut off: no acknowledgements, and no health answers either.
-    c1.stopAcknowledging();
-    c1.serving(false);
     for (int silent = 1; silent <= 4; silent++) {
       beat(first);  // up to four intervals of silence: still within the limit
     }
@@ -321,7 +318,7 @@ class AgentTest {
     assertThat(first.received(BodyCase.HEARTBEAT))
         .extracting(m -> m.getHeartbeat().getAckWanted())
         .as("a heartbeat asks for an acknowledgement after two silent intervals")
-        .containsExactly(false, true, false, true, true, true);
+        .containsExactly(false, true, true, true);
     clock.advance(Duration.ofSeconds(1));  // the fifth: given up instead of sent
     eventually().until(() -> agent.attachedSets() == 0);
     eventually().until(() -> first.errorFromAgent() != null);  // the agent cancelled the call
@@ -338,6 +335,28 @@ class AgentTest {
     eventually().until(() -> c1.healthChecks() >= 2);
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
     assertThat(c1.streams()).hasSize(1);
+  }
+
+  @Test
+  void anAcknowledgementThatAsksForALongerIntervalIsFollowed() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    Agent agent = agent(vmRanking(c1), topology(1, set("s1", c1)));
+    agent.start();
+    FakeConcentrator.Stream stream = awaitStream(c1, 1);
+    eventually().until(() -> agent.attachedSets() == 1);
+    beat(stream);
+
+    // The concentrator took on more VMs: from now on, one heartbeat every 3 s.
+    stream.send(ConcentratorMessage.newBuilder()
+        .setHeartbeatAck(HeartbeatAck.newBuilder().setSequence(0).setHeartbeatIntervalMs(3_000))
+        .build());
+    eventually().until(() -> agent.heartbeatIntervals().equals(Map.of("s1", 3_000L)));
+    int before = stream.received(BodyCase.HEARTBEAT).size();
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(stream.received(BodyCase.HEARTBEAT)).as("no beat at the old interval").hasSize(before);
+    clock.advance(Duration.ofSeconds(1));
+    awaitMessage(stream, BodyCase.HEARTBEAT, before + 1);  // 3 s after the acknowledgement
+    assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
   }
 
   @Test

@@ -47,8 +47,15 @@ public final class BrokerServer implements AutoCloseable {
   public BrokerServer start() {
     directory.startHealthChecks(settings.timeouts().healthInterval());
     http.start();  // on the connector HttpApi configures
-    log.info("broker {} listening on http://{}:{} over {} set(s)", settings.brokerId(),
-        settings.httpHost(), port(), settings.topology().getSetsCount());
+    log.info("broker {} listening on http://{}:{} over {} set(s), candidate search {}",
+        settings.brokerId(), settings.httpHost(), port(), settings.topology().getSetsCount(),
+        settings.candidateSearch());
+    if (settings.candidateSearch().sampled()) {
+      log.warn("candidate search {} is experimental, for measurement: each request asks only {} "
+          + "concentrator(s) of a set, so a session a user holds behind one not asked goes unseen "
+          + "and the user may get a second desktop; use broadcast (the default) in production",
+          settings.candidateSearch(), settings.candidateSearch().asked());
+    }
     return this;
   }
 

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  * @param timeouts deadlines of the calls to concentrators and of a whole request
  * @param candidatesPerConcentrator how many candidates to ask each concentrator for
  * @param maxStartAttempts how many VMs one request may try before it gives up
+ * @param candidateSearch which concentrators of a set are asked for candidates: all (broadcast,
+ *     the default) or a sample, which may miss a user's session (see {@link CandidateSearch})
  */
 public record BrokerSettings(
     String brokerId,
@@ -26,7 +28,8 @@ public record BrokerSettings(
     Topology topology,
     Timeouts timeouts,
     int candidatesPerConcentrator,
-    int maxStartAttempts) {
+    int maxStartAttempts,
+    CandidateSearch candidateSearch) {
 
   public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
   public static final int HTTP_PORT_DEFAULT = 8080;
@@ -89,17 +92,25 @@ public record BrokerSettings(
     if (maxStartAttempts < 1 || maxStartAttempts > 100) {
       throw new IllegalArgumentException("max start attempts must be 1..100, got " + maxStartAttempts);
     }
+    if (candidateSearch == null) {
+      throw new IllegalArgumentException("candidate search must be given (CandidateSearch.DEFAULT: broadcast)");
+    }
   }
 
   /** Defaults for everything but its name, where to listen and the topology. */
   public static BrokerSettings of(String brokerId, String httpHost, int httpPort, Topology topology) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, Timeouts.DEFAULTS,
-        CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT);
+        CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT, CandidateSearch.DEFAULT);
   }
 
   public BrokerSettings withTimeouts(Timeouts newTimeouts) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, newTimeouts,
-        candidatesPerConcentrator, maxStartAttempts);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch);
+  }
+
+  public BrokerSettings withCandidateSearch(CandidateSearch newSearch) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+        candidatesPerConcentrator, maxStartAttempts, newSearch);
   }
 
   /** Checks a topology as settings do; the message names what is wrong. */

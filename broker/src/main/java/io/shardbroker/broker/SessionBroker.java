@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Brokers sessions the way DESIGN.md describes: pick a set, ask all its concentrators at once
  * for candidates, choose, start on the owning concentrator, move on when an agent refuses, fall
- * back to the next set when one fails or has nothing.
+ * back to the next set when one fails or has nothing. (An experimental {@link CandidateSearch}
+ * asks only a sample of the set's concentrators instead, and may then miss a user's session.)
  *
  * <p>First the store says whether the user may use the pool (a refusal is {@code 403}). Choosing:
  * a session the user already has in the pool wins (reconnect). In a floating pool, the least
@@ -438,7 +439,12 @@ final class SessionBroker {
   /** What one set offered: candidates ordered for trying, and how many concentrators answered. */
   private record Found(List<Offer> offers, int answered) {}
 
-  /** Asks the set for candidates; the user's sessions it names go to {@code seen}. */
+  /**
+   * Asks the set for candidates; the user's sessions it names go to {@code seen}. A broadcast asks
+   * every member; a sampled search ({@link CandidateSearch}) only the members with the most room
+   * in the pool, and lets their answers vouch for the whole set: a session of the user on a
+   * member not asked is then not seen here, and the user may get a second desktop.
+   */
   private Found find(SetView set, int limit, Request r, SessionsSeen seen) {
     FindCandidatesRequest request = FindCandidatesRequest.newBuilder()
         .setRequestId(r.requestId())
@@ -446,8 +452,12 @@ final class SessionBroker {
         .setPool(r.pool().name())
         .setLimit(limit)
         .build();
+    CandidateSearch search = settings.candidateSearch();
+    SetView asked = search.sampled()
+        ? SampledMembers.of(set, r.pool().name(), search.asked(), ThreadLocalRandom.current())
+        : set;
     List<Reply<FindCandidatesResponse>> replies = directory.scatter(
-        set, r.budget().cap(settings.timeouts().find()), stub -> stub.findCandidates(request));
+        asked, r.budget().cap(settings.timeouts().find()), stub -> stub.findCandidates(request));
     List<Offer> offers = new ArrayList<>();
     List<PlacedSession> existing = new ArrayList<>();
     int answered = 0;
@@ -464,7 +474,7 @@ final class SessionBroker {
       }
       existing.addAll(reply.value().getExistingSessionsList());
     }
-    seen.add(set, existing, inFull(set, replies, FindCandidatesResponse::getWarmingUp),
+    seen.add(set, existing, inFull(asked, replies, FindCandidatesResponse::getWarmingUp),
         replies.stream().anyMatch(reply -> reply.ok() && reply.value().getStartInFlight()));
     offers.sort(Comparator.comparingDouble(Offer::load).thenComparingLong(Offer::tieBreak));
     return new Found(offers, answered);

@@ -19,6 +19,7 @@ import io.shardbroker.protocol.v1.ListSessionsResponse;
 import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.ListVmsResponse;
 import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.PoolFreeSlots;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartResult;
 import io.shardbroker.protocol.v1.StartSessionRequest;
@@ -295,8 +296,16 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     if (failIfUnavailable(responses)) {
       return;
     }
-    responses.onNext(HealthResponse.newBuilder()
-        .setConcentratorId(id).setSetId(setId).setAttachedVms(vms.size()).build());
+    Map<String, Integer> free = new LinkedHashMap<>();
+    for (Vm vm : vms.values()) {
+      int room = vm.reachable && !vm.refuses ? Math.max(0, vm.capacity - vm.sessions.size()) : 0;
+      free.merge(vm.pool, room, Integer::sum);
+    }
+    HealthResponse.Builder health = HealthResponse.newBuilder()
+        .setConcentratorId(id).setSetId(setId).setAttachedVms(vms.size());
+    free.forEach((pool, slots) -> health.addFreeSlots(
+        PoolFreeSlots.newBuilder().setPool(pool).setFreeSlots(slots)));
+    responses.onNext(health.build());
     responses.onCompleted();
   }
 

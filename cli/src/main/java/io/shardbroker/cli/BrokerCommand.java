@@ -3,8 +3,10 @@ package io.shardbroker.cli;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
+import io.shardbroker.broker.CandidateSearch;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
+import io.shardbroker.cli.config.RoleConfigs.CandidateSearchConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
 import io.shardbroker.store.Seed;
 import io.shardbroker.store.Store;
@@ -106,7 +108,17 @@ final class BrokerCommand implements Callable<Integer> {
     return new BrokerSettings(brokerId, host, port, common.topology(config.topology()), timeouts,
         CommonOptions.orDefault(config.candidatesPerConcentrator(),
             BrokerSettings.CANDIDATES_PER_CONCENTRATOR_DEFAULT),
-        CommonOptions.orDefault(config.maxStartAttempts(), BrokerSettings.MAX_START_ATTEMPTS_DEFAULT));
+        CommonOptions.orDefault(config.maxStartAttempts(), BrokerSettings.MAX_START_ATTEMPTS_DEFAULT),
+        candidateSearch(config.candidateSearch()));
+  }
+
+  static CandidateSearch candidateSearch(CandidateSearchConfig config) {
+    if (config == null) {
+      return CandidateSearch.DEFAULT;
+    }
+    return new CandidateSearch(
+        config.mode() == null ? CandidateSearch.MODE_DEFAULT : CandidateSearch.Mode.parse(config.mode()),
+        CommonOptions.orDefault(config.asked(), CandidateSearch.ASKED_DEFAULT));
   }
 
   /** The host name and port: unique among brokers of one store unless two share a host and port. */

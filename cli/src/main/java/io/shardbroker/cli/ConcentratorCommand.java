@@ -49,6 +49,12 @@ final class ConcentratorCommand implements Callable<Integer> {
       description = "How often agents must send a heartbeat, e.g. 5s (default: 5s). A VM silent for 3 intervals is unreachable.")
   String heartbeatInterval;
 
+  @Option(names = "--max-heartbeat-rate", paramLabel = "N",
+      description = "The most heartbeats a second this concentrator takes; with more VMs than the interval "
+          + "allows at this rate, it asks its agents for a longer interval, in whole seconds (default: "
+          + ConcentratorSettings.MAX_HEARTBEAT_RATE_DEFAULT + ", 50,000 VMs at 5 s).")
+  Integer maxHeartbeatRate;
+
   @Option(names = "--warm-up", paramLabel = "DURATION",
       description = "How long after its start the concentrator tells brokers that VMs may still be on their way back to it, so that they do not trust its \"no session\" alone, e.g. 15s; 0s for never (default: 3 heartbeat intervals).")
   String warmUp;
@@ -115,6 +121,8 @@ final class ConcentratorCommand implements Callable<Integer> {
         CommonOptions.orDefault(config.unreachableRetention(), d.unreachableRetention()),
         d.maxCandidates(),
         warmUp != null ? Durations.parse(warmUp)
-            : CommonOptions.orDefault(config.warmUp(), ConcentratorSettings.defaultWarmUp(interval)));
+            : CommonOptions.orDefault(config.warmUp(), ConcentratorSettings.defaultWarmUp(interval)),
+        maxHeartbeatRate != null ? maxHeartbeatRate
+            : CommonOptions.orDefault(config.maxHeartbeatRate(), d.maxHeartbeatRate()));
   }
 }

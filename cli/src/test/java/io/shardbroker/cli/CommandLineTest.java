@@ -101,6 +101,21 @@ class CommandLineTest {
   }
 
   @Test
+  void theConcentratorsHeartbeatRateComesFromTheFlagElseTheFileElseTheDefault(@TempDir Path dir)
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("c.yaml"), "id: a1\nmaxHeartbeatRate: 2000\n");
+
+    assertThat(concentratorSettings(null).maxHeartbeatRate())
+        .isEqualTo(ConcentratorSettings.MAX_HEARTBEAT_RATE_DEFAULT);
+    assertThat(concentratorSettings(file).maxHeartbeatRate()).isEqualTo(2000);
+    assertThat(concentratorSettings(file, "--max-heartbeat-rate", "500").maxHeartbeatRate()).isEqualTo(500);
+    CommandRun refused = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:0",
+        "--max-heartbeat-rate", "0");
+    assertThat(refused.exitCode()).isEqualTo(2);
+    assertThat(refused.err()).contains("max heartbeat rate must be at least 1 a second, got 0");
+  }
+
+  @Test
   void aNegativeWarmUpIsRefusedWithItsValue() {
     CommandRun run = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:0", "--warm-up", "PT-5S");
     assertThat(run.exitCode()).isEqualTo(2);

@@ -30,16 +30,18 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
   private final CurrentTopology topology;
   private final VmRegistry registry;
   private final WarmUp warmUp;
+  private final HeartbeatPace pace;
   private final ConcentratorMetrics metrics;
   private final Set<AgentStream> open = ConcurrentHashMap.newKeySet();
 
   AgentLinkService(
       ConcentratorSettings settings, CurrentTopology topology, VmRegistry registry, WarmUp warmUp,
-      ConcentratorMetrics metrics) {
+      HeartbeatPace pace, ConcentratorMetrics metrics) {
     this.settings = settings;
     this.topology = topology;
     this.registry = registry;
     this.warmUp = warmUp;
+    this.pace = pace;
     this.metrics = metrics;
   }
 
@@ -83,7 +85,9 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
           // a stale stream hears nothing and moves on.
           if (registry.heard(vmId, stream) && message.getHeartbeat().getAckWanted()) {
             stream.send(ConcentratorMessage.newBuilder()
-                .setHeartbeatAck(HeartbeatAck.newBuilder().setSequence(message.getHeartbeat().getSequence()))
+                .setHeartbeatAck(HeartbeatAck.newBuilder()
+                    .setSequence(message.getHeartbeat().getSequence())
+                    .setHeartbeatIntervalMs((int) pace.intervalMillis()))
                 .build());
           }
         }
@@ -127,7 +131,7 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
       Welcome.Builder welcome = Welcome.newBuilder()
           .setConcentratorId(settings.id())
           .setSetId(settings.setId())
-          .setHeartbeatIntervalMs((int) settings.heartbeatInterval().toMillis());
+          .setHeartbeatIntervalMs((int) pace.observe(registry.counts().reachable()));
       Topology newest = topology.get();
       if (newest.getVersion() > hello.getTopologyVersion()) {
         welcome.setTopology(newest);

@@ -19,6 +19,7 @@ import io.shardbroker.protocol.v1.ListSessionsRequest;
 import io.shardbroker.protocol.v1.ListSessionsResponse;
 import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.ListVmsResponse;
+import io.shardbroker.protocol.v1.PoolFreeSlots;
 import io.shardbroker.protocol.v1.StartAnswer;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.StartResult;
@@ -301,14 +302,17 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
   @Override
   public void health(HealthRequest request, StreamObserver<HealthResponse> responses) {
     VmRegistry.Counts counts = registry.counts();
-    responses.onNext(HealthResponse.newBuilder()
+    HealthResponse.Builder health = HealthResponse.newBuilder()
         .setConcentratorId(settings.id())
         .setSetId(settings.setId())
         .setAttachedVms(counts.reachable())
         .setUnreachableVms(counts.unreachable())
         .setSessions(counts.sessions())
-        .setTopologyVersion(topology.get().getVersion())
-        .build());
+        .setTopologyVersion(topology.get().getVersion());
+    registry.freeSlotsByPool().forEach((pool, free) -> health.addFreeSlots(PoolFreeSlots.newBuilder()
+        .setPool(pool)
+        .setFreeSlots((int) Math.min(free, Integer.MAX_VALUE))));
+    responses.onNext(health.build());
     responses.onCompleted();
   }
 

@@ -20,7 +20,7 @@ final class ConcentratorMetrics {
   private final Counter lostStreams;
   private final Counter findRequests;
 
-  ConcentratorMetrics(MeterRegistry meters, VmRegistry registry, WarmUp warmUp) {
+  ConcentratorMetrics(MeterRegistry meters, VmRegistry registry, WarmUp warmUp, HeartbeatPace pace) {
     for (VmStatus status : VmStatus.values()) {
       if (status == VmStatus.VM_STATUS_UNSPECIFIED || status == VmStatus.UNRECOGNIZED) {
         continue;
@@ -36,6 +36,11 @@ final class ConcentratorMetrics {
         .register(meters);
     Gauge.builder("shardbroker.concentrator.sessions", registry, r -> r.counts().sessions())
         .description("Sessions on the VMs attached here")
+        .register(meters);
+    Gauge.builder("shardbroker.concentrator.heartbeat.interval", pace, p -> p.intervalMillis() / 1000.0)
+        .description("The heartbeat interval asked of agents now: longer than configured when more VMs "
+            + "are attached than the heartbeat rate allows")
+        .baseUnit("seconds")
         .register(meters);
     Gauge.builder("shardbroker.concentrator.warming.up", warmUp, w -> w.warming() ? 1 : 0)
         .description("1 while the concentrator warms up after its start (its view may lack VMs), else 0")

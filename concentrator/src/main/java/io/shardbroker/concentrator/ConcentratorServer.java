@@ -38,6 +38,7 @@ public final class ConcentratorServer implements AutoCloseable {
   private final WarmUp warmUp;
   private final ScheduledExecutorService scheduler;
   private final ConcentratorMetrics metrics;
+  private final HeartbeatPace pace;
   private final AgentLinkService agentLinks;
   private final HealthStatusManager health = new HealthStatusManager();
   private final Server server;
@@ -51,9 +52,11 @@ public final class ConcentratorServer implements AutoCloseable {
     this.registry = new VmRegistry(settings, clock);
     this.warmUp = new WarmUp(settings.warmUp(), settings.heartbeatInterval(), clock);
     this.scheduler = scheduler;
-    this.metrics = new ConcentratorMetrics(meters, registry, warmUp);
+
     this.topology = new CurrentTopology(settings.topology());
-    this.agentLinks = new AgentLinkService(settings, topology, registry, warmUp, metrics);
+    this.pace = new HeartbeatPace(settings);
+    this.metrics = new ConcentratorMetrics(meters, registry, warmUp, pace);
+    this.agentLinks = new AgentLinkService(settings, topology, registry, warmUp, pace, metrics);
     this.server = serverBuilder
         .addStreamTracerFactory(new WireCounters(meters))
         .addService(agentLinks)
@@ -118,10 +121,11 @@ public final class ConcentratorServer implements AutoCloseable {
   /** Runs one sweep now: silent VMs become unreachable, long-gone ones are forgotten. */
   void sweep() {
     try {
-      for (AgentStream silent : registry.sweep()) {
+      Duration silenceLimit = pace.silenceLimit();
+      for (AgentStream silent : registry.sweep(silenceLimit)) {
         metrics.silent();
         silent.close(Status.UNAVAILABLE.withDescription("no heartbeat for "
-            + settings.silenceLimit().toMillis() + " ms"));
+            + silenceLimit.toMillis() + " ms"));
       }
     } catch (RuntimeException e) {
       log.error("heartbeat sweep failed; it runs again in {} ms", settings.heartbeatInterval().toMillis(), e);

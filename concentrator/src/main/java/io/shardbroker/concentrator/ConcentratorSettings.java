@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  *     By default {@value #WARM_UP_HEARTBEATS_DEFAULT} heartbeat intervals, since an agent on a
  *     fallback looks for its preferred concentrator every 2 intervals; one more is margin for
  *     the reconnect itself
+ * @param maxHeartbeatRate the most heartbeats a second the concentrator asks of its agents: with
+ *     more VMs than {@code heartbeatInterval} allows at this rate, it asks for a longer interval
+ *     (see {@link HeartbeatPace}), so that its steady load stays bounded however large the fleet
  */
 public record ConcentratorSettings(
     String id,
@@ -33,7 +36,8 @@ public record ConcentratorSettings(
     Duration endTimeout,
     Duration unreachableRetention,
     int maxCandidates,
-    Duration warmUp) {
+    Duration warmUp,
+    int maxHeartbeatRate) {
 
   public static final Duration HEARTBEAT_INTERVAL_DEFAULT = Duration.ofSeconds(5);
   public static final int MISSED_HEARTBEATS_DEFAULT = 3;
@@ -43,6 +47,11 @@ public record ConcentratorSettings(
   public static final int MAX_CANDIDATES_DEFAULT = 64;
   /** The default warm-up, in heartbeat intervals: {@link #defaultWarmUp} gives it as a duration. */
   public static final int WARM_UP_HEARTBEATS_DEFAULT = 3;
+  /**
+   * Heartbeats a second a concentrator takes before it asks for longer intervals: 50,000 VMs at
+   * the default interval, a fraction of a core.
+   */
+  public static final int MAX_HEARTBEAT_RATE_DEFAULT = 10_000;
   /** Ids, set and pool names: letters, digits and {@code . _ : -}, up to 128, alphanumeric first. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
@@ -65,6 +74,19 @@ public record ConcentratorSettings(
     if (warmUp == null || warmUp.isNegative()) {
       throw new IllegalArgumentException("warm-up must be zero or positive, got " + warmUp);
     }
+    if (maxHeartbeatRate < 1) {
+      throw new IllegalArgumentException("max heartbeat rate must be at least 1 a second, got "
+          + maxHeartbeatRate);
+    }
+  }
+
+  /** Settings with the default {@link #MAX_HEARTBEAT_RATE_DEFAULT}. */
+  public ConcentratorSettings(
+      String id, String setId, Topology topology, Duration heartbeatInterval, int missedHeartbeats,
+      Duration startTimeout, Duration endTimeout, Duration unreachableRetention, int maxCandidates,
+      Duration warmUp) {
+    this(id, setId, topology, heartbeatInterval, missedHeartbeats, startTimeout, endTimeout,
+        unreachableRetention, maxCandidates, warmUp, MAX_HEARTBEAT_RATE_DEFAULT);
   }
 
   /** Settings with the default warm-up for {@code heartbeatInterval}. */
@@ -97,20 +119,37 @@ public record ConcentratorSettings(
   public ConcentratorSettings withHeartbeatInterval(Duration interval) {
     Duration warm = warmUp.equals(defaultWarmUp(heartbeatInterval)) ? defaultWarmUp(interval) : warmUp;
     return new ConcentratorSettings(id, setId, topology, interval, missedHeartbeats, startTimeout,
-        endTimeout, unreachableRetention, maxCandidates, warm);
+        endTimeout, unreachableRetention, maxCandidates, warm, maxHeartbeatRate);
   }
 
   public ConcentratorSettings withStartTimeout(Duration timeout) {
     return new ConcentratorSettings(id, setId, topology, heartbeatInterval, missedHeartbeats, timeout,
-        endTimeout, unreachableRetention, maxCandidates, warmUp);
+        endTimeout, unreachableRetention, maxCandidates, warmUp, maxHeartbeatRate);
   }
 
   public ConcentratorSettings withWarmUp(Duration warmUp) {
     return new ConcentratorSettings(id, setId, topology, heartbeatInterval, missedHeartbeats,
-        startTimeout, endTimeout, unreachableRetention, maxCandidates, warmUp);
+        startTimeout, endTimeout, unreachableRetention, maxCandidates, warmUp, maxHeartbeatRate);
   }
 
-  /** How long a VM may stay silent before it counts as unreachable. */
+  public ConcentratorSettings withMaxHeartbeatRate(int rate) {
+    return new ConcentratorSettings(id, setId, topology, heartbeatInterval, missedHeartbeats,
+        startTimeout, endTimeout, unreachableRetention, maxCandidates, warmUp, rate);
+  }
+
+  /**
+   * The heartbeat interval a concentrator with these settings asks of {@code vms} attached agents:
+   * the configured one, or whole seconds at {@link #maxHeartbeatRate}, whichever is longer.
+   */
+  public Duration heartbeatIntervalFor(int vms) {
+    long atRateMillis = (long) Math.ceil((double) vms / maxHeartbeatRate) * 1000;
+    return atRateMillis > heartbeatInterval.toMillis() ? Duration.ofMillis(atRateMillis) : heartbeatInterval;
+  }
+
+  /**
+   * How long a VM may stay silent before it counts as unreachable, at the configured interval;
+   * {@link HeartbeatPace#silenceLimit} gives it at the interval in force.
+   */
   public Duration silenceLimit() {
     return heartbeatInterval.multipliedBy(missedHeartbeats);
   }

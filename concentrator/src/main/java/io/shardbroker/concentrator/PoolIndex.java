@@ -14,6 +14,10 @@ import java.util.random.RandomGenerator;
  * <p>Within a bucket VMs are equals; candidates are taken from a random offset so that concurrent
  * requests (from one broker or many) get different VMs instead of colliding on the same one.
  *
+ * <p>It also keeps the pool's free session slots (capacity minus used, over its candidates) as a
+ * running sum, so that health answers say how much room each pool has in O(1) per pool. Each VM
+ * remembers what it added to the sum, since by the time it moves its load has already changed.
+ *
  * <p>Not thread-safe: owned by {@link VmRegistry} and used under its lock.
  */
 final class PoolIndex {
@@ -23,6 +27,7 @@ final class PoolIndex {
 
   private final TreeMap<Long, List<VmRecord>> buckets = new TreeMap<>();
   private int size;
+  private long freeSlots;
 
   static long loadKey(VmRecord vm) {
     return vm.used() * LOAD_SCALE / vm.capacity;
@@ -31,7 +36,8 @@ final class PoolIndex {
   /** Puts the VM where its current load says, or takes it out if it is no longer a candidate. */
   void update(VmRecord vm) {
     long key = vm.isCandidate() ? loadKey(vm) : -1;
-    if (key == vm.indexKey) {
+    int free = key >= 0 ? vm.capacity - vm.used() : 0;
+    if (key == vm.indexKey && free == vm.indexFreeSlots) {
       return;
     }
     remove(vm);
@@ -39,8 +45,10 @@ final class PoolIndex {
       List<VmRecord> bucket = buckets.computeIfAbsent(key, k -> new ArrayList<>());
       vm.indexKey = key;
       vm.indexSlot = bucket.size();
+      vm.indexFreeSlots = free;
       bucket.add(vm);
       size++;
+      freeSlots += free;
     }
   }
 
@@ -59,6 +67,8 @@ final class PoolIndex {
     }
     vm.indexKey = -1;
     vm.indexSlot = -1;
+    freeSlots -= vm.indexFreeSlots;
+    vm.indexFreeSlots = 0;
     size--;
   }
 
@@ -82,5 +92,10 @@ final class PoolIndex {
   /** How many candidates the pool has. */
   int size() {
     return size;
+  }
+
+  /** Sessions the pool's candidates can still take, starts in flight counted as used. */
+  long freeSlots() {
+    return freeSlots;
   }
 }

@@ -28,6 +28,8 @@ final class VmRecord {
   /** Where it sits in its pool's index: the bucket's load key and its slot there, or -1. */
   long indexKey = -1;
   int indexSlot = -1;
+  /** The free slots it adds to its pool's index: capacity minus used when indexed, else 0. */
+  int indexFreeSlots;
 
   VmRecord(String vmId) {
     this.vmId = vmId;

@@ -8,6 +8,7 @@ import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.protocol.v1.VmStatus;
 import io.shardbroker.protocol.v1.VmView;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -295,12 +296,12 @@ final class VmRegistry {
   }
 
   /**
-   * Marks VMs silent for longer than the limit as unreachable and forgets unreachable ones past
-   * the retention. Returns the streams of the newly silent VMs, for the caller to close.
+   * Marks VMs silent for longer than {@code silence} as unreachable and forgets unreachable ones
+   * past the retention. Returns the streams of the newly silent VMs, for the caller to close.
    */
-  synchronized List<AgentStream> sweep() {
+  synchronized List<AgentStream> sweep(Duration silence) {
     long now = clock.millis();
-    long silenceLimit = settings.silenceLimit().toMillis();
+    long silenceLimit = silence.toMillis();
     long retention = settings.unreachableRetention().toMillis();
     List<VmRecord> silent = new ArrayList<>();
     List<VmRecord> expired = new ArrayList<>();
@@ -324,6 +325,17 @@ final class VmRegistry {
   synchronized Counts counts() {
     int unreachable = statusCounts.getOrDefault(VmStatus.VM_STATUS_UNREACHABLE, 0);
     return new Counts(vms.size() - unreachable, unreachable, sessionCount, new EnumMap<>(statusCounts));
+  }
+
+  /**
+   * Pool -> the sessions its candidate VMs here can still take, starts in flight counted as used.
+   * Read from the pool indexes' running sums: O(pools), whatever the number of VMs, since brokers
+   * ask for it with every health poll. Pools whose VMs are all gone or full answer 0.
+   */
+  synchronized Map<String, Long> freeSlotsByPool() {
+    Map<String, Long> free = new HashMap<>();
+    pools.forEach((pool, index) -> free.put(pool, index.freeSlots()));
+    return free;
   }
 
   // ---- bookkeeping ---------------------------------------------------------------------------

@@ -174,6 +174,30 @@ class AgentLinkServiceTest {
     assertThat(welcome.getTopology()).isEqualTo(TestConcentrator.TOPOLOGY);
   }
 
+  @Test
+  void moreVmsThanTheHeartbeatRateAllowsAreAskedForALongerIntervalInWelcomesAndAcknowledgements() {
+    // At most one heartbeat a second: a second VM makes 5 s too short for the first one too.
+    try (TestConcentrator slow = new TestConcentrator(ConcentratorSettings
+        .defaults("conc-1", "set-a", TestConcentrator.TOPOLOGY).withMaxHeartbeatRate(1))) {
+      FakeAgent first = FakeAgent.open(slow.channel, "vm-1");
+      first.hello(FakeAgent.hello("vm-1", POOL, 1, state(1, true)));
+      assertThat(first.awaitWelcome().getHeartbeatIntervalMs()).isEqualTo(5_000);
+      for (int i = 2; i <= 6; i++) {
+        slow.attach("vm-" + i, POOL, 1);
+      }
+      FakeAgent seventh = FakeAgent.open(slow.channel, "vm-7");
+      seventh.hello(FakeAgent.hello("vm-7", POOL, 1, state(1, true)));
+      assertThat(seventh.awaitWelcome().getHeartbeatIntervalMs()).isEqualTo(7_000);
+
+      first.heartbeat(1, true);
+
+      FakeAgent.waiting().until(() -> first.count(ConcentratorMessage.BodyCase.HEARTBEAT_ACK) == 1);
+      assertThat(first.received()).filteredOn(ConcentratorMessage::hasHeartbeatAck)
+          .extracting(m -> m.getHeartbeatAck().getHeartbeatIntervalMs())
+          .containsExactly(7_000);
+    }
+  }
+
   @ParameterizedTest(name = "agent knows version {0}")
   @CsvSource({"7", "8"})
   void welcomeLeavesTheTopologyOutWhenTheAgentKnowsItsVersion(long agentVersion) {

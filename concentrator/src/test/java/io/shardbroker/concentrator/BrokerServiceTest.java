@@ -5,6 +5,7 @@ import static io.shardbroker.concentrator.FakeAgent.state;
 import static io.shardbroker.concentrator.FakeAgent.waiting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.common.util.concurrent.ListenableFuture;
@@ -21,6 +22,7 @@ import io.shardbroker.protocol.v1.FindCandidatesResponse;
 import io.shardbroker.protocol.v1.HealthRequest;
 import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.PoolFreeSlots;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.StartResult;
@@ -28,8 +30,10 @@ import io.shardbroker.protocol.v1.StartSessionRequest;
 import io.shardbroker.protocol.v1.StartSessionResponse;
 import io.shardbroker.protocol.v1.VmStatus;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -126,6 +130,38 @@ class BrokerServiceTest {
     assertThat(health.getUnreachableVms()).isEqualTo(1);
     assertThat(health.getSessions()).isEqualTo(3);
     assertThat(health.getTopologyVersion()).isEqualTo(7);
+  }
+
+  /**
+   * Brokers that search a set by sampling ask the concentrators with the most room, so health
+   * says how many more sessions each pool's VMs here may take: only VMs that are candidates, with
+   * starts in flight taking their slot until the agent answers.
+   */
+  @Test
+  void healthAdvertisesThePoolsFreeSlotsOnVmsThatMayTakeASession() throws Exception {
+    concentrator.attach("vm-multi", POOL, 4, state(1, true, session("s-1", "alice", POOL)));
+    FakeAgent idle = concentrator.attach("vm-idle", POOL, 1);
+    concentrator.attach("vm-full", POOL, 1, state(1, true, session("s-2", "bob", POOL)));
+    concentrator.attach("vm-draining", POOL, 2, state(1, false));
+    FakeAgent gone = concentrator.attach("vm-gone", POOL, 2);
+    gone.breakStream();
+    concentrator.awaitVm("vm-gone", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.attach("vm-labs", "labs", 2);
+
+    assertThat(freeSlots()).containsOnly(entry(POOL, 4), entry("labs", 2));
+
+    ListenableFuture<StartSessionResponse> started = start("r-1", "carol", "vm-idle");
+    StartRequest request = idle.awaitStart();
+    assertThat(freeSlots()).as("while the start is in flight").containsEntry(POOL, 3);
+
+    idle.accept(request, session("s-3", "carol", POOL), state(2, true, session("s-3", "carol", POOL)));
+    assertThat(result(started).getResult()).isEqualTo(StartResult.START_RESULT_STARTED);
+    assertThat(freeSlots()).as("once it ran").containsEntry(POOL, 3);
+  }
+
+  private Map<String, Integer> freeSlots() {
+    return concentrator.broker.health(HealthRequest.getDefaultInstance()).getFreeSlotsList().stream()
+        .collect(Collectors.toMap(PoolFreeSlots::getPool, PoolFreeSlots::getFreeSlots));
   }
 
   // ---- StartSession ---------------------------------------------------------------------------

@@ -44,6 +44,16 @@ class ConcentratorSettingsTest {
   }
 
   @Test
+  void aHeartbeatRateBelowOneASecondIsRefused() {
+    ConcentratorSettings defaults = ConcentratorSettings.defaults("conc-1", "set-a", null);
+
+    assertThat(defaults.maxHeartbeatRate()).isEqualTo(ConcentratorSettings.MAX_HEARTBEAT_RATE_DEFAULT);
+    assertThatThrownBy(() -> defaults.withMaxHeartbeatRate(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("max heartbeat rate must be at least 1 a second, got 0");
+  }
+
+  @Test
   void aMissingHeartbeatIntervalIsNamedEvenWithTheDefaultWarmUp() {
     assertThatThrownBy(() -> new ConcentratorSettings("conc-1", "set-a", null, null, 3,
         Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(10), 8))

@@ -56,6 +56,32 @@ class PoolIndexTest {
   }
 
   @Test
+  void freeSlotsSumTheRoomOfCandidatesOnlyAndFollowTheirLoad() {
+    VmRecord multi = vm("multi", 4, 1, 1);  // a pending start takes a slot
+    VmRecord idle = vm("idle", 1, 0, 0);
+    VmRecord draining = vm("draining", 2, 0, 0);
+    draining.state = draining.state.toBuilder().setAccepting(false).build();
+    for (VmRecord vm : List.of(multi, idle, draining)) {
+      index.update(vm);
+    }
+    assertThat(index.freeSlots()).isEqualTo(3);
+
+    multi.pendingStarts = 0;  // the start was refused
+    index.update(multi);
+    assertThat(index.freeSlots()).isEqualTo(4);
+
+    multi.capacity = 8;  // 2 of 8 is the load 1 of 4 was: same bucket, more room
+    multi.state = state(2, true);
+    index.update(multi);
+    assertThat(index.freeSlots()).isEqualTo(7);
+
+    idle.stream = null;
+    index.update(idle);
+    index.remove(multi);
+    assertThat(index.freeSlots()).isZero();
+  }
+
+  @Test
   void updateMovesAVmBetweenBucketsAndOutOfTheIndex() {
     VmRecord a = vm("a", 4, 0, 0);
     VmRecord b = vm("b", 4, 1, 0);
@@ -167,6 +193,8 @@ class PoolIndexTest {
       }
 
       assertThat(index.size()).as("size after step %d", step).isEqualTo(model.size());
+      assertThat(index.freeSlots()).as("free slots after step %d", step)
+          .isEqualTo(model.keySet().stream().mapToLong(v -> v.capacity - v.used()).sum());
       smallest = Math.min(smallest, model.size());
       largest = Math.max(largest, model.size());
       for (VmRecord each : vms) {

@@ -230,7 +230,7 @@ class VmRegistryTest {
     assertThat(candidates("bob")).isEmpty();
 
     clock.advance(settings.silenceLimit());
-    registry.sweep();
+    registry.sweep(settings.silenceLimit());
     assertThat(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).isEmpty();
     assertThat(registry.locate("s-1", "")).isNull();
     assertThat(registry.find("alice", POOL, 8).existing()).isEmpty();
@@ -278,17 +278,17 @@ class VmRegistryTest {
     for (int i = 0; i < 3; i++) {
       clock.advance(interval);
       registry.heard("chatty", streamB);
-      assertThat(registry.sweep()).isEmpty();
+      assertThat(registry.sweep(settings.silenceLimit())).isEmpty();
     }
     // Exactly three intervals of silence is still within the limit; a moment more is not.
     assertThat(registry.list("", VmStatus.VM_STATUS_UNREACHABLE)).isEmpty();
     clock.advance(Duration.ofMillis(1));
-    assertThat(registry.sweep()).containsExactly(streamA);
+    assertThat(registry.sweep(settings.silenceLimit())).containsExactly(streamA);
 
     assertThat(status("quiet")).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE);
     assertThat(status("chatty")).isEqualTo(VmStatus.VM_STATUS_AVAILABLE);
     assertThat(candidates("bob")).extracting(Candidate::getVmId).containsExactly("chatty");
-    assertThat(registry.sweep()).as("already unreachable: not returned twice").isEmpty();
+    assertThat(registry.sweep(settings.silenceLimit())).as("already unreachable: not returned twice").isEmpty();
   }
 
   @Test
@@ -297,11 +297,11 @@ class VmRegistryTest {
     registry.lost("vm-1", streamA);
 
     clock.advance(settings.unreachableRetention());
-    registry.sweep();
+    registry.sweep(settings.silenceLimit());
     assertThat(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).hasSize(1);
 
     clock.advance(Duration.ofMillis(1));
-    registry.sweep();
+    registry.sweep(settings.silenceLimit());
     assertThat(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).isEmpty();
     assertThat(registry.locate("s-1", "")).isNull();
     assertCounts(0, 0, 0);
@@ -327,7 +327,7 @@ class VmRegistryTest {
 
     registry.detach("draining", streamC);
     clock.advance(settings.silenceLimit().plusMillis(1));
-    assertThat(registry.sweep()).containsExactly(streamA);
+    assertThat(registry.sweep(settings.silenceLimit())).containsExactly(streamA);
     assertCounts(0, 2, 2, VmStatus.VM_STATUS_UNREACHABLE, 2);
 
     registry.attach(hello("in-use", 2, state(1, true, session("s-1", "alice", POOL))), streamB);
@@ -335,7 +335,7 @@ class VmRegistryTest {
 
     clock.advance(settings.unreachableRetention().plusMillis(1));
     registry.heard("in-use", streamB);
-    registry.sweep();
+    registry.sweep(settings.silenceLimit());
     assertCounts(1, 0, 1, VmStatus.VM_STATUS_IN_USE, 1);
   }
 

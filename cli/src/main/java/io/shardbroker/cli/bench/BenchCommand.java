@@ -12,10 +12,13 @@ import picocli.CommandLine.Spec;
     description = {
         "'bench storm' measures the whole system under a logon storm, side by side with the designs people "
             + "use instead; 'bench load' is its load generator, to drive a broker by hand. Microbenchmarks of "
-            + "the concentrator's index are in bench/ (java -jar bench/target/benchmarks.jar)."
+            + "the concentrator's index are in bench/ (java -jar bench/target/benchmarks.jar). 'bench choice' "
+            + "compares asking every concentrator of a set for free VMs with asking a sample of them, as the set "
+            + "grows."
     },
     subcommands = {
         StormCommand.class,
+        ChoiceCommand.class,
         LoadCommand.class,
         CentralDbBrokerCommand.class,
         CentralDbFleetCommand.class,

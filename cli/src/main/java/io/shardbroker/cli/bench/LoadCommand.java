@@ -101,10 +101,11 @@ public final class LoadCommand implements Callable<Integer> {
 
   /**
    * One phase as reported: what the load saw, the CPU the system spent meanwhile, and the
-   * messages and bytes it exchanged per session (negative when not measured).
+   * messages and bytes it exchanged per session, and of those messages the ones between brokers
+   * and concentrators (each negative when not measured).
    */
   record Phase(String name, LoadResult result, double cpuSeconds, double cpuSecondsPer1000,
-      double messagesPerSession, double bytesPerSession) {}
+      double messagesPerSession, double bytesPerSession, double brokerMessagesPerSession) {}
 
   @Override
   public Integer call() throws IOException, InterruptedException {
@@ -171,10 +172,13 @@ public final class LoadCommand implements Callable<Integer> {
     long sessions = Math.max(1, result.sessions());
     Phase phase = new Phase(name, result, cpuSeconds, cpuSeconds * 1000 / sessions,
         spent == null ? -1 : spent.messages() / sessions,
-        spent == null || spent.bytes() < 0 ? -1 : spent.bytes() / sessions);
+        spent == null || spent.bytes() < 0 ? -1 : spent.bytes() / sessions,
+        spent == null || spent.brokerMessages() < 0 ? -1 : spent.brokerMessages() / sessions);
     stdout.printf(Locale.ROOT, "load: %s; system CPU %.1f s, %.2f s per 1000 sessions%s%n", result.summary(),
         cpuSeconds, phase.cpuSecondsPer1000(), spent == null ? ""
-            : String.format(Locale.ROOT, "; %.1f messages%s per session", phase.messagesPerSession(),
+            : String.format(Locale.ROOT, "; %.1f messages%s%s per session", phase.messagesPerSession(),
+                phase.brokerMessagesPerSession() < 0 ? ""
+                    : String.format(Locale.ROOT, " (%.1f with brokers)", phase.brokerMessagesPerSession()),
                 phase.bytesPerSession() < 0 ? "" : String.format(Locale.ROOT, ", %.0f bytes", phase.bytesPerSession())));
     stdout.flush();
     return phase;

@@ -16,7 +16,8 @@ import java.util.List;
  * <ul>
  *   <li>shardbroker: every concentrator's Prometheus counters of gRPC messages and wire bytes, in
  *       and out, with agents and with brokers (a unary call is two messages, a request and its
- *       answer);
+ *       answer); those with brokers alone are also kept apart, since agents' heartbeats, which
+ *       do not depend on how brokers ask, make up much of the rest;
  *   <li>central-db: the SQL statements its processes ran, from their JSON counters; each is a
  *       query and its answer, so two messages, as for gRPC. Its bytes are not known.
  * </ul>
@@ -25,11 +26,14 @@ final class MessageCounters {
 
   private static final String MESSAGES = "shardbroker_concentrator_wire_messages_total";
   private static final String BYTES = "shardbroker_concentrator_wire_bytes_total";
+  private static final String BROKER_PEER = "peer=\"broker\"";
 
-  /** Totals so far; {@code bytes} is negative when not known. */
-  record Totals(double messages, double bytes) {
+  /** Totals so far; {@code brokerMessages} and {@code bytes} are negative when not known. */
+  record Totals(double messages, double brokerMessages, double bytes) {
     Totals minus(Totals before) {
-      return new Totals(messages - before.messages, bytes < 0 ? -1 : bytes - before.bytes);
+      return new Totals(messages - before.messages,
+          brokerMessages < 0 ? -1 : brokerMessages - before.brokerMessages,
+          bytes < 0 ? -1 : bytes - before.bytes);
     }
   }
 
@@ -48,11 +52,15 @@ final class MessageCounters {
 
   Totals read() throws IOException, InterruptedException {
     double messages = 0;
+    double brokerMessages = statementCounters.isEmpty() ? 0 : -1;
     double bytes = statementCounters.isEmpty() ? 0 : -1;
     for (URI uri : prometheus) {
       for (String line : get(uri).lines().toList()) {
         if (line.startsWith(MESSAGES)) {
           messages += value(line);
+          if (line.contains(BROKER_PEER) && brokerMessages >= 0) {
+            brokerMessages += value(line);
+          }
         } else if (line.startsWith(BYTES) && bytes >= 0) {
           bytes += value(line);
         }
@@ -62,7 +70,7 @@ final class MessageCounters {
       JsonNode counters = LoadCommand.JSON.readTree(get(uri));
       messages += 2 * counters.path("statements").asDouble();
     }
-    return new Totals(messages, bytes);
+    return new Totals(messages, brokerMessages, bytes);
   }
 
   private String get(URI uri) throws IOException, InterruptedException {

@@ -1,5 +1,6 @@
 package io.shardbroker.cli.bench;
 
+import io.shardbroker.broker.CandidateSearch;
 import io.shardbroker.cli.local.JsonHttp;
 import io.shardbroker.cli.local.LocalProcesses;
 import io.shardbroker.cli.local.RoleProcess;
@@ -17,7 +18,8 @@ import java.util.List;
 /**
  * shardbroker as it is meant to run: {@code sets} sets of {@code perSet} concentrators, one
  * broker, and the fleet in one sim process whose agents attach to one concentrator in every set.
- * With one set of one concentrator it is the "one concentrator" baseline (no sharding).
+ * With one set of one concentrator it is the "one concentrator" baseline (no sharding). The broker
+ * searches a set for candidates as {@code search} says (broadcast, or sampled for {@code bench choice}).
  *
  * <p>Concentrators start without a warm-up (a fresh cluster has no sessions to forget). Users get
  * Argon2id's lowest cost, as in the central-db baseline: the storm measures brokering, not password
@@ -30,21 +32,23 @@ final class ShardedSystem implements SystemUnderTest {
   private final String name;
   private final int sets;
   private final int perSet;
+  private final CandidateSearch search;
   private final int vms;
   private final int users;
-  private final Duration heartbeat;
+  private final Heartbeats heartbeats;
   private final Path dir;
   private final LocalProcesses processes;
   private final RunLog log;
 
-  ShardedSystem(String name, int sets, int perSet, int vms, int users, Duration heartbeat, Path dir,
-      LocalProcesses processes, RunLog log) {
+  ShardedSystem(String name, int sets, int perSet, CandidateSearch search, int vms, int users,
+      Heartbeats heartbeats, Path dir, LocalProcesses processes, RunLog log) {
     this.name = name;
     this.sets = sets;
     this.perSet = perSet;
+    this.search = search;
     this.vms = vms;
     this.users = users;
-    this.heartbeat = heartbeat;
+    this.heartbeats = heartbeats;
     this.dir = dir;
     this.processes = processes;
     this.log = log;
@@ -58,7 +62,8 @@ final class ShardedSystem implements SystemUnderTest {
   @Override
   public String describe() {
     return sets + (sets == 1 ? " set" : " sets") + " x " + perSet
-        + (perSet == 1 ? " concentrator" : " concentrators") + ", 1 broker";
+        + (perSet == 1 ? " concentrator" : " concentrators") + ", 1 broker"
+        + (search.sampled() ? ", candidate search " + search : "");
   }
 
   @Override
@@ -75,9 +80,10 @@ final class ShardedSystem implements SystemUnderTest {
         String id = setId(s) + c;
         int metricsPort = LocalProcesses.freePort();
         metrics.add(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"));
-        concentrators.add(processes.define(name + "-" + id, "1g", LocalProcesses.Jvm.SERVER, List.of("concentrator",
-            "--id", id, "--topology", topology.toString(), "--metrics-port", Integer.toString(metricsPort),
-            "--heartbeat-interval", heartbeat.toMillis() + "ms", "--warm-up", "0s")));
+        List<String> args = new ArrayList<>(List.of("concentrator", "--id", id, "--topology", topology.toString(),
+            "--metrics-port", Integer.toString(metricsPort), "--warm-up", "0s"));
+        args.addAll(heartbeats.concentratorOptions());
+        concentrators.add(processes.define(name + "-" + id, "1g", LocalProcesses.Jvm.SERVER, args));
       }
     }
     List<Integer> incarnations = new ArrayList<>();
@@ -148,6 +154,7 @@ final class ShardedSystem implements SystemUnderTest {
         String user = StormLoad.user(i);
         w.write("    - {name: " + user + ", password: " + StormLoad.password(user) + ", groups: [storm]}\n");
       }
+      w.write("candidateSearch: {mode: " + search.mode() + ", asked: " + search.asked() + "}\n");
     }
   }
 }

@@ -1,21 +1,15 @@
 package io.shardbroker.cli.bench;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import io.shardbroker.broker.CandidateSearch;
 import io.shardbroker.cli.config.Durations;
 import io.shardbroker.cli.local.LocalProcesses;
-import io.shardbroker.cli.local.RoleProcess;
 import io.shardbroker.cli.local.RunLog;
 import io.shardbroker.cli.local.WorkDir;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,9 +106,17 @@ public final class StormCommand implements Callable<Integer> {
   URI target;
 
   @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "5s",
-      description = "Heartbeat interval of the agents, to concentrators and to the database alike "
+      description = "Heartbeat interval the concentrators ask of their agents, unless --heartbeat-rate makes "
+          + "them ask for a longer one; the central-db fleet writes at the sharded system's interval "
           + "(default: ${DEFAULT-VALUE}).")
   String heartbeat;
+
+  @Option(names = "--heartbeat-rate", paramLabel = "N", defaultValue = "2000",
+      description = "The most heartbeats a second each concentrator takes (its --max-heartbeat-rate): with more "
+          + "VMs than --heartbeat allows at this rate, it asks for a longer interval. Every role shares this "
+          + "machine's cores, so the default is lower than a concentrator's own (default: ${DEFAULT-VALUE}: "
+          + "25 s at 100,000 VMs in 2 sets of 2).")
+  int heartbeatRate;
 
   @Option(names = "--results", paramLabel = "DIR", defaultValue = "bench/results",
       description = "Where the JSON results go (default: ${DEFAULT-VALUE}).")
@@ -157,32 +159,32 @@ public final class StormCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     applyDefaults();
     Duration stepLength = Durations.parse(step);
-    Duration beat = Durations.parse(heartbeat);
-    int users = warmup + closedRequests;
-    for (double rate : rates) {
-      users += (int) Math.max(1, Math.round(rate * stepLength.toMillis() / 1000.0));
-    }
+    LoadGenerator load = new LoadGenerator(warmup, warmupRate, rates, stepLength, concurrency, closedRequests);
+    int users = load.users();
     validate(users);
+    Heartbeats beats = new Heartbeats(Durations.parse(heartbeat), heartbeatRate);
+    // What the sharded system's concentrators will ask for, each with its share of a set's VMs.
+    Duration beat = beats.pacedFor((vms + concentrators - 1) / concentrators);
     WorkDir.refuseForeign(workDir, MARKER, "bench");
     LocalProcesses.findJar();  // says now, before anything is written, when there is no jar to run
     WorkDir.prepare(workDir, MARKER, "bench storm");
     RunLog log = new RunLog(spec.commandLine().getOut());
     log.line(String.format(Locale.ROOT, "storm: %d VMs, %d users; warm-up %d%s, open loop %s for %s each, "
-            + "closed loop %d requests x%d; systems %s; heartbeat %s",
+            + "closed loop %d requests x%d; systems %s; heartbeat %s (%s asked, at most %d/s per concentrator)",
         vms, users, warmup, warmupRate > 0 ? String.format(Locale.ROOT, " at %.0f/s", warmupRate) : "",
         rates.stream().map(r -> String.format(Locale.ROOT, "%.0f/s", r))
             .collect(Collectors.joining(", ")), Durations.format(stepLength), closedRequests, concurrency,
-        String.join(", ", systems), Durations.format(beat)));
+        String.join(", ", systems), Durations.format(beat), Durations.format(beats.interval()), heartbeatRate));
 
     List<SystemResult> measured = new ArrayList<>();
     for (String name : systems) {
       Path dir = workDir.resolve(name);
       try (LocalProcesses processes = new LocalProcesses(dir.resolve("logs"));
-          SystemUnderTest system = system(name, users, beat, dir, processes, log)) {
+          SystemUnderTest system = system(name, users, beats, beat, dir, processes, log)) {
         log.event("%s (%s): starting", name, system.describe());
         SystemUnderTest.Started started = system.start();
         log.event("%s: ready at %s; the storm starts", name, started.broker());
-        List<LoadCommand.Phase> phases = drive(name, started, processes, dir, stepLength, log);
+        List<LoadCommand.Phase> phases = load.run(name, started, processes, dir, log);
         measured.add(new SystemResult(name, system.describe(), started.registrationSeconds(),
             started.registrationWhat(), phases));
         log.event("%s: done; stopping its processes", name);
@@ -198,88 +200,23 @@ public final class StormCommand implements Callable<Integer> {
     return measured.stream().allMatch(r -> r.sessions() > 0) ? 0 : 1;
   }
 
-  private SystemUnderTest system(String name, int users, Duration beat, Path dir, LocalProcesses processes,
-      RunLog log) {
+  private SystemUnderTest system(String name, int users, Heartbeats beats, Duration shardedBeat, Path dir,
+      LocalProcesses processes, RunLog log) {
     if (target != null) {
       return new RunningSystem(target);
     }
     return switch (name) {
-      case "sharded" -> new ShardedSystem(name, sets, concentrators, vms, users, beat, dir, processes, log);
-      case "one-concentrator" -> new ShardedSystem(name, 1, 1, vms, users, beat, dir, processes, log);
-      case "central-db" -> new CentralDbSystem(vms, users, beat, dir, processes, log);
+      case "sharded" -> new ShardedSystem(name, sets, concentrators, CandidateSearch.DEFAULT, vms, users, beats,
+          dir, processes, log);
+      case "one-concentrator" -> new ShardedSystem(name, 1, 1, CandidateSearch.DEFAULT, vms, users, beats, dir,
+          processes, log);
+      case "central-db" -> new CentralDbSystem(vms, users, shardedBeat, dir, processes, log);
       default -> throw new IllegalStateException("not validated: " + name);
     };
   }
 
-  /** Runs the load generator in its own process and returns the phases it measured. */
-  private List<LoadCommand.Phase> drive(String name, SystemUnderTest.Started started, LocalProcesses processes,
-      Path dir, Duration stepLength, RunLog log) throws IOException, InterruptedException {
-    Path out = dir.resolve("load.json");
-    List<String> args = new ArrayList<>(List.of("bench", "load", "--target", started.broker().toString(),
-        "--warmup", Integer.toString(warmup), "--warmup-rate", Double.toString(warmupRate),
-        "--step", stepLength.toMillis() + "ms",
-        "--concurrency", Integer.toString(concurrency), "--closed-requests", Integer.toString(closedRequests),
-        "--out", out.toString()));
-    if (!rates.isEmpty()) {
-      args.add("--rates");
-      args.add(rates.stream().map(r -> Double.toString(r)).collect(Collectors.joining(",")));
-    }
-    if (!started.prometheus().isEmpty()) {
-      args.add("--prometheus");
-      args.add(started.prometheus().stream().map(URI::toString).collect(Collectors.joining(",")));
-    }
-    if (!started.statementCounters().isEmpty()) {
-      args.add("--statement-counters");
-      args.add(started.statementCounters().stream().map(URI::toString).collect(Collectors.joining(",")));
-    }
-    if (!started.serverPids().isEmpty()) {
-      args.add("--cpu-of");
-      args.add(started.serverPids().stream().map(String::valueOf).collect(Collectors.joining(",")));
-    }
-    RoleProcess load = processes.define(name + "-load", "2g", LocalProcesses.Jvm.SERVER, args);
-    load.start();
-    Duration bound = Duration.ofMinutes(30);
-    long offset = 0;
-    long giveUp = System.nanoTime() + bound.toNanos();
-    while (load.alive() && System.nanoTime() < giveUp) {
-      offset = echo(load.out(), offset, name, log);
-      Thread.sleep(200);
-    }
-    int exit = load.awaitExit(Duration.ofSeconds(10));
-    echo(load.out(), offset, name, log);
-    if (exit != 0) {
-      throw new IllegalStateException("the load generator failed (exit " + exit + "); see " + load.log());
-    }
-    return LoadCommand.JSON.readValue(out.toFile(), new TypeReference<List<LoadCommand.Phase>>() {});
-  }
-
-  /** Shows the generator's new lines as they come; returns how far the file was read. */
-  private static long echo(Path file, long from, String name, RunLog log) throws IOException {
-    if (!Files.exists(file) || Files.size(file) <= from) {
-      return from;
-    }
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(file)) {
-      in.skipNBytes(from);
-      bytes = in.readAllBytes();
-    }
-    int end = bytes.length;
-    while (end > 0 && bytes[end - 1] != '\n') {
-      end--;  // a line still being written waits for the next look
-    }
-    new String(bytes, 0, end, StandardCharsets.UTF_8).lines().forEach(line -> log.event("%s: %s", name, line));
-    return from + end;
-  }
-
   private Path writeResults(List<SystemResult> measured, int users, Duration stepLength, Duration beat)
       throws IOException {
-    Files.createDirectories(results);
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("date", Instant.now().toString());
-    doc.put("machine", Map.of(
-        "cores", Runtime.getRuntime().availableProcessors(),
-        "java", System.getProperty("java.version"),
-        "os", System.getProperty("os.name") + " " + System.getProperty("os.arch")));
     Map<String, Object> options = new LinkedHashMap<>();
     options.put("quick", quick);
     options.put("vms", vms);
@@ -293,14 +230,10 @@ public final class StormCommand implements Callable<Integer> {
     options.put("warmup", warmup);
     options.put("warmupRate", warmupRate);
     options.put("heartbeatSeconds", beat.toMillis() / 1000.0);
-    doc.put("options", options);
-    doc.put("systems", measured);
-    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
-        .format(Instant.now().atOffset(ZoneOffset.UTC));
-    String base = "storm-" + (quick ? "quick-" : "") + stamp;
-    Path file = results.resolve(base + ".json");
-    LoadCommand.JSON.writeValue(file.toFile(), doc);
-    Files.writeString(results.resolve(base + ".svg"), StormChart.svg(measured));
+    options.put("heartbeatAskedSeconds", Durations.parse(heartbeat).toMillis() / 1000.0);
+    options.put("heartbeatRatePerConcentrator", heartbeatRate);
+    Path file = ResultsFile.write(results, "storm-" + (quick ? "quick-" : ""), options, measured);
+    Files.writeString(ResultsFile.beside(file, ".svg"), StormChart.svg(measured));
     return file;
   }
 
@@ -403,10 +336,10 @@ public final class StormCommand implements Callable<Integer> {
             + String.join(", ", SYSTEMS));
       }
     }
-    if (vms < 1 || sets < 1 || concentrators < 1 || concurrency < 1 || closedRequests < 0 || warmup < 0
-        || warmupRate < 0) {
-      throw new IllegalArgumentException("--vms, --sets, --concentrators and --concurrency must be 1 or "
-          + "more, --closed-requests, --warmup and --warmup-rate 0 or more");
+    if (vms < 1 || sets < 1 || concentrators < 1 || concurrency < 1 || heartbeatRate < 1 || closedRequests < 0
+        || warmup < 0 || warmupRate < 0) {
+      throw new IllegalArgumentException("--vms, --sets, --concentrators, --concurrency and --heartbeat-rate must "
+          + "be 1 or more, --closed-requests, --warmup and --warmup-rate 0 or more");
     }
     if (rates.stream().anyMatch(r -> !(r > 0))) {
       throw new IllegalArgumentException("--rates must all be more than 0, got " + rates);

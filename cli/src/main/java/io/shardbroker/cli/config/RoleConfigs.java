@@ -21,7 +21,14 @@ public final class RoleConfigs {
       TimeoutsConfig timeouts,
       Integer candidatesPerConcentrator,
       Integer maxStartAttempts,
+      CandidateSearchConfig candidateSearch,
       TopologyConfig topology) {}
+
+  /**
+   * Which concentrators of a set a request asks for candidates: {@code broadcast} (all; the
+   * default) or {@code sampled} ({@code asked} of them, experimental: it may miss a user's session).
+   */
+  public record CandidateSearchConfig(String mode, Integer asked) {}
 
   public record HttpConfig(String host, Integer port) {}
 
@@ -62,6 +69,7 @@ public final class RoleConfigs {
       Duration endTimeout,
       Duration unreachableRetention,
       Duration warmUp,
+      Integer maxHeartbeatRate,
       TopologyConfig topology) {}
 
   /** {@code shardbroker agent --config agent.yaml} */

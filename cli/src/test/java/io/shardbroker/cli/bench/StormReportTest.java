@@ -14,7 +14,7 @@ class StormReportTest {
     LoadResult result = new LoadResult(mode, offered, sessions + failed, sessions, 0,
         failed == 0 ? Map.of() : Map.of("503 pool_exhausted", failed), 10, throughput,
         new LoadResult.Latency(p50, p50 * 2, p99, p99 * 2, p99 * 3, p50), "");
-    return new LoadCommand.Phase(mode + " " + offered, result, 1, 1, 20, 1000);
+    return new LoadCommand.Phase(mode + " " + offered, result, 1, 1, 20, 1000, 8);
   }
 
   private static StormCommand.SystemResult system(String name, double closedRate, double p50At2000) {
