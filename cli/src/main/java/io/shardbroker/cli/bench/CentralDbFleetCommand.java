@@ -36,6 +36,10 @@ public final class CentralDbFleetCommand implements Callable<Integer> {
   @Option(names = "--vms", required = true, paramLabel = "N", description = "VMs to register.")
   int vms;
 
+  @Option(names = "--capacity", defaultValue = "1", paramLabel = "N",
+      description = "Sessions each VM takes (default: ${DEFAULT-VALUE}).")
+  int capacity;
+
   @Option(names = "--heartbeat", defaultValue = "5s", paramLabel = "DURATION",
       description = "Heartbeat interval of every VM (default: ${DEFAULT-VALUE}).")
   String heartbeat;
@@ -53,7 +57,7 @@ public final class CentralDbFleetCommand implements Callable<Integer> {
     DataSource db = CentralDbSchema.openPool(jdbc, null, null, workers + 1);
     CentralDbSchema.create(db);
     long began = System.nanoTime();
-    List<String> ids = CentralDbSchema.registerVms(db, "desktop", vms, 1, "desktop-");
+    List<String> ids = CentralDbSchema.registerVms(db, "desktop", vms, capacity, "desktop-");
     double seconds = (System.nanoTime() - began) / 1e9;
     CentralDbFleet fleet = new CentralDbFleet(db, ids, Durations.parse(heartbeat), workers);
     fleet.start();

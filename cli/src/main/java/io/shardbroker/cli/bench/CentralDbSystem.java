@@ -23,7 +23,7 @@ import java.util.List;
  */
 final class CentralDbSystem implements SystemUnderTest {
 
-  private final int vms;
+  private final Fleet fleet;
   private final int users;
   private final Duration heartbeat;
   private final Path dir;
@@ -32,8 +32,8 @@ final class CentralDbSystem implements SystemUnderTest {
   private final List<RoleProcess> roles = new ArrayList<>();
   private EmbeddedPostgres postgres;
 
-  CentralDbSystem(int vms, int users, Duration heartbeat, Path dir, LocalProcesses processes, RunLog log) {
-    this.vms = vms;
+  CentralDbSystem(Fleet fleet, int users, Duration heartbeat, Path dir, LocalProcesses processes, RunLog log) {
+    this.fleet = fleet;
     this.users = users;
     this.heartbeat = heartbeat;
     this.dir = dir;
@@ -74,21 +74,23 @@ final class CentralDbSystem implements SystemUnderTest {
     broker.awaitReady(broker.start(), ShardedSystem.READY_TIMEOUT);
 
     int countersPort = LocalProcesses.freePort();
-    RoleProcess fleet = processes.define("central-db-fleet", "1g", LocalProcesses.Jvm.SERVER, List.of("bench", "central-db-fleet",
-        "--jdbc", jdbc, "--vms", Integer.toString(vms), "--heartbeat", heartbeat.toMillis() + "ms",
+    RoleProcess agents = processes.define("central-db-fleet", "1g", LocalProcesses.Jvm.SERVER, List.of("bench",
+        "central-db-fleet", "--jdbc", jdbc, "--vms", Integer.toString(fleet.vms()),
+        "--capacity", Integer.toString(fleet.sessionsPerVm()), "--heartbeat", heartbeat.toMillis() + "ms",
         "--counters-port", Integer.toString(countersPort)));
-    roles.add(fleet);
+    roles.add(agents);
     long registering = System.nanoTime();
-    fleet.awaitReady(fleet.start(), ShardedSystem.READY_TIMEOUT);
+    agents.awaitReady(agents.start(), ShardedSystem.READY_TIMEOUT);
     double registration = (System.nanoTime() - registering) / 1e9;
-    log.event("central-db: %d agents registered in the database in %.1f s", vms, registration);
+    log.event("central-db: %d agents registered in the database in %.1f s", fleet.vms(), registration);
 
     URI target = URI.create("http://127.0.0.1:" + port);
     new JsonHttp(Duration.ofSeconds(5)).awaitReady(target, ShardedSystem.READY_TIMEOUT);
     List<URI> statements = List.of(target.resolve("/api/v1/bench-counters"),
         URI.create("http://127.0.0.1:" + countersPort + "/counters"));
+    Heap heap = new Heap(-1, HeapProbe.liveBytes(broker.pid()));
     return new Started(target, List.of(broker.pid(), postmasterPid()), List.of(), statements, registration,
-        vms + " agents registered in PostgreSQL");
+        fleet.vms() + " agents registered in PostgreSQL", heap);
   }
 
   /** The PostgreSQL server's process id, from its pid file: its backends are its descendants. */

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -92,15 +93,7 @@ public final class ChoiceCommand implements Callable<Integer> {
       description = "Users asking at once in the warm-up and the closed loop (default: ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "5s",
-      description = "Heartbeat interval the concentrators ask of their agents, unless --heartbeat-rate makes "
-          + "them ask for a longer one (default: ${DEFAULT-VALUE}).")
-  String heartbeat;
-
-  @Option(names = "--heartbeat-rate", paramLabel = "N", defaultValue = "2000",
-      description = "The most heartbeats a second each concentrator takes, as in 'bench storm' "
-          + "(default: ${DEFAULT-VALUE}).")
-  int heartbeatRate;
+  @Mixin HeartbeatOptions heartbeat;
 
   @Option(names = "--results", paramLabel = "DIR", defaultValue = "bench/results",
       description = "Where the JSON results go (default: ${DEFAULT-VALUE}).")
@@ -126,7 +119,7 @@ public final class ChoiceCommand implements Callable<Integer> {
     LoadGenerator load = new LoadGenerator(warmup, 0, List.of(rate), stepLength, concurrency, closedRequests);
     int users = load.users();
     validate(users);
-    Heartbeats beats = new Heartbeats(Durations.parse(heartbeat), heartbeatRate);
+    Heartbeats beats = heartbeat.heartbeats();
     WorkDir.refuseForeign(workDir, MARKER, "bench");
     LocalProcesses.findJar();  // says now, before anything is written, when there is no jar to run
     WorkDir.prepare(workDir, MARKER, "bench choice");
@@ -143,13 +136,15 @@ public final class ChoiceCommand implements Callable<Integer> {
         String name = "c" + n + "-" + search.mode();
         Path dir = workDir.resolve(name);
         try (LocalProcesses processes = new LocalProcesses(dir.resolve("logs"));
-            ShardedSystem system = new ShardedSystem(name, 1, n, search, vms, users, beats, dir, processes, log)) {
+            ShardedSystem system = new ShardedSystem(name, 1, n, search, new Fleet(vms, 1), users, beats, dir,
+                processes, log)) {
           log.event("%s (%s): starting", name, system.describe());
           SystemUnderTest.Started started = system.start();
           log.event("%s: ready at %s; the load starts", name, started.broker());
           List<LoadCommand.Phase> phases = load.run(name, started, processes, dir, log);
           measured.add(new SystemResult(n, search.toString(), new StormCommand.SystemResult(name,
-              system.describe(), started.registrationSeconds(), started.registrationWhat(), phases)));
+              system.describe(), started.registrationSeconds(), started.registrationWhat(), started.heap(),
+              phases)));
           log.event("%s: done; stopping its processes", name);
         } catch (IllegalStateException e) {
           // A process that would not start or a generator that failed: the logs say why.
@@ -181,8 +176,8 @@ public final class ChoiceCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--concentrators must each be 1.." + MOST_CONCENTRATORS
           + " (each is a JVM on this machine), got " + concentrators);
     }
-    if (vms < 1 || concurrency < 1 || heartbeatRate < 1 || warmup < 0 || closedRequests < 0 || !(rate > 0)) {
-      throw new IllegalArgumentException("--vms, --concurrency and --heartbeat-rate must be 1 or more, --rate more "
+    if (vms < 1 || concurrency < 1 || warmup < 0 || closedRequests < 0 || !(rate > 0)) {
+      throw new IllegalArgumentException("--vms, --concurrency must be 1 or more, --rate more "
           + "than 0, --warmup and --closed-requests 0 or more");
     }
     if (users > vms) {
@@ -206,8 +201,7 @@ public final class ChoiceCommand implements Callable<Integer> {
     options.put("stepSeconds", stepLength.toMillis() / 1000.0);
     options.put("closedRequests", closedRequests);
     options.put("concurrency", concurrency);
-    options.put("heartbeatAskedSeconds", Durations.parse(heartbeat).toMillis() / 1000.0);
-    options.put("heartbeatRatePerConcentrator", heartbeatRate);
+    heartbeat.putInto(options);
     return options;
   }
 

@@ -28,6 +28,7 @@ final class RunningSystem implements SystemUnderTest {
   @Override
   public Started start() throws IOException, InterruptedException {
     new JsonHttp(Duration.ofSeconds(5)).awaitReady(broker, ShardedSystem.READY_TIMEOUT);
-    return new Started(broker, List.of(), List.of(), List.of(), 0, "registration not measured");
+    return new Started(broker, List.of(), List.of(), List.of(), 0, "registration not measured",
+        Heap.UNMEASURED);
   }
 }

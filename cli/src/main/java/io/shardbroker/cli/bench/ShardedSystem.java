@@ -33,20 +33,20 @@ final class ShardedSystem implements SystemUnderTest {
   private final int sets;
   private final int perSet;
   private final CandidateSearch search;
-  private final int vms;
+  private final Fleet fleet;
   private final int users;
   private final Heartbeats heartbeats;
   private final Path dir;
   private final LocalProcesses processes;
   private final RunLog log;
 
-  ShardedSystem(String name, int sets, int perSet, CandidateSearch search, int vms, int users,
+  ShardedSystem(String name, int sets, int perSet, CandidateSearch search, Fleet fleet, int users,
       Heartbeats heartbeats, Path dir, LocalProcesses processes, RunLog log) {
     this.name = name;
     this.sets = sets;
     this.perSet = perSet;
     this.search = search;
-    this.vms = vms;
+    this.fleet = fleet;
     this.users = users;
     this.heartbeats = heartbeats;
     this.dir = dir;
@@ -104,19 +104,32 @@ final class ShardedSystem implements SystemUnderTest {
     new JsonHttp(Duration.ofSeconds(5)).awaitReady(target, READY_TIMEOUT);
 
     // Heap for the agents' streams and buffers: about 40 KiB a VM, at least 1 GiB.
-    long simHeapMiB = Math.max(1024, vms * 40L / 1024);
+    long simHeapMiB = Math.max(1024, fleet.vms() * 40L / 1024);
     RoleProcess sim = processes.define(name + "-sim", simHeapMiB + "m", LocalProcesses.Jvm.LOW_PAUSE, List.of("sim",
-        "--topology", topology.toString(), "--pools", "desktop:" + vms + ":1", "--seed", "1"));
+        "--topology", topology.toString(), "--pools", fleet.simPools(), "--seed", "1"));
     long registering = System.nanoTime();
     sim.awaitReady(sim.start(), READY_TIMEOUT);
     double registration = (System.nanoTime() - registering) / 1e9;
-    log.event("%s: %d agents attached in %d set(s) in %.1f s (the fleet's JVM start included)", name, vms,
+    log.event("%s: %d agents attached in %d set(s) in %.1f s (the fleet's JVM start included)", name, fleet.vms(),
         sets, registration);
     List<Long> pids = new ArrayList<>();
     pids.add(broker.pid());
     concentrators.forEach(p -> pids.add(p.pid()));
     return new Started(target, pids, metrics, List.of(), registration,
-        vms + " agents attached in " + sets + (sets == 1 ? " set" : " sets"));
+        fleet.vms() + " agents attached in " + sets + (sets == 1 ? " set" : " sets"), heap(broker, concentrators));
+  }
+
+  /** The heap figures once registered: every VM is attached to one concentrator per set. */
+  private Heap heap(RoleProcess broker, List<RoleProcess> concentrators) throws InterruptedException {
+    double bytes = 0;
+    for (RoleProcess c : concentrators) {
+      long live = HeapProbe.liveBytes(c.pid());
+      if (live < 0) {
+        return new Heap(-1, HeapProbe.liveBytes(broker.pid()));
+      }
+      bytes += live;
+    }
+    return new Heap(bytes / ((double) fleet.vms() * sets), HeapProbe.liveBytes(broker.pid()));
   }
 
   private static String setId(int s) {

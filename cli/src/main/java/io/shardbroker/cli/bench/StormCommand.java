@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -27,8 +28,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     header = "Measures a morning logon storm against shardbroker and the designs people use instead.",
     description = {
-        "Starts each system in turn on 127.0.0.1 as separate processes, with a fleet of --vms single-user "
-            + "desktops, and drives it from a load generator in a process of its own ('shardbroker bench "
+        "Starts each system in turn on 127.0.0.1 as separate processes, with a fleet of --vms desktops "
+            + "(single-user, unless --sessions-per-vm), and drives it from a load generator in a process of its own ('shardbroker bench "
             + "load'): users who have no desktop each ask for one, once. Phases: a warm-up; --step at each of "
             + "--rates requests per second (open loop, latency timed from when each request was due); then "
             + "--closed-requests with --concurrency users asking as fast as they are answered (the most the "
@@ -62,6 +63,11 @@ public final class StormCommand implements Callable<Integer> {
   @Option(names = "--vms", paramLabel = "N", description = "Simulated desktops (default: 100000; --quick 2000).")
   Integer vms;
 
+  @Option(names = "--sessions-per-vm", paramLabel = "N", defaultValue = "1",
+      description = "Sessions each desktop takes: more than 1 lets a small fleet carry a long storm, to compare "
+          + "brokering at 1,000 VMs with 100,000 (default: ${DEFAULT-VALUE}).")
+  int sessionsPerVm;
+
   @Option(names = "--sets", paramLabel = "N", defaultValue = "2",
       description = "Concentrator sets of the sharded system (default: ${DEFAULT-VALUE}).")
   int sets;
@@ -71,11 +77,11 @@ public final class StormCommand implements Callable<Integer> {
   int concentrators;
 
   @Option(names = "--rates", split = ",", paramLabel = "RATE",
-      description = "Open-loop phases in requests per second (default: 500,1000,2000,4000; --quick 200,400).")
+      description = "Open-loop phases in requests per second (default: 500,1000,2000; --quick 200,400).")
   List<Double> rates;
 
   @Option(names = "--step", paramLabel = "DURATION",
-      description = "Length of each open-loop phase (default: 20s; --quick 1s).")
+      description = "Length of each open-loop phase (default: 10s; --quick 1s).")
   String step;
 
   @Option(names = "--concurrency", paramLabel = "N",
@@ -105,18 +111,7 @@ public final class StormCommand implements Callable<Integer> {
           + "measured as system 'target', without CPU or message counts.")
   URI target;
 
-  @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "5s",
-      description = "Heartbeat interval the concentrators ask of their agents, unless --heartbeat-rate makes "
-          + "them ask for a longer one; the central-db fleet writes at the sharded system's interval "
-          + "(default: ${DEFAULT-VALUE}).")
-  String heartbeat;
-
-  @Option(names = "--heartbeat-rate", paramLabel = "N", defaultValue = "2000",
-      description = "The most heartbeats a second each concentrator takes (its --max-heartbeat-rate): with more "
-          + "VMs than --heartbeat allows at this rate, it asks for a longer interval. Every role shares this "
-          + "machine's cores, so the default is lower than a concentrator's own (default: ${DEFAULT-VALUE}: "
-          + "25 s at 100,000 VMs in 2 sets of 2).")
-  int heartbeatRate;
+  @Mixin HeartbeatOptions heartbeat;
 
   @Option(names = "--results", paramLabel = "DIR", defaultValue = "bench/results",
       description = "Where the JSON results go (default: ${DEFAULT-VALUE}).")
@@ -128,7 +123,7 @@ public final class StormCommand implements Callable<Integer> {
 
   /** One system's outcome, as the results file keeps it. */
   record SystemResult(String name, String describe, double registrationSeconds, String registrationWhat,
-      List<LoadCommand.Phase> phases) {
+      SystemUnderTest.Heap heap, List<LoadCommand.Phase> phases) {
 
     LoadCommand.Phase closed() {
       return phases.stream().filter(p -> p.result().mode().equals("closed")).findFirst().orElse(null);
@@ -162,7 +157,7 @@ public final class StormCommand implements Callable<Integer> {
     LoadGenerator load = new LoadGenerator(warmup, warmupRate, rates, stepLength, concurrency, closedRequests);
     int users = load.users();
     validate(users);
-    Heartbeats beats = new Heartbeats(Durations.parse(heartbeat), heartbeatRate);
+    Heartbeats beats = heartbeat.heartbeats();
     // What the sharded system's concentrators will ask for, each with its share of a set's VMs.
     Duration beat = beats.pacedFor((vms + concentrators - 1) / concentrators);
     WorkDir.refuseForeign(workDir, MARKER, "bench");
@@ -174,7 +169,7 @@ public final class StormCommand implements Callable<Integer> {
         vms, users, warmup, warmupRate > 0 ? String.format(Locale.ROOT, " at %.0f/s", warmupRate) : "",
         rates.stream().map(r -> String.format(Locale.ROOT, "%.0f/s", r))
             .collect(Collectors.joining(", ")), Durations.format(stepLength), closedRequests, concurrency,
-        String.join(", ", systems), Durations.format(beat), Durations.format(beats.interval()), heartbeatRate));
+        String.join(", ", systems), Durations.format(beat), Durations.format(beats.interval()), beats.ratePerConcentrator()));
 
     List<SystemResult> measured = new ArrayList<>();
     for (String name : systems) {
@@ -186,7 +181,7 @@ public final class StormCommand implements Callable<Integer> {
         log.event("%s: ready at %s; the storm starts", name, started.broker());
         List<LoadCommand.Phase> phases = load.run(name, started, processes, dir, log);
         measured.add(new SystemResult(name, system.describe(), started.registrationSeconds(),
-            started.registrationWhat(), phases));
+            started.registrationWhat(), started.heap(), phases));
         log.event("%s: done; stopping its processes", name);
       } catch (IllegalStateException e) {
         // A process that would not start or a generator that failed: the logs say why.
@@ -200,17 +195,33 @@ public final class StormCommand implements Callable<Integer> {
     return measured.stream().allMatch(r -> r.sessions() > 0) ? 0 : 1;
   }
 
+  private Fleet fleet() {
+    return new Fleet(vms, sessionsPerVm);
+  }
+
+  /** "; concentrator heap 1.2 KiB per VM; broker heap at rest 60 MiB", as far as measured. */
+  static String heapReport(SystemUnderTest.Heap heap) {
+    StringBuilder text = new StringBuilder();
+    if (heap.concentratorBytesPerVm() >= 0) {
+      text.append(String.format(Locale.ROOT, "; concentrator heap %.2f KiB per VM", heap.concentratorBytesPerVm() / 1024));
+    }
+    if (heap.brokerBytes() >= 0) {
+      text.append(String.format(Locale.ROOT, "; broker heap at rest %.0f MiB", heap.brokerBytes() / 1048576.0));
+    }
+    return text.toString();
+  }
+
   private SystemUnderTest system(String name, int users, Heartbeats beats, Duration shardedBeat, Path dir,
       LocalProcesses processes, RunLog log) {
     if (target != null) {
       return new RunningSystem(target);
     }
     return switch (name) {
-      case "sharded" -> new ShardedSystem(name, sets, concentrators, CandidateSearch.DEFAULT, vms, users, beats,
+      case "sharded" -> new ShardedSystem(name, sets, concentrators, CandidateSearch.DEFAULT, fleet(), users, beats,
           dir, processes, log);
-      case "one-concentrator" -> new ShardedSystem(name, 1, 1, CandidateSearch.DEFAULT, vms, users, beats, dir,
+      case "one-concentrator" -> new ShardedSystem(name, 1, 1, CandidateSearch.DEFAULT, fleet(), users, beats, dir,
           processes, log);
-      case "central-db" -> new CentralDbSystem(vms, users, shardedBeat, dir, processes, log);
+      case "central-db" -> new CentralDbSystem(fleet(), users, shardedBeat, dir, processes, log);
       default -> throw new IllegalStateException("not validated: " + name);
     };
   }
@@ -220,6 +231,7 @@ public final class StormCommand implements Callable<Integer> {
     Map<String, Object> options = new LinkedHashMap<>();
     options.put("quick", quick);
     options.put("vms", vms);
+    options.put("sessionsPerVm", sessionsPerVm);
     options.put("users", users);
     options.put("sets", sets);
     options.put("concentratorsPerSet", concentrators);
@@ -230,8 +242,7 @@ public final class StormCommand implements Callable<Integer> {
     options.put("warmup", warmup);
     options.put("warmupRate", warmupRate);
     options.put("heartbeatSeconds", beat.toMillis() / 1000.0);
-    options.put("heartbeatAskedSeconds", Durations.parse(heartbeat).toMillis() / 1000.0);
-    options.put("heartbeatRatePerConcentrator", heartbeatRate);
+    heartbeat.putInto(options);
     Path file = ResultsFile.write(results, "storm-" + (quick ? "quick-" : ""), options, measured);
     Files.writeString(ResultsFile.beside(file, ".svg"), StormChart.svg(measured));
     return file;
@@ -253,8 +264,8 @@ public final class StormCommand implements Callable<Integer> {
       }
     }
     for (SystemResult r : measured) {
-      log.line(String.format(Locale.ROOT, "%s: %s in %.1f s", r.name(), r.registrationWhat(),
-          r.registrationSeconds()));
+      log.line(String.format(Locale.ROOT, "%s: %s in %.1f s%s", r.name(), r.registrationWhat(),
+          r.registrationSeconds(), heapReport(r.heap())));
     }
     log.line("storm: results in " + file.toAbsolutePath().normalize() + ", chart beside it (.svg)");
     log.line(lastLine(measured));
@@ -303,10 +314,11 @@ public final class StormCommand implements Callable<Integer> {
       vms = quick ? 2000 : 100_000;
     }
     if (rates == null) {
-      rates = quick ? List.of(200.0, 400.0) : List.of(500.0, 1000.0, 2000.0, 4000.0);
+      // Each user asks once: the defaults ask for 85,000 desktops of the 100,000.
+      rates = quick ? List.of(200.0, 400.0) : List.of(500.0, 1000.0, 2000.0);
     }
     if (step == null) {
-      step = quick ? "1s" : "20s";
+      step = quick ? "1s" : "10s";
     }
     if (concurrency == null) {
       concurrency = quick ? 16 : 64;
@@ -336,17 +348,18 @@ public final class StormCommand implements Callable<Integer> {
             + String.join(", ", SYSTEMS));
       }
     }
-    if (vms < 1 || sets < 1 || concentrators < 1 || concurrency < 1 || heartbeatRate < 1 || closedRequests < 0
+    if (vms < 1 || sessionsPerVm < 1 || sets < 1 || concentrators < 1 || concurrency < 1 || closedRequests < 0
         || warmup < 0 || warmupRate < 0) {
-      throw new IllegalArgumentException("--vms, --sets, --concentrators, --concurrency and --heartbeat-rate must "
-          + "be 1 or more, --closed-requests, --warmup and --warmup-rate 0 or more");
+      throw new IllegalArgumentException("--vms, --sessions-per-vm, --sets, --concentrators and --concurrency "
+          + "must be 1 or more, --closed-requests, --warmup and --warmup-rate 0 or more");
     }
     if (rates.stream().anyMatch(r -> !(r > 0))) {
       throw new IllegalArgumentException("--rates must all be more than 0, got " + rates);
     }
-    if (target == null && users > vms) {
+    if (target == null && users > (long) vms * sessionsPerVm) {
       throw new IllegalArgumentException("the storm asks for " + users + " desktops (warm-up, each rate for "
-          + "--step, closed loop) but the fleet has only --vms " + vms + "; give more VMs or fewer requests");
+          + "--step, closed loop) but the fleet has only --vms " + vms + (sessionsPerVm > 1 ? " of "
+          + sessionsPerVm + " sessions" : "") + "; give more VMs or fewer requests");
     }
     if (users > 999_999) {
       throw new IllegalArgumentException("at most 999999 users, got " + users);

@@ -13,7 +13,8 @@ interface SystemUnderTest extends AutoCloseable {
   /**
    * A started system: where its broker listens, and what to measure: the server processes' ids,
    * the URLs of their message counters (Prometheus text of concentrators, or JSON statement
-   * counters of a database-backed system), and how long its fleet took to register.
+   * counters of a database-backed system), how long its fleet took to register, and its heap
+   * once registered.
    */
   record Started(
       URI broker,
@@ -21,7 +22,18 @@ interface SystemUnderTest extends AutoCloseable {
       List<URI> prometheus,
       List<URI> statementCounters,
       double registrationSeconds,
-      String registrationWhat) {}
+      String registrationWhat,
+      Heap heap) {}
+
+  /**
+   * Live heap once the fleet is registered and before the storm, after a full collection (see
+   * {@link HeapProbe}): per VM on a concentrator (its live heap over the VMs attached to it,
+   * averaged over the concentrators; the JVM's and the libraries' own objects included), and the
+   * broker's at rest. -1 where not measured.
+   */
+  record Heap(double concentratorBytesPerVm, long brokerBytes) {
+    static final Heap UNMEASURED = new Heap(-1, -1);
+  }
 
   /** Short name for tables and the last line: {@code sharded}, {@code central-db}, ... */
   String name();

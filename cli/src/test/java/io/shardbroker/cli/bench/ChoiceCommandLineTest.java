@@ -123,7 +123,7 @@ class ChoiceCommandLineTest {
     LoadResult closed = new LoadResult("closed", 32, 5000, 5000, 0, Map.of(), 5, 1000,
         new LoadResult.Latency(20, 30, 40, 50, 60, 20), "");
     return new ChoiceCommand.SystemResult(concentrators, search, new StormCommand.SystemResult(
-        "c" + concentrators, "", 3, "agents", List.of(
+        "c" + concentrators, "", 3, "agents", SystemUnderTest.Heap.UNMEASURED, List.of(
             new LoadCommand.Phase("open 500/s", open, 1, 1, messages, 900, messages / 2),
             new LoadCommand.Phase("closed x32", closed, 1, 1, messages, 900, messages / 2))));
   }

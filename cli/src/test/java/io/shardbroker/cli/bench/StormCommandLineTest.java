@@ -40,6 +40,26 @@ class StormCommandLineTest {
   }
 
   @Test
+  void theFullRunsDefaultsFitTheirFleet(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("precious.txt"), "keep me");
+    CommandRun run = run("bench", "storm", "--work-dir", dir.toString());
+
+    // Refused for the work directory, which is checked after the storm's size.
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("is not empty").doesNotContain("desktops");
+  }
+
+  @Test
+  void aHeartbeatRateBelowOneIsRefused(@TempDir Path dir) {
+    CommandRun run = run("bench", "storm", "--quick", "--heartbeat-rate", "0", "--work-dir",
+        dir.resolve("run").toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--heartbeat-rate must be 1 or more, got 0");
+    assertThat(run("bench", "storm", "--help").out()).contains("--heartbeat-rate=N", "--max-heartbeat-rate");
+  }
+
+  @Test
   void anUnknownSystemIsNamedWithTheChoices(@TempDir Path dir) {
     CommandRun run = run("bench", "storm", "--systems", "sharded,horizon", "--work-dir", dir.resolve("run").toString());
 

@@ -18,7 +18,7 @@ class StormReportTest {
   }
 
   private static StormCommand.SystemResult system(String name, double closedRate, double p50At2000) {
-    return new StormCommand.SystemResult(name, name, 5, "agents", List.of(
+    return new StormCommand.SystemResult(name, name, 5, "agents", new SystemUnderTest.Heap(900, 50_000_000), List.of(
         phase("open", 1000, 1000, 0, 1000, p50At2000 / 2, p50At2000),
         phase("open", 2000, 2000, 3, 1990, p50At2000, p50At2000 * 4),
         phase("open", 4000, 4000, 0, 3000, 900, 2000),
