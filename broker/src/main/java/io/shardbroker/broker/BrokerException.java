@@ -32,7 +32,9 @@ public final class BrokerException extends RuntimeException {
      * confirm; the next request finds the session if the agent had accepted it.
      */
     START_UNCERTAIN(503, "start_uncertain", true),
-    END_FAILED(503, "end_failed", true);
+    END_FAILED(503, "end_failed", true),
+    /** More session requests than the broker works on and lets wait at once (see {@link Admission}). */
+    OVERLOADED(503, "overloaded", true);
 
     public final int httpStatus;
     public final String code;

@@ -41,6 +41,16 @@ final class BrokerMetrics {
     }
   }
 
+  /** Exports the admission gate's occupancy. */
+  void watch(AdmissionGate gate) {
+    Gauge.builder("shardbroker.broker.requests.in.flight", gate, AdmissionGate::inFlight)
+        .description("Session requests being brokered now (at most the admission's in-flight bound)")
+        .register(meters);
+    Gauge.builder("shardbroker.broker.requests.waiting", gate, AdmissionGate::waiting)
+        .description("Session requests waiting for a place at the admission gate")
+        .register(meters);
+  }
+
   /** One session request answered, with its outcome ("started", "reconnected", or an error code). */
   void brokered(String outcome, Duration took) {
     brokering.record(took);

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * @param maxStartAttempts how many VMs one request may try before it gives up
  * @param candidateSearch which concentrators of a set are asked for candidates: all (broadcast,
  *     the default) or a sample, which may miss a user's session (see {@link CandidateSearch})
+ * @param admission how many session requests are brokered at once and how many may wait
  */
 public record BrokerSettings(
     String brokerId,
@@ -29,7 +30,8 @@ public record BrokerSettings(
     Timeouts timeouts,
     int candidatesPerConcentrator,
     int maxStartAttempts,
-    CandidateSearch candidateSearch) {
+    CandidateSearch candidateSearch,
+    Admission admission) {
 
   public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
   public static final int HTTP_PORT_DEFAULT = 8080;
@@ -95,22 +97,31 @@ public record BrokerSettings(
     if (candidateSearch == null) {
       throw new IllegalArgumentException("candidate search must be given (CandidateSearch.DEFAULT: broadcast)");
     }
+    if (admission == null) {
+      throw new IllegalArgumentException("admission must be given (Admission.DEFAULT)");
+    }
   }
 
   /** Defaults for everything but its name, where to listen and the topology. */
   public static BrokerSettings of(String brokerId, String httpHost, int httpPort, Topology topology) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, Timeouts.DEFAULTS,
-        CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT, CandidateSearch.DEFAULT);
+        CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT, CandidateSearch.DEFAULT,
+        Admission.DEFAULT);
   }
 
   public BrokerSettings withTimeouts(Timeouts newTimeouts) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, newTimeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission);
   }
 
   public BrokerSettings withCandidateSearch(CandidateSearch newSearch) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, newSearch);
+        candidatesPerConcentrator, maxStartAttempts, newSearch, admission);
+  }
+
+  public BrokerSettings withAdmission(Admission newAdmission) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission);
   }
 
   /** Checks a topology as settings do; the message names what is wrong. */

@@ -49,6 +49,8 @@ final class HttpApi {
   private static final String USER = "shardbroker.user";
   private static final String REQUEST = "shardbroker.requestId";
   private static final String STARTED = "shardbroker.startedNanos";
+  /** Set on a session request that holds a place of the admission gate, to be given back. */
+  private static final String ADMITTED = "shardbroker.admitted";
 
   private final BrokerSettings settings;
   private final Store store;
@@ -60,6 +62,7 @@ final class HttpApi {
   private final BrokerMetrics metrics;
   private final PrometheusMeterRegistry meters;
   private final byte[] openApi;
+  private final AdmissionGate admission;
 
   HttpApi(
       BrokerSettings settings, Store store, Authenticator authenticator, SessionBroker broker,
@@ -75,6 +78,8 @@ final class HttpApi {
     this.metrics = metrics;
     this.meters = meters;
     this.openApi = readOpenApi();
+    this.admission = new AdmissionGate(settings.admission());
+    metrics.watch(admission);
   }
 
   void configure(JavalinConfig config) {
@@ -92,6 +97,7 @@ final class HttpApi {
     config.concurrency.useVirtualThreads = true;
     config.http.maxRequestSize = 64 * 1024;
     config.routes.before(this::begin);
+    config.routes.before("/api/v1/sessions", this::admit);  // before the password's cost
     config.routes.before("/api/*", this::authenticate);
     config.routes.post("/api/v1/sessions", this::openSession);
     config.routes.get("/api/v1/sessions", this::listSessions);
@@ -139,6 +145,10 @@ final class HttpApi {
   }
 
   private void finish(Context ctx) {
+    if (ctx.attribute(ADMITTED) != null) {
+      ctx.attribute(ADMITTED, null);
+      admission.leave();
+    }
     Long began = ctx.attribute(STARTED);
     String user = ctx.attribute(USER);
     if (log.isDebugEnabled() && began != null) {
@@ -146,6 +156,20 @@ final class HttpApi {
           (System.nanoTime() - began) / 1_000_000, user);
     }
     MDC.remove("requestId");
+  }
+
+  /** A session request waits for a place at the admission gate, or is answered overloaded. */
+  private void admit(Context ctx) throws InterruptedException {
+    if (ctx.method() != HandlerType.POST) {
+      return;
+    }
+    if (!admission.enter()) {
+      Long began = ctx.attribute(STARTED);
+      metrics.brokered(Kind.OVERLOADED.code, Duration.ofNanos(System.nanoTime() - began));
+      throw new BrokerException(Kind.OVERLOADED, "the broker has more session requests than it can take "
+          + "right now; try again in a moment");
+    }
+    ctx.attribute(ADMITTED, Boolean.TRUE);
   }
 
   private void authenticate(Context ctx) {

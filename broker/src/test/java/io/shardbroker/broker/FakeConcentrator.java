@@ -88,6 +88,7 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
   private final AtomicInteger sessionsStarted = new AtomicInteger();
   private final Set<String> knownRequestIds = ConcurrentHashMap.newKeySet();
   private volatile CountDownLatch findGate;
+  private final AtomicInteger findsHeld = new AtomicInteger();
 
   /** One StartSession call as the fake received it. */
   record StartCall(String user, String pool, String vmId, String requestId) {}
@@ -144,6 +145,11 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     findGate = new CountDownLatch(calls);
   }
 
+  /** FindCandidates calls waiting at the gate of {@link #holdFinds} now. */
+  int findsHeld() {
+    return findsHeld.get();
+  }
+
   private boolean failIfUnavailable(StreamObserver<?> responses) {
     if (unavailable) {
       responses.onError(Status.UNAVAILABLE.withDescription("fake " + id + " is down").asRuntimeException());
@@ -157,10 +163,13 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     CountDownLatch gate = findGate;
     if (gate != null && gate.getCount() > 0) {
       gate.countDown();
+      findsHeld.incrementAndGet();
       try {
         gate.await(GATE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        findsHeld.decrementAndGet();
       }
     }
     answerFind(request, responses);

@@ -36,6 +36,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -103,8 +104,13 @@ final class TestBroker implements AutoCloseable {
 
   /** Another broker on the same concentrators and the given store; its API. */
   Api startBroker(String brokerId, Store on) {
-    BrokerSettings settings = BrokerSettings.of(brokerId, "127.0.0.1", 0, topology)
-        .withTimeouts(timeouts(Duration.ofSeconds(6)));
+    return startBroker(brokerId, on, settings -> settings);
+  }
+
+  /** As {@link #startBroker(String, Store)}, with the test's settings changed by {@code tune}. */
+  Api startBroker(String brokerId, Store on, UnaryOperator<BrokerSettings> tune) {
+    BrokerSettings settings = tune.apply(BrokerSettings.of(brokerId, "127.0.0.1", 0, topology)
+        .withTimeouts(timeouts(Duration.ofSeconds(6))));
     BrokerServer broker = new BrokerServer(settings, on,
         address -> InProcessChannelBuilder.forName(address).build(), clock, clock,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).start();

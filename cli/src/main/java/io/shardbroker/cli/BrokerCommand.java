@@ -3,9 +3,11 @@ package io.shardbroker.cli;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
+import io.shardbroker.broker.Admission;
 import io.shardbroker.broker.CandidateSearch;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
+import io.shardbroker.cli.config.RoleConfigs.AdmissionConfig;
 import io.shardbroker.cli.config.RoleConfigs.CandidateSearchConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
 import io.shardbroker.store.Seed;
@@ -109,7 +111,18 @@ final class BrokerCommand implements Callable<Integer> {
         CommonOptions.orDefault(config.candidatesPerConcentrator(),
             BrokerSettings.CANDIDATES_PER_CONCENTRATOR_DEFAULT),
         CommonOptions.orDefault(config.maxStartAttempts(), BrokerSettings.MAX_START_ATTEMPTS_DEFAULT),
-        candidateSearch(config.candidateSearch()));
+        candidateSearch(config.candidateSearch()),
+        admission(config.admission()));
+  }
+
+  static Admission admission(AdmissionConfig config) {
+    Admission d = Admission.DEFAULT;
+    if (config == null) {
+      return d;
+    }
+    return new Admission(CommonOptions.orDefault(config.inFlight(), d.inFlight()),
+        CommonOptions.orDefault(config.queued(), d.queued()),
+        CommonOptions.orDefault(config.maxWait(), d.maxWait()));
   }
 
   static CandidateSearch candidateSearch(CandidateSearchConfig config) {

@@ -22,7 +22,11 @@ public final class RoleConfigs {
       Integer candidatesPerConcentrator,
       Integer maxStartAttempts,
       CandidateSearchConfig candidateSearch,
+      AdmissionConfig admission,
       TopologyConfig topology) {}
+
+  /** Session requests brokered at once, how many may wait, and how long. */
+  public record AdmissionConfig(Integer inFlight, Integer queued, Duration maxWait) {}
 
   /**
    * Which concentrators of a set a request asks for candidates: {@code broadcast} (all; the

@@ -1,0 +1,83 @@
+package io.shardbroker.broker;
+
+import static io.shardbroker.broker.TestBroker.PASSWORD;
+import static io.shardbroker.broker.TestBroker.assertError;
+import static io.shardbroker.broker.TestBroker.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardbroker.broker.TestBroker.Answer;
+import io.shardbroker.broker.TestBroker.Api;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A broker past its admission bounds answers at once, and gives every place back. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AdmissionTest {
+
+  private TestBroker broker;
+  /** A broker that brokers one session request at a time and lets none wait. */
+  private Api single;
+
+  @BeforeEach
+  void start() throws Exception {
+    broker = TestBroker.start();
+    single = broker.startBroker("single", broker.store,
+        settings -> settings.withAdmission(new Admission(1, 0, Duration.ZERO)));
+    for (int i = 1; i <= 4; i++) {
+      broker.a1.addVm("vm-" + i, "desktop", 1);
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    broker.close();
+  }
+
+  @Test
+  void aRequestPastTheBoundsIsAnsweredOverloadedAtOnceAndTheAdmittedOneGoesOn() {
+    broker.a1.holdFinds(2);  // alice's search waits for a second one, which never comes through
+    CompletableFuture<Answer> alice = single.sendAsync("alice", PASSWORD, "POST", "/api/v1/sessions",
+        json("pool", "desktop"), null);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.a1.findsHeld() == 1);
+
+    Answer bob = single.send("bob", PASSWORD, "POST", "/api/v1/sessions", json("pool", "desktop"), null);
+
+    assertError(bob, 503, "overloaded");
+    assertThat(bob.header("Retry-After")).isPresent();
+    // Dave, through the test's other broker, makes the second search that lets alice's go on.
+    broker.api.send("dave", PASSWORD, "POST", "/api/v1/sessions", json("pool", "desktop"), null);
+    assertThat(alice.join().body()).as("admitted before: brokered, whatever the outcome")
+        .doesNotContain("overloaded");
+    assertThat(single.send("bob", PASSWORD, "POST", "/api/v1/sessions", json("pool", "desktop"), null)
+        .status()).as("the place is back").isEqualTo(201);
+  }
+
+  @Test
+  void refusedAndFailedRequestsGiveTheirPlaceBack() {
+    assertError(single.send("carol", "wrong", "POST", "/api/v1/sessions", json("pool", "desktop"), null),
+        401, "unauthorized");
+    assertError(single.send("carol", PASSWORD, "POST", "/api/v1/sessions", "{", null), 400, "bad_request");
+    assertError(single.send("carol", PASSWORD, "POST", "/api/v1/sessions", json("pool", "nope"), null),
+        403, "not_entitled");
+
+    assertThat(single.send("carol", PASSWORD, "POST", "/api/v1/sessions", json("pool", "desktop"), null)
+        .status()).isEqualTo(201);
+  }
+
+  @Test
+  void boundsBelowOneOrANegativeWaitAreRefusedWithTheirValue() {
+    assertThatThrownBy(() -> new Admission(0, 10, Duration.ZERO))
+        .hasMessage("admission in-flight must be at least 1, got 0");
+    assertThatThrownBy(() -> new Admission(1, -1, Duration.ZERO))
+        .hasMessage("admission queued must be 0 or more, got -1");
+    assertThatThrownBy(() -> new Admission(1, 0, Duration.ofSeconds(-1)))
+        .hasMessage("admission max wait must be zero or positive, got PT-1S");
+  }
+}
