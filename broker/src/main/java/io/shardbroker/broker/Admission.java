@@ -17,9 +17,10 @@ public record Admission(int inFlight, int queued, Duration maxWait) {
 
   /**
    * A brokering mostly waits on the network (tens of ms), so 128 at once keep a broker's cores busy
-   * at thousands a second; 1,024 waiting drain in under a second at that pace.
+   * at thousands a second; 1,024 waiting drain in under a second at that pace, and a user would
+   * rather wait a few seconds in a burst than be told to come back.
    */
-  public static final Admission DEFAULT = new Admission(128, 1024, Duration.ofSeconds(2));
+  public static final Admission DEFAULT = new Admission(128, 1024, Duration.ofSeconds(10));
 
   public Admission {
     if (inFlight < 1) {

@@ -48,8 +48,10 @@ public record BrokerSettings(
    * @param healthInterval how often each concentrator's health is polled
    * @param retryAfter what {@code Retry-After} tells clients when nothing is free
    * @param rehome how long after a concentrator went down its set may again vouch that a user
-   *     has no session without it: by then its agents have moved to the set's other concentrators
-   *     (they do within two heartbeat intervals; the default gives three of the default 5 s)
+   *     has no session without it: by then its agents have moved to the set's other concentrators.
+   *     They leave one that says nothing for 4 heartbeat intervals, noticed at the next beat; the
+   *     default gives 6 of the default 5 s. A concentrator that asks for a longer interval (it
+   *     paces a large fleet) gets 6 of its own ({@link SessionBroker#REHOME_INTERVALS})
    */
   public record Timeouts(
       Duration find,
@@ -64,7 +66,7 @@ public record BrokerSettings(
     public static final Timeouts DEFAULTS = new Timeouts(
         Duration.ofMillis(1_000), Duration.ofSeconds(12), Duration.ofSeconds(12),
         Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(5),
-        Duration.ofSeconds(15));
+        Duration.ofSeconds(30));
 
     public Timeouts {
       requirePositive("find timeout", find);

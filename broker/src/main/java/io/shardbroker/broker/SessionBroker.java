@@ -14,6 +14,7 @@ import io.shardbroker.protocol.v1.EndResult;
 import io.shardbroker.protocol.v1.EndSessionRequest;
 import io.shardbroker.protocol.v1.EndSessionResponse;
 import io.shardbroker.protocol.v1.FindCandidatesRequest;
+import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.FindCandidatesResponse;
 import io.shardbroker.protocol.v1.ListSessionsRequest;
 import io.shardbroker.protocol.v1.ListSessionsResponse;
@@ -69,6 +70,13 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe; called from many request threads (virtual threads: the calls here block).
  */
 final class SessionBroker {
+
+  /**
+   * Heartbeat intervals after which a concentrator that went silent has lost all its agents: they
+   * give it up after 4 silent intervals, noticed at their next beat, and one more is margin for
+   * the reconnect elsewhere.
+   */
+  static final int REHOME_INTERVALS = 6;
 
   private static final Logger log = LoggerFactory.getLogger(SessionBroker.class);
   /** Scatters per set before moving on, when every candidate of a round was refused. */
@@ -149,7 +157,18 @@ final class SessionBroker {
       }
     }
     return !sure.isEmpty() && set.members().stream().allMatch(m ->
-        sure.contains(m) || directory.downLongerThan(m, settings.timeouts().rehome()));
+        sure.contains(m) || directory.downLongerThan(m, rehome(m)));
+  }
+
+  /**
+   * How long a member must have been down before its agents have surely left it: the configured
+   * time, or {@value #REHOME_INTERVALS} of the heartbeat intervals it last asked for, if longer.
+   */
+  private Duration rehome(Member member) {
+    HealthResponse last = member.lastHealth;
+    Duration paced = Duration.ofMillis(last == null ? 0 : (long) last.getHeartbeatIntervalMs() * REHOME_INTERVALS);
+    Duration configured = settings.timeouts().rehome();
+    return paced.compareTo(configured) > 0 ? paced : configured;
   }
 
   /** Gives the user a session in the pool: their existing one, or a new one. */

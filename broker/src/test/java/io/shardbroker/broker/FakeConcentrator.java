@@ -75,6 +75,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
   volatile boolean unavailable;
   /** Says it has just started, so its view may lack VMs on their way back. */
   volatile boolean warmingUp;
+  /** The heartbeat interval its health answers say it asks of its agents; 0 says nothing. */
+  volatile int heartbeatIntervalMs;
   /** Says a start for whoever asks is being decided here. */
   volatile boolean startInFlight;
   /** Starts sessions but dies before answering: the broker sees UNAVAILABLE. */
@@ -311,7 +313,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
       free.merge(vm.pool, room, Integer::sum);
     }
     HealthResponse.Builder health = HealthResponse.newBuilder()
-        .setConcentratorId(id).setSetId(setId).setAttachedVms(vms.size());
+        .setConcentratorId(id).setSetId(setId).setAttachedVms(vms.size())
+        .setHeartbeatIntervalMs(heartbeatIntervalMs);
     free.forEach((pool, slots) -> health.addFreeSlots(
         PoolFreeSlots.newBuilder().setPool(pool).setFreeSlots(slots)));
     responses.onNext(health.build());

@@ -56,16 +56,18 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
   private final CurrentTopology topology;
   private final VmRegistry registry;
   private final WarmUp warmUp;
+  private final HeartbeatPace pace;
   private final ScheduledExecutorService scheduler;
   private final ConcentratorMetrics metrics;
 
   BrokerService(
       ConcentratorSettings settings, CurrentTopology topology, VmRegistry registry, WarmUp warmUp,
-      ScheduledExecutorService scheduler, ConcentratorMetrics metrics) {
+      HeartbeatPace pace, ScheduledExecutorService scheduler, ConcentratorMetrics metrics) {
     this.settings = settings;
     this.topology = topology;
     this.registry = registry;
     this.warmUp = warmUp;
+    this.pace = pace;
     this.scheduler = scheduler;
     this.metrics = metrics;
   }
@@ -308,7 +310,8 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
         .setAttachedVms(counts.reachable())
         .setUnreachableVms(counts.unreachable())
         .setSessions(counts.sessions())
-        .setTopologyVersion(topology.get().getVersion());
+        .setTopologyVersion(topology.get().getVersion())
+        .setHeartbeatIntervalMs((int) pace.intervalMillis());
     registry.freeSlotsByPool().forEach((pool, free) -> health.addFreeSlots(PoolFreeSlots.newBuilder()
         .setPool(pool)
         .setFreeSlots((int) Math.min(free, Integer.MAX_VALUE))));

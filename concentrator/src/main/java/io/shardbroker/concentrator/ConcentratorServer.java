@@ -60,7 +60,7 @@ public final class ConcentratorServer implements AutoCloseable {
     this.server = serverBuilder
         .addStreamTracerFactory(new WireCounters(meters))
         .addService(agentLinks)
-        .addService(new BrokerService(settings, topology, registry, warmUp, scheduler, metrics))
+        .addService(new BrokerService(settings, topology, registry, warmUp, pace, scheduler, metrics))
         .addService(health.getHealthService())
         .build();
   }

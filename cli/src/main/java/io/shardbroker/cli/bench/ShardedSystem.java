@@ -157,12 +157,12 @@ final class ShardedSystem implements SystemUnderTest {
             passwordHashing: {memoryKiB: 8, iterations: 1}
           seed:
             pools:
-              - {name: desktop, sessionMode: single}
+              - {name: desktop, sessionMode: %s}
             groups: [{name: storm}]
             entitlements:
               - {pool: desktop, group: storm}
             users:
-          """);
+          """.formatted(fleet.sessionsPerVm() > 1 ? "multi" : "single"));  // shared hosts take several users
       for (int i = 1; i <= users; i++) {
         String user = StormLoad.user(i);
         w.write("    - {name: " + user + ", password: " + StormLoad.password(user) + ", groups: [storm]}\n");
