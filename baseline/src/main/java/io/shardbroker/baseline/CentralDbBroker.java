@@ -9,6 +9,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.EndpointNotFound;
 import io.javalin.security.BasicAuthCredentials;
+import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreException;
 import java.sql.Connection;
@@ -85,7 +86,7 @@ public final class CentralDbBroker implements AutoCloseable {
   private final String host;
   private final int port;
   private final Duration silenceLimit;
-  private final CredentialCache credentials;
+  private final Authenticator credentials;
   private final Tally tally = new Tally();
   private final SessionClaims claims;
   private final StateWrites stateWrites;
@@ -117,7 +118,7 @@ public final class CentralDbBroker implements AutoCloseable {
     this.port = port;
     this.silenceLimit = silenceLimit;
     this.clock = clock;
-    this.credentials = new CredentialCache(store.accounts(), clock);
+    this.credentials = new Authenticator(store.accounts(), clock);
     this.claims = new SessionClaims(vmDatabase, silenceLimit, clock, tally);
     this.stateWrites = new StateWrites(vmDatabase, tally);
     this.http = Javalin.create(this::configure);
@@ -234,7 +235,7 @@ public final class CentralDbBroker implements AutoCloseable {
       log.debug("refused a request without credentials from {}", ctx.ip());
       throw ApiError.unauthorized("sign in with HTTP Basic authentication");
     }
-    if (!credentials.check(given.getUsername(), given.getPassword())) {
+    if (credentials.authenticate(given.getUsername(), given.getPassword()).isEmpty()) {
       log.debug("refused sign-in of '{}' from {}", given.getUsername(), ctx.ip());
       throw ApiError.unauthorized("wrong user name or password");
     }

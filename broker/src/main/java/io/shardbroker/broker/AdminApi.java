@@ -12,6 +12,7 @@ import io.shardbroker.broker.AdminViews.UserView;
 import io.shardbroker.broker.BrokerException.Kind;
 import io.shardbroker.store.Actor;
 import io.shardbroker.store.AuditEntry;
+import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.Entitlement;
 import io.shardbroker.store.Group;
 import io.shardbroker.store.PageRequest;

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.Store;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;

@@ -14,6 +14,7 @@ import io.shardbroker.broker.BrokerException.Kind;
 import io.shardbroker.broker.ConcentratorDirectory.Member;
 import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.VmStatus;
+import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.Group;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreException;

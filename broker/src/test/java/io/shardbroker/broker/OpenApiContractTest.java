@@ -19,6 +19,7 @@ import io.shardbroker.broker.TestBroker.Api;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.Authenticator;
 import java.io.InputStream;
 import java.time.DateTimeException;
 import java.time.Duration;

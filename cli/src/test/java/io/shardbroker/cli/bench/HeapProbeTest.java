@@ -49,13 +49,14 @@ class HeapProbeTest {
   public static final class HoldsHeap {
     static byte[][] held = new byte[64][];
 
-    public static void main(String[] args) throws InterruptedException {
+    /** Says "holding" on stdout (the test waits for that line), then holds until stdin closes. */
+    public static void main(String[] args) throws java.io.IOException {
       for (int i = 0; i < held.length; i++) {
         held[i] = new byte[1 << 20];
       }
       System.out.println("holding");
       System.out.flush();
-      Thread.sleep(120_000);  // killed by the test long before
+      System.in.read();  // returns when the test ends the process, and with it the pipe
     }
   }
 

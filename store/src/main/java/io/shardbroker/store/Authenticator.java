@@ -1,7 +1,5 @@
-package io.shardbroker.broker;
+package io.shardbroker.store;
 
-import io.shardbroker.store.AccountStore;
-import io.shardbroker.store.User;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -14,20 +12,21 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Checks HTTP Basic credentials against the store's users.
+ * Checks sign-in credentials against the store's users, for every broker that takes HTTP Basic
+ * (shardbroker's and the benchmark's central-db baseline alike).
  *
  * <p>The store's check is a slow Argon2id hash on purpose, too slow to pay on every request of a
  * script or a portal. So a successful check is remembered for {@link #REMEMBER}: the cache keeps
  * an HMAC of the password under a key that lives only in this process's memory, never the
- * password. A password change, disable or delete made through this broker forgets the user at
- * once; one made through another broker takes effect here within {@link #REMEMBER}. Failures are
+ * password. A password change, disable or delete made through this broker ({@link #forget}) takes
+ * effect at once; one made through another broker takes effect here within {@link #REMEMBER}. Failures are
  * never cached: every wrong password costs a full hash.
  *
  * <p>Thread-safe.
  */
-final class Authenticator {
+public final class Authenticator {
 
-  static final Duration REMEMBER = Duration.ofSeconds(30);
+  public static final Duration REMEMBER = Duration.ofSeconds(30);
   private static final int MAX_REMEMBERED = 100_000;
 
   private record Remembered(byte[] mac, User user, long expiresAtMillis) {}
@@ -37,7 +36,7 @@ final class Authenticator {
   private final SecretKeySpec key;
   private final ConcurrentHashMap<String, Remembered> remembered = new ConcurrentHashMap<>();
 
-  Authenticator(AccountStore accounts, Clock clock) {
+  public Authenticator(AccountStore accounts, Clock clock) {
     this.accounts = accounts;
     this.clock = clock;
     byte[] secret = new byte[32];
@@ -46,7 +45,7 @@ final class Authenticator {
   }
 
   /** The signed-in user, or empty when the name or password is wrong or the user is disabled. */
-  Optional<User> authenticate(String name, String password) {
+  public Optional<User> authenticate(String name, String password) {
     if (name.isEmpty() || hasControlCharacter(name)) {
       return Optional.empty();  // no stored name has one; not worth a hash or a query
     }
@@ -69,10 +68,9 @@ final class Authenticator {
   }
 
   /** Forgets a user after a change to their account, so the change applies to the next request. */
-  void forget(String name) {
+  public void forget(String name) {
     remembered.remove(name);
   }
-
 
   private static boolean hasControlCharacter(String text) {
     return text.codePoints().anyMatch(Character::isISOControl);
