@@ -1,7 +1,6 @@
 package io.shardbroker.agent;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -20,16 +19,6 @@ public final class ChannelSource implements AutoCloseable {
   /** Uses {@code factory} to open a channel the first time an address is asked for. */
   public ChannelSource(Function<String, ManagedChannel> factory) {
     this.factory = factory;
-  }
-
-  /** Plain-text gRPC over TCP; {@code address} is host:port. */
-  public static ChannelSource plaintext() {
-    return new ChannelSource(address -> NettyChannelBuilder.forTarget(address)
-        .usePlaintext()
-        .directExecutor()
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .build());
   }
 
   public ManagedChannel channel(String address) {

@@ -48,8 +48,8 @@ public final class BrokerServer implements AutoCloseable {
   public BrokerServer start() {
     directory.startHealthChecks(settings.timeouts().healthInterval());
     http.start();  // on the connector HttpApi configures
-    log.info("broker {} listening on http://{}:{} over {} set(s), candidate search {}",
-        settings.brokerId(), settings.httpHost(), port(), settings.topology().getSetsCount(),
+    log.info("broker {} listening on {}://{}:{} over {} set(s), candidate search {}",
+        settings.brokerId(), settings.httpScheme(), settings.httpHost(), port(), settings.topology().getSetsCount(),
         settings.candidateSearch());
     if (settings.candidateSearch().sampled()) {
       log.warn("candidate search {} is experimental, for measurement: each request asks only {} "

@@ -31,7 +31,8 @@ public record BrokerSettings(
     int candidatesPerConcentrator,
     int maxStartAttempts,
     CandidateSearch candidateSearch,
-    Admission admission) {
+    Admission admission,
+    HttpsCertificate https) {
 
   public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
   public static final int HTTP_PORT_DEFAULT = 8080;
@@ -108,22 +109,33 @@ public record BrokerSettings(
   public static BrokerSettings of(String brokerId, String httpHost, int httpPort, Topology topology) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, Timeouts.DEFAULTS,
         CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT, CandidateSearch.DEFAULT,
-        Admission.DEFAULT);
+        Admission.DEFAULT, null);
   }
 
   public BrokerSettings withTimeouts(Timeouts newTimeouts) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, newTimeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https);
   }
 
   public BrokerSettings withCandidateSearch(CandidateSearch newSearch) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, newSearch, admission);
+        candidatesPerConcentrator, maxStartAttempts, newSearch, admission, https);
   }
 
   public BrokerSettings withAdmission(Admission newAdmission) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission, https);
+  }
+
+  /** These settings with the HTTP API served over HTTPS with {@code certificate} (null: plain HTTP). */
+  public BrokerSettings withHttps(HttpsCertificate certificate) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, certificate);
+  }
+
+  /** {@code https} or {@code http}. */
+  public String httpScheme() {
+    return https == null ? "http" : "https";
   }
 
   /** Checks a topology as settings do; the message names what is wrong. */

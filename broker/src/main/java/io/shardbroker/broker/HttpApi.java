@@ -27,7 +27,11 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +90,17 @@ final class HttpApi {
   void configure(JavalinConfig config) {
     config.startup.showJavalinBanner = false;
     config.jetty.addConnector((server, httpConfig) -> {
-      ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+      ServerConnector connector;
+      if (settings.https() == null) {
+        connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+      } else {
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setSslContext(settings.https().sslContext());
+        HttpConfiguration httpsConfig = new HttpConfiguration(httpConfig);
+        httpsConfig.addCustomizer(new SecureRequestCustomizer());
+        connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),
+            new HttpConnectionFactory(httpsConfig));
+      }
       connector.setHost(settings.httpHost());
       connector.setPort(settings.httpPort());
       // A logon storm opens connections by the thousand; the OS default backlog (50) resets them.

@@ -9,6 +9,7 @@ import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.AgentConfig;
 import io.shardbroker.cli.config.RoleConfigs.HostConfig;
+import io.shardbroker.security.Role;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Option;
 final class AgentCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
+  @Mixin TlsOptions tls;
 
   @Option(names = "--vm-id", paramLabel = "ID", description = "This VM's id, unique in the fleet.")
   String vmId;
@@ -63,11 +65,13 @@ final class AgentCommand implements Callable<Integer> {
     AgentSettings settings = new AgentSettings(id, poolName, cap, common.topology(config.topology()));
     ScheduledExecutorService scheduler = Roles.scheduler("agent", 1);
     SessionHost host = host(config.host(), id, scheduler);
-    ChannelSource channels = ChannelSource.plaintext();
+    LinkSecurity security = tls.resolve(config.tls(), "the agent of VM " + id, peer -> peer.mayActAsVm(id),
+        Role.AGENT, id);
+    ChannelSource channels = Roles.agentChannels(security);
     Agent agent = new Agent(settings, host, channels, scheduler, Clock.systemUTC(), new SecureRandom());
     agent.start();
-    System.out.printf("shardbroker agent %s ready: pool %s, capacity %d, %d set(s)%n", id, poolName,
-        cap, settings.topology().getSetsCount());
+    System.out.printf("shardbroker agent %s ready: pool %s, capacity %d, %d set(s), %s%n", id, poolName,
+        cap, settings.topology().getSetsCount(), security.describe());
     System.out.flush();
     return Lifecycle.runUntilStopped("agent " + id,
         List.<AutoCloseable>of(agent, channels, scheduler::shutdownNow));

@@ -5,11 +5,15 @@ import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
 import io.shardbroker.broker.Admission;
 import io.shardbroker.broker.CandidateSearch;
+import io.shardbroker.broker.HttpsCertificate;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.cli.config.RoleConfigs.AdmissionConfig;
 import io.shardbroker.cli.config.RoleConfigs.CandidateSearchConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
+import io.shardbroker.cli.config.RoleConfigs.TlsConfig;
+import io.shardbroker.security.Pem;
+import io.shardbroker.security.Role;
 import io.shardbroker.store.Seed;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
@@ -20,6 +24,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,6 +41,7 @@ import picocli.CommandLine.Option;
 final class BrokerCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
+  @Mixin TlsOptions tls;
 
   @Option(names = "--id", paramLabel = "NAME",
       description = "This broker's name in the session history and audit log (default: host name and HTTP port).")
@@ -59,11 +65,21 @@ final class BrokerCommand implements Callable<Integer> {
           + BrokerStore.PASSWORD_ENV + ").")
   String storeUrl;
 
+  @Option(names = "--https-cert", paramLabel = "FILE",
+      description = "PEM certificate (chain) of the HTTP API, for the name users type; with --https-key the API serves HTTPS.")
+  Path httpsCert;
+
+  @Option(names = "--https-key", paramLabel = "FILE", description = "PEM (PKCS#8) private key of --https-cert.")
+  Path httpsKey;
+
   @Override
   public Integer call() throws Exception {
     common.applyLogLevel();
     BrokerConfig config = ConfigFiles.read(common.config, BrokerConfig.class);
-    BrokerSettings settings = settings(config);
+    BrokerSettings settings = settings(config).withHttps(https(config.tls()));
+    refusePlainHttpOnTheNetwork(settings, tls.insecure(config.tls()));
+    LinkSecurity security = tls.resolve(config.tls(), "a broker", peer -> peer.role() == Role.BROKER,
+        Role.BROKER, null);
     StoreSettings storeSettings = BrokerStore.settings(config.store(), storeUrl,
         data != null ? data : Path.of(config.data() != null ? config.data() : BrokerStore.DATA_DEFAULT));
     Seed seed = BrokerStore.seed(config.seed());
@@ -72,15 +88,16 @@ final class BrokerCommand implements Callable<Integer> {
     PrometheusMeterRegistry meters = Roles.meters();
     BrokerServer server;
     try {
-      server = new BrokerServer(settings, store, Roles::grpcChannel, scheduler, Clock.systemUTC(),
-          meters).start();
+      server = new BrokerServer(settings, store, address -> Roles.concentratorChannel(address, security),
+          scheduler, Clock.systemUTC(), meters).start();
     } catch (RuntimeException e) {
       scheduler.shutdownNow();
       store.close();
       throw e;
     }
     AutoCloseable watcher = common.watchTopologyFile(scheduler, server::updateTopology);
-    System.out.printf("shardbroker broker ready: http://%s:%d%n", settings.httpHost(), server.port());
+    System.out.printf("shardbroker broker ready: %s://%s:%d (concentrator links: %s)%n", settings.httpScheme(),
+        settings.httpHost(), server.port(), security.describe());
     System.out.flush();
     // The store closes last: it writes the history the broker queued while it stopped.
     return Lifecycle.runUntilStopped("broker",
@@ -112,7 +129,44 @@ final class BrokerCommand implements Callable<Integer> {
             BrokerSettings.CANDIDATES_PER_CONCENTRATOR_DEFAULT),
         CommonOptions.orDefault(config.maxStartAttempts(), BrokerSettings.MAX_START_ATTEMPTS_DEFAULT),
         candidateSearch(config.candidateSearch()),
-        admission(config.admission()));
+        admission(config.admission()), null);
+  }
+
+  /** The HTTP API's certificate from the flags or the config file, or null for plain HTTP. */
+  private HttpsCertificate https(TlsConfig config) {
+    Path cert = httpsCert != null ? httpsCert : config != null && config.httpsCert() != null ? Path.of(config.httpsCert()) : null;
+    Path key = httpsKey != null ? httpsKey : config != null && config.httpsKey() != null ? Path.of(config.httpsKey()) : null;
+    if (cert == null && key == null) {
+      return null;
+    }
+    if (cert == null || key == null) {
+      throw new IllegalArgumentException("HTTPS needs both --https-cert and --https-key");
+    }
+    return new HttpsCertificate(Pem.readPrivateKey(key), Pem.readCertificates(cert));
+  }
+
+  /**
+   * Passwords and bearer tokens cross the HTTP API: in plain HTTP they may do so on the loopback
+   * interface only (for a TLS proxy on the same host, or a trial), unless told --insecure.
+   */
+  static void refusePlainHttpOnTheNetwork(BrokerSettings settings, boolean insecure) {
+    if (settings.https() != null || loopback(settings.httpHost())) {
+      return;
+    }
+    if (!insecure) {
+      throw new IllegalArgumentException("the HTTP API would take passwords in plain HTTP on " + settings.httpHost()
+          + ": give --https-cert and --https-key, listen on 127.0.0.1 behind a TLS proxy, or add --insecure (trials only)");
+    }
+    LoggerFactory.getLogger(BrokerCommand.class).warn(
+        "INSECURE: the HTTP API listens in plain HTTP on {}: passwords cross the network readable", settings.httpHost());
+  }
+
+  private static boolean loopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   static Admission admission(AdmissionConfig config) {

@@ -10,6 +10,7 @@ import io.shardbroker.concentrator.ConcentratorSettings;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.security.Role;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Option;
 final class ConcentratorCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
+  @Mixin TlsOptions tls;
 
   @Option(names = "--id", paramLabel = "ID", description = "This concentrator's id as the topology names it.")
   String id;
@@ -93,7 +95,9 @@ final class ConcentratorCommand implements Callable<Integer> {
     InetSocketAddress address = Addresses.parse("--listen", listenAt);
     ScheduledExecutorService scheduler = Roles.scheduler("concentrator", 2);
     PrometheusMeterRegistry meters = Roles.meters();
-    ConcentratorServer server = new ConcentratorServer(settings, Roles.grpcServer(address),
+    LinkSecurity security = tls.resolve(config.tls(), "concentrator " + myId,
+        TlsOptions.exactly(Role.CONCENTRATOR, myId), Role.CONCENTRATOR, myId);
+    ConcentratorServer server = new ConcentratorServer(settings, Roles.concentratorServer(address, security),
         Clock.systemUTC(), scheduler, meters).start();
     int port = metricsPort != null ? metricsPort : CommonOptions.orDefault(config.metricsPort(), 0);
     AdminHttpServer admin = new AdminHttpServer(new InetSocketAddress(address.getHostString(), port))
@@ -101,8 +105,8 @@ final class ConcentratorCommand implements Callable<Integer> {
         .route("/healthz", "application/json", () -> "{\"status\":\"ok\"}")
         .start();
     AutoCloseable watcher = common.watchTopologyFile(scheduler, server::updateTopology);
-    System.out.printf("shardbroker concentrator %s ready: %s:%d (set %s), metrics %s%n", myId,
-        address.getHostString(), server.port(), mySet, admin.url("/metrics"));
+    System.out.printf("shardbroker concentrator %s ready: %s:%d (set %s, %s), metrics %s%n", myId,
+        address.getHostString(), server.port(), mySet, security.describe(), admin.url("/metrics"));
     System.out.flush();
     return Lifecycle.runUntilStopped("concentrator " + myId,
         List.<AutoCloseable>of(watcher, server, admin, scheduler::shutdownNow));

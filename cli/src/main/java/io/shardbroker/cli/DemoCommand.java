@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     header = "Runs everything in one process: a broker, 2x2 concentrators, 240 simulated VMs.",
     description = {
-        "Runs a whole shardbroker in this process, bound to 127.0.0.1 only: a broker with its HTTP API and an embedded store under --data, 2 sets of 2 concentrators, and 240 simulated VMs (pool 'desktop': 160 single-user desktops; pool 'shared': 40 hosts of 8 sessions each; pool 'engineering': 40 dedicated workstations).",
+        "Runs a whole shardbroker in this process, bound to 127.0.0.1 only: a broker with its HTTP API and an embedded store under --data, 2 sets of 2 concentrators, and 240 simulated VMs (pool 'desktop': 160 single-user desktops; pool 'shared': 40 hosts of 8 sessions each; pool 'engineering': 40 dedicated workstations). Every gRPC link runs mutual TLS, with certificates of a CA made in memory at start.",
         "",
         "Users alice (in 'admins'), bob and carol sign in with the password '" + DemoCommand.PASSWORD + "'. Ctrl-C stops it."
     })
@@ -78,6 +78,8 @@ final class DemoCommand implements Callable<Integer> {
     String alice = "alice:" + PASSWORD;
     System.out.println("shardbroker demo ready: " + url + " (2 sets x 2 concentrators, 240 VMs; store in "
         + data.toAbsolutePath().normalize() + ")");
+    System.out.println("  Every gRPC link runs mutual TLS 1.3, with certificates of a CA made in memory for this run;");
+    System.out.println("  the HTTP API is plain HTTP because it listens on 127.0.0.1 only.");
     System.out.println("  Users (password " + PASSWORD + "): alice (admin; desktop, shared, engineering), "
         + "bob (desktop, shared), carol (engineering)");
     System.out.println();

@@ -10,6 +10,9 @@ import io.shardbroker.concentrator.ConcentratorSettings;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.security.CertificateAuthority;
+import io.shardbroker.security.Identity;
+import io.shardbroker.security.Role;
 import io.shardbroker.store.Seed;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
@@ -26,6 +29,10 @@ import java.util.concurrent.ScheduledExecutorService;
  * fleet, a store and a broker. The demo runs one; so can tests that want every role in one JVM.
  *
  * <p>Concentrators bind free ports first; the topology is then built from the ports they got.
+ *
+ * <p>Every gRPC link runs mutual TLS, with certificates of a private CA made in memory at start
+ * and never written anywhere: concentrators for 127.0.0.1, the broker, and the simulated fleet
+ * (for the VM ids of its pools).
  */
 final class LocalCluster implements AutoCloseable {
 
@@ -54,6 +61,7 @@ final class LocalCluster implements AutoCloseable {
   private final BrokerServer broker;
 
   private LocalCluster(Spec spec) throws IOException {
+    CertificateAuthority ca = CertificateAuthority.create("shardbroker local CA", Clock.systemUTC());
     this.store = BrokerStore.open(spec.store(), spec.seed(), BROKER_ID, Clock.systemUTC());
     ScheduledExecutorService scheduler = Roles.scheduler("cluster", 2);
     try {
@@ -68,7 +76,8 @@ final class LocalCluster implements AutoCloseable {
               ConcentratorSettings.defaults(id, setId, Topology.getDefaultInstance())
                   .withHeartbeatInterval(spec.heartbeatInterval())
                   .withWarmUp(Duration.ZERO),  // they start with the fleet: no agent is on its way back
-              Roles.grpcServer(new InetSocketAddress("127.0.0.1", 0)), Clock.systemUTC(), scheduler,
+              Roles.concentratorServer(new InetSocketAddress("127.0.0.1", 0),
+                  issue(ca, Identity.of(Role.CONCENTRATOR, id), List.of("127.0.0.1"))), Clock.systemUTC(), scheduler,
               meters).start();
           concentrators.add(server);
           AdminHttpServer admin = new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0))
@@ -82,13 +91,16 @@ final class LocalCluster implements AutoCloseable {
       }
       this.topology = topology.build();
 
-      ChannelSource channels = ChannelSource.plaintext();
+      ChannelSource channels = Roles.agentChannels(issue(ca, new Identity(Role.FLEET,
+          spec.fleet().pools().stream().map(p -> p.pool() + "-").toList()), List.of()));
       this.fleet = new SimulatedFleet(spec.fleet(), this.topology, channels, scheduler, Clock.systemUTC());
       fleet.start();
 
+      LinkSecurity brokerLinks = issue(ca, Identity.of(Role.BROKER, BROKER_ID), List.of());
       this.broker = new BrokerServer(
           BrokerSettings.of(BROKER_ID, spec.httpHost(), spec.httpPort(), this.topology),
-          store, Roles::grpcChannel, scheduler, Clock.systemUTC(), Roles.meters()).start();
+          store, address -> Roles.concentratorChannel(address, brokerLinks), scheduler, Clock.systemUTC(),
+          Roles.meters()).start();
 
       // Closed in this order: clients first, so nothing is asked of a server already gone; the
       // store after the broker, so it writes the history the broker queued.
@@ -105,6 +117,10 @@ final class LocalCluster implements AutoCloseable {
       store.close();
       throw e;
     }
+  }
+
+  private static LinkSecurity issue(CertificateAuthority ca, Identity identity, List<String> hosts) {
+    return LinkSecurity.tls(ca.issue(identity, hosts, CertificateAuthority.VALIDITY_DEFAULT));
   }
 
   static LocalCluster start(Spec spec) throws IOException {

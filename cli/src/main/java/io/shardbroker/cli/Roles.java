@@ -9,7 +9,13 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.shardbroker.agent.ChannelSource;
+import io.shardbroker.concentrator.ConcentratorServer;
+import io.shardbroker.security.GrpcTls;
+import io.shardbroker.security.PeerAuthorization;
+import io.shardbroker.security.Role;
 import java.net.InetSocketAddress;
+import java.util.EnumSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -22,23 +28,45 @@ final class Roles {
 
   private Roles() {}
 
-  /** A gRPC server on a real socket, tuned for many long-lived agent streams. */
-  static NettyServerBuilder grpcServer(InetSocketAddress address) {
-    return NettyServerBuilder.forAddress(address)
+  /**
+   * A concentrator's gRPC server on a real socket, tuned for many long-lived agent streams. Over
+   * TLS it demands a client certificate of the CA and lets each role call only its services
+   * ({@link ConcentratorServer#CALLERS}).
+   */
+  static NettyServerBuilder concentratorServer(InetSocketAddress address, LinkSecurity security) {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
         .directExecutor()
         // agents and brokers ping every 30 s; the default minimum of 5 min would cut them off
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
+    if (!security.plaintext()) {
+      builder.sslContext(GrpcTls.server(security.credentials(), EnumSet.of(Role.AGENT, Role.FLEET, Role.BROKER)))
+          .intercept(new PeerAuthorization(ConcentratorServer.CALLERS));
+    }
+    return builder;
   }
 
-  /** Plain-text channels to concentrators, for brokers. */
-  static ManagedChannel grpcChannel(String address) {
-    return NettyChannelBuilder.forTarget(address)
-        .usePlaintext()
+  /**
+   * A channel to the concentrator at {@code address} (host:port), for agents and brokers. Over
+   * TLS it shows this process's certificate and accepts only a concentrator's certificate of the
+   * CA that names the host dialled.
+   */
+  static ManagedChannel concentratorChannel(String address, LinkSecurity security) {
+    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address)
         .directExecutor()
         .keepAliveTime(30, TimeUnit.SECONDS)
-        .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .build();
+        .keepAliveTimeout(10, TimeUnit.SECONDS);
+    if (security.plaintext()) {
+      builder.usePlaintext();
+    } else {
+      builder.sslContext(GrpcTls.client(security.credentials(), EnumSet.of(Role.CONCENTRATOR)));
+    }
+    return builder.build();
+  }
+
+  /** Channels to concentrators, one per address, shared by all the agents of this process. */
+  static ChannelSource agentChannels(LinkSecurity security) {
+    return new ChannelSource(address -> concentratorChannel(address, security));
   }
 
   /** Timers for heartbeats, timeouts and backoff; daemon threads, so they never hold up exit. */

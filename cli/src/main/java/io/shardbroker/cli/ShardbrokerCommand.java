@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
         AgentCommand.class,
         SimCommand.class,
         AdminCommand.class,
+        CertsCommand.class,
         ChaosCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class

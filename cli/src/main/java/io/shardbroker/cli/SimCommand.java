@@ -11,6 +11,7 @@ import io.shardbroker.cli.config.Durations;
 import io.shardbroker.cli.config.RoleConfigs.PoolConfig;
 import io.shardbroker.cli.config.RoleConfigs.SimConfig;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.security.Role;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -41,6 +42,7 @@ final class SimCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(SimCommand.class);
 
   @Mixin CommonOptions common;
+  @Mixin TlsOptions tls;
 
   @Option(names = "--vms", paramLabel = "N", description = "Simulate N single-user VMs in pool 'desktop' (shorthand for --pools desktop:N:1).")
   Integer vms;
@@ -77,7 +79,10 @@ final class SimCommand implements Callable<Integer> {
         seed != null ? seed : CommonOptions.orDefault(config.seed(), 42L));
     int sets = topology.getSetsCount();
     ScheduledExecutorService scheduler = Roles.scheduler("sim", 2);
-    ChannelSource channels = ChannelSource.plaintext();
+    List<String> firstVms = spec.pools().stream().map(p -> SimulatedFleet.vmId(p.pool(), 1)).toList();
+    LinkSecurity security = tls.resolve(config.tls(), "a fleet with the VMs " + firstVms + " and on",
+        peer -> peer.role() == Role.FLEET && firstVms.stream().allMatch(peer::mayActAsVm), Role.FLEET, null);
+    ChannelSource channels = Roles.agentChannels(security);
     SimulatedFleet fleet = new SimulatedFleet(spec, topology, channels, scheduler, Clock.systemUTC());
     List<AutoCloseable> resources = new ArrayList<>();
     resources.add(fleet);

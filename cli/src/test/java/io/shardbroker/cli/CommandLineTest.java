@@ -138,7 +138,8 @@ class CommandLineTest {
         StoreSettings.MIGRATIONS.get(0), "filesystem:" + future));
     Store.open(newer, Clock.systemUTC()).close();
 
-    CommandRun run = run("broker", "--data", data.toString(), "--set", "a=a1@127.0.0.1:1", "--http-port", "0");
+    CommandRun run = run("broker", "--data", data.toString(), "--set", "a=a1@127.0.0.1:1", "--http-port", "0",
+        "--insecure");
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).contains("cannot open the store", "newer shardbroker", "left as it was")
@@ -156,7 +157,8 @@ class CommandLineTest {
   void aPortInUseIsSaidPlainly() throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50,
         java.net.InetAddress.getLoopbackAddress())) {
-      CommandRun run = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:" + taken.getLocalPort());
+      CommandRun run = run("concentrator", "--id", "a1", "--set", "a=a1@127.0.0.1:" + taken.getLocalPort(),
+          "--insecure");
       assertThat(run.exitCode()).isEqualTo(2);
       assertThat(run.err()).contains("cannot listen", "another process has the port");
     }

@@ -72,20 +72,23 @@ class MultiBrokerIT {
         """.formatted(storeUrl, ADMIN, ADMIN_PASSWORD, users));
     // No warm-up: the concentrators start before their fleet, so no agent is on its way back.
     for (String id : List.of("a1", "a2")) {
-      cluster.start(id, List.of("concentrator", "--id", id, "--topology", topology.toString(),
-          "--warm-up", "0s"), "256m");
+      cluster.start(id, ProcessCluster.with(List.of("concentrator", "--id", id, "--topology", topology.toString(),
+          "--warm-up", "0s"), cluster.certificates.concentrator(id)), "256m");
     }
-    cluster.start("sim", List.of("sim", "--topology", topology.toString(),
+    cluster.start("sim", ProcessCluster.with(List.of("sim", "--topology", topology.toString(),
         "--pools", "desktop:10:1,engineering:" + WORKSTATIONS + ":1",
-        "--http-port", String.valueOf(ProcessCluster.freePort())), "256m");
+        "--http-port", String.valueOf(ProcessCluster.freePort())),
+        cluster.certificates.fleet(List.of("desktop", "engineering"))), "256m");
     int port1 = ProcessCluster.freePort();
     int port2 = ProcessCluster.freePort();
     // Started one after the other: the first migrates and seeds, the second finds it done.
-    cluster.start("broker1", List.of("broker", "--id", "broker-1", "--config", config.toString(),
-        "--topology", topology.toString(), "--http-port", String.valueOf(port1)), "256m");
+    cluster.start("broker1", ProcessCluster.with(List.of("broker", "--id", "broker-1", "--config", config.toString(),
+        "--topology", topology.toString(), "--http-port", String.valueOf(port1)),
+        cluster.certificates.broker("broker-1")), "256m");
     cluster.awaitReady("broker1", STARTUP);
-    cluster.start("broker2", List.of("broker", "--id", "broker-2", "--config", config.toString(),
-        "--topology", topology.toString(), "--http-port", String.valueOf(port2)), "256m");
+    cluster.start("broker2", ProcessCluster.with(List.of("broker", "--id", "broker-2", "--config", config.toString(),
+        "--topology", topology.toString(), "--http-port", String.valueOf(port2)),
+        cluster.certificates.broker("broker-2")), "256m");
     for (String name : List.of("a1", "a2", "sim", "broker2")) {
       cluster.awaitReady(name, STARTUP);
     }

@@ -2,6 +2,7 @@ package io.shardbroker.cli;
 
 import static org.awaitility.Awaitility.await;
 
+import io.shardbroker.cli.local.LocalCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -24,6 +25,8 @@ final class ProcessCluster implements AutoCloseable {
 
   private final Path jar;
   final Path dir;
+  /** Certificates of a CA made for this cluster: every role runs with mutual TLS, as in production. */
+  final LocalCertificates certificates;
   private final Map<String, Process> processes = new LinkedHashMap<>();
 
   ProcessCluster(Path dir) throws IOException {
@@ -37,6 +40,14 @@ final class ProcessCluster implements AutoCloseable {
     }
     deleteRecursively(dir);  // logs and files of an earlier run would mislead this one
     this.dir = Files.createDirectories(dir);
+    this.certificates = LocalCertificates.in(dir.resolve("certs"));
+  }
+
+  /** {@code args} followed by {@code more}: a role's arguments and its {@code --tls-*} flags. */
+  static List<String> with(List<String> args, List<String> more) {
+    List<String> all = new ArrayList<>(args);
+    all.addAll(more);
+    return all;
   }
 
   private static void deleteRecursively(Path dir) throws IOException {

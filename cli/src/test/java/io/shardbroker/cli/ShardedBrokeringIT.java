@@ -84,13 +84,14 @@ class ShardedBrokeringIT {
     Path brokerConfig = Files.writeString(cluster.dir.resolve("broker.yaml"), broker);
 
     for (String id : ports.keySet()) {
-      cluster.start(id, List.of("concentrator", "--id", id, "--topology", topologyFile.toString(),
-          "--heartbeat-interval", "2s", "--warm-up", "0s"), "256m");  // started before the fleet
+      cluster.start(id, ProcessCluster.with(List.of("concentrator", "--id", id, "--topology", topologyFile.toString(),
+          "--heartbeat-interval", "2s", "--warm-up", "0s"), cluster.certificates.concentrator(id)),
+          "256m");  // started before the fleet
     }
     simPort = ProcessCluster.freePort();
-    cluster.start("sim", List.of("sim", "--topology", topologyFile.toString(),
+    cluster.start("sim", ProcessCluster.with(List.of("sim", "--topology", topologyFile.toString(),
         "--pools", "desktop:" + DESKTOPS + ":1,shared:" + HOSTS + ":" + HOST_CAPACITY,
-        "--http-port", String.valueOf(simPort)), "512m");
+        "--http-port", String.valueOf(simPort)), cluster.certificates.fleet(List.of("desktop", "shared"))), "512m");
     labDir = Files.createDirectories(cluster.dir.resolve("lab"));
     Path start = script(labDir.resolve("start.sh"), """
         #!/bin/sh
@@ -103,13 +104,14 @@ class ShardedBrokeringIT {
         set -eu
         echo "$SHARDBROKER_SESSION_ID $SHARDBROKER_USER" >> "$LAB_DIR/ended"
         """);
-    cluster.start("agent", List.of("agent", "--vm-id", "lab-1", "--pool", "lab", "--capacity", "2",
+    cluster.start("agent", ProcessCluster.with(List.of("agent", "--vm-id", "lab-1", "--pool", "lab", "--capacity", "2",
         "--start-script", start.toString(), "--end-script", end.toString(),
-        "--topology", topologyFile.toString()), "128m", Map.of("LAB_DIR", labDir.toString()));
+        "--topology", topologyFile.toString()), cluster.certificates.agent("lab-1")), "128m",
+        Map.of("LAB_DIR", labDir.toString()));
     int httpPort = ProcessCluster.freePort();
-    cluster.start("broker", List.of("broker", "--config", brokerConfig.toString(),
+    cluster.start("broker", ProcessCluster.with(List.of("broker", "--config", brokerConfig.toString(),
         "--topology", topologyFile.toString(), "--http-port", String.valueOf(httpPort),
-        "--data", cluster.dir.resolve("data").toString()), "512m");
+        "--data", cluster.dir.resolve("data").toString()), cluster.certificates.broker("broker")), "512m");
     for (String id : ports.keySet()) {
       cluster.awaitReady(id, STARTUP);
     }

@@ -10,6 +10,8 @@ import io.shardbroker.protocol.v1.HeartbeatAck;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.Welcome;
+import io.shardbroker.security.Identity;
+import io.shardbroker.security.PeerIdentity;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * Accepts agents' streams: checks the Hello, registers the VM, and feeds what the agent reports
  * into the {@link VmRegistry}. Protocol violations end the stream with a status that says what was
  * wrong, so a misbehaving agent's operator can read it in the agent's log.
+ *
+ * <p>Over TLS a Hello is taken only for a VM the agent's certificate names (PERMISSION_DENIED
+ * otherwise): an agent cannot pose as another VM and collect its users' sessions.
  */
 final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
 
@@ -51,7 +56,7 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
     stream[0] = new AgentStream((ServerCallStreamObserver<ConcentratorMessage>) responses,
         () -> open.remove(stream[0]));
     open.add(stream[0]);
-    return new Inbound(stream[0]);
+    return new Inbound(stream[0], PeerIdentity.current());
   }
 
   /** Every stream not ended yet, with or without a Hello: what a shutdown must close. */
@@ -62,11 +67,13 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
   /** One agent's stream, as seen from here. gRPC calls its methods one at a time. */
   private final class Inbound implements StreamObserver<AgentMessage> {
     private final AgentStream stream;
+    private final Identity peer;  // null when the server authenticates nobody (--insecure)
     private String vmId;
     private boolean over;
 
-    Inbound(AgentStream stream) {
+    Inbound(AgentStream stream, Identity peer) {
       this.stream = stream;
+      this.peer = peer;
     }
 
     @Override
@@ -115,6 +122,12 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
       String problem = validate(hello);
       if (problem != null) {
         refuse(Status.INVALID_ARGUMENT.withDescription(problem));
+        return;
+      }
+      if (peer != null && !peer.mayActAsVm(hello.getVmId())) {
+        log.warn("refused a Hello as VM {} from {}: its certificate is not for that VM", hello.getVmId(), peer);
+        refuse(Status.PERMISSION_DENIED.withDescription(
+            "the certificate of " + peer + " does not allow attaching as VM " + hello.getVmId()));
         return;
       }
       if (registry.attach(hello, stream) == VmRegistry.AttachResult.ALREADY_ATTACHED) {

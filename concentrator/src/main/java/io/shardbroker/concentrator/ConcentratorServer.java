@@ -4,14 +4,21 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.shardbroker.protocol.v1.AgentLinkGrpc;
+import io.shardbroker.protocol.v1.ConcentratorGrpc;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.security.Role;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +38,15 @@ import org.slf4j.LoggerFactory;
 public final class ConcentratorServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ConcentratorServer.class);
+
+  /**
+   * Who may call which of its services over TLS (see {@code PeerAuthorization}): agents and
+   * fleets attach, brokers ask; anyone with a certificate of the CA may check its health.
+   */
+  public static final Map<String, Set<Role>> CALLERS = Map.of(
+      AgentLinkGrpc.SERVICE_NAME, EnumSet.of(Role.AGENT, Role.FLEET),
+      ConcentratorGrpc.SERVICE_NAME, EnumSet.of(Role.BROKER),
+      HealthGrpc.SERVICE_NAME, EnumSet.allOf(Role.class));
 
   private final ConcentratorSettings settings;
   private final CurrentTopology topology;

@@ -39,6 +39,11 @@ public final class SimulatedFleet implements AutoCloseable {
     }
   }
 
+  /** The id of the {@code n}th VM of {@code pool}: {@code desktop-00042}. */
+  public static String vmId(String pool, int n) {
+    return String.format(Locale.ROOT, "%s-%05d", pool, n);
+  }
+
   /**
    * @param pools the VMs to simulate, pool by pool
    * @param host how their sessions behave
@@ -97,7 +102,7 @@ public final class SimulatedFleet implements AutoCloseable {
     for (PoolSpec pool : spec.pools()) {
       for (int n = 1; n <= pool.vms(); n++, index++) {
         // Locale.ROOT: a default locale such as ar-EG would format native digits, not 0-9.
-        String vmId = String.format(Locale.ROOT, "%s-%05d", pool.pool(), n);
+        String vmId = vmId(pool.pool(), n);
         Random random = new Random(spec.seed() * 1_000_003L + index);
         SimulatedSessionHost host = new SimulatedSessionHost(vmId, spec.host(), scheduler, random,
             ledger.vm(vmId, pool.pool(), pool.capacity()));

@@ -7,6 +7,9 @@ package io.shardbroker.cli.bench;
  */
 record Fleet(int vms, int sessionsPerVm) {
 
+  /** The one pool of a benchmark fleet. */
+  static final String POOL = "desktop";
+
   Fleet {
     if (vms < 1 || sessionsPerVm < 1) {
       throw new IllegalArgumentException("a fleet needs at least 1 VM of at least 1 session, got " + vms
@@ -21,6 +24,6 @@ record Fleet(int vms, int sessionsPerVm) {
 
   /** The simulator's {@code --pools} value. */
   String simPools() {
-    return "desktop:" + vms + ":" + sessionsPerVm;
+    return POOL + ":" + vms + ":" + sessionsPerVm;
   }
 }

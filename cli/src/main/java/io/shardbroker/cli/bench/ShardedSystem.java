@@ -2,6 +2,7 @@ package io.shardbroker.cli.bench;
 
 import io.shardbroker.broker.CandidateSearch;
 import io.shardbroker.cli.local.JsonHttp;
+import io.shardbroker.cli.local.LocalCertificates;
 import io.shardbroker.cli.local.LocalProcesses;
 import io.shardbroker.cli.local.RoleProcess;
 import io.shardbroker.cli.local.RunLog;
@@ -72,6 +73,7 @@ final class ShardedSystem implements SystemUnderTest {
     Path topology = Files.writeString(dir.resolve("topology.yaml"), topology());
     Path brokerConfig = dir.resolve("broker.yaml");
     writeBrokerConfig(brokerConfig);
+    LocalCertificates certificates = LocalCertificates.in(dir.resolve("certs"));
 
     List<RoleProcess> concentrators = new ArrayList<>();
     List<URI> metrics = new ArrayList<>();
@@ -83,6 +85,7 @@ final class ShardedSystem implements SystemUnderTest {
         List<String> args = new ArrayList<>(List.of("concentrator", "--id", id, "--topology", topology.toString(),
             "--metrics-port", Integer.toString(metricsPort), "--warm-up", "0s"));
         args.addAll(heartbeats.concentratorOptions());
+        args.addAll(certificates.concentrator(id));
         concentrators.add(processes.define(name + "-" + id, "1g", LocalProcesses.Jvm.SERVER, args));
       }
     }
@@ -95,9 +98,11 @@ final class ShardedSystem implements SystemUnderTest {
     }
 
     int brokerPort = LocalProcesses.freePort();
-    RoleProcess broker = processes.define(name + "-broker", "1g", LocalProcesses.Jvm.SERVER, List.of("broker",
+    List<String> brokerArgs = new ArrayList<>(List.of("broker",
         "--id", "bench-broker", "--config", brokerConfig.toString(), "--topology", topology.toString(),
         "--http-port", Integer.toString(brokerPort), "--data", dir.resolve("broker-data").toString()));
+    brokerArgs.addAll(certificates.broker("bench-broker"));
+    RoleProcess broker = processes.define(name + "-broker", "1g", LocalProcesses.Jvm.SERVER, brokerArgs);
     // The broker seeds its users first, so that the fleet's registration has the cores to itself.
     broker.awaitReady(broker.start(), READY_TIMEOUT);
     URI target = URI.create("http://127.0.0.1:" + brokerPort);
@@ -105,8 +110,10 @@ final class ShardedSystem implements SystemUnderTest {
 
     // Heap for the agents' streams and buffers: about 40 KiB a VM, at least 1 GiB.
     long simHeapMiB = Math.max(1024, fleet.vms() * 40L / 1024);
-    RoleProcess sim = processes.define(name + "-sim", simHeapMiB + "m", LocalProcesses.Jvm.LOW_PAUSE, List.of("sim",
+    List<String> simArgs = new ArrayList<>(List.of("sim",
         "--topology", topology.toString(), "--pools", fleet.simPools(), "--seed", "1"));
+    simArgs.addAll(certificates.fleet(List.of(Fleet.POOL)));
+    RoleProcess sim = processes.define(name + "-sim", simHeapMiB + "m", LocalProcesses.Jvm.LOW_PAUSE, simArgs);
     long registering = System.nanoTime();
     sim.awaitReady(sim.start(), READY_TIMEOUT);
     double registration = (System.nanoTime() - registering) / 1e9;

@@ -2,6 +2,7 @@ package io.shardbroker.cli.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.cli.local.JsonHttp;
+import io.shardbroker.cli.local.LocalCertificates;
 import io.shardbroker.cli.local.LocalProcesses;
 import io.shardbroker.cli.local.RoleProcess;
 import io.shardbroker.cli.local.RunLog;
@@ -122,23 +123,26 @@ final class ChaosCluster {
     }
     Path topologyFile = Files.writeString(dir.resolve("topology.yaml"), topology);
     Path brokerConfig = Files.writeString(dir.resolve("broker.yaml"), brokerConfig());
+    LocalCertificates certificates = LocalCertificates.in(dir.resolve("certs"));
 
     for (String id : concentrators()) {
-      define(id, "256m", true, List.of("concentrator", "--id", id, "--topology", topologyFile.toString(),
-          "--heartbeat-interval", spec.heartbeat().toMillis() + "ms"));
+      define(id, "256m", true, concat(List.of("concentrator", "--id", id, "--topology", topologyFile.toString(),
+          "--heartbeat-interval", spec.heartbeat().toMillis() + "ms"), certificates.concentrator(id)));
     }
     int simPort = LocalProcesses.freePort();
     sim = URI.create("http://127.0.0.1:" + simPort);
-    define("sim", "1g", false, List.of("sim", "--topology", topologyFile.toString(),
+    define("sim", "1g", false, concat(List.of("sim", "--topology", topologyFile.toString(),
         "--pools", DESKTOP_POOL + ":" + spec.desktops() + ":1," + SHARED_POOL + ":"
             + spec.sharedHosts() + ":" + spec.sharedCapacity(),
-        "--seed", Long.toString(spec.seed()), "--http-port", Integer.toString(simPort)));
+        "--seed", Long.toString(spec.seed()), "--http-port", Integer.toString(simPort)),
+        certificates.fleet(List.of(DESKTOP_POOL, SHARED_POOL))));
     for (int i = 0; i < BROKERS; i++) {
       int port = LocalProcesses.freePort();
       brokers.add(URI.create("http://127.0.0.1:" + port));
-      define(brokerName(i), "256m", true, List.of("broker", "--id", brokerName(i),
+      define(brokerName(i), "256m", true, concat(List.of("broker", "--id", brokerName(i),
           "--config", brokerConfig.toString(), "--topology", topologyFile.toString(),
-          "--http-port", Integer.toString(port), "--data", dir.resolve("data-" + (i + 1)).toString()));
+          "--http-port", Integer.toString(port), "--data", dir.resolve("data-" + (i + 1)).toString()),
+          certificates.broker(brokerName(i))));
     }
     // Concentrators first: the sim is ready only once every agent is attached in every set.
     Map<String, Integer> started = new LinkedHashMap<>();
@@ -296,5 +300,11 @@ final class ChaosCluster {
 
   Path logDir() {
     return processes.logDir();
+  }
+
+  private static List<String> concat(List<String> first, List<String> second) {
+    List<String> all = new ArrayList<>(first);
+    all.addAll(second);
+    return all;
   }
 }

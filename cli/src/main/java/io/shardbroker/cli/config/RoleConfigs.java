@@ -23,7 +23,18 @@ public final class RoleConfigs {
       Integer maxStartAttempts,
       CandidateSearchConfig candidateSearch,
       AdmissionConfig admission,
+      TlsConfig tls,
       TopologyConfig topology) {}
+
+  /**
+   * The PEM files a role shows and trusts on its links ({@code shardbroker certs} makes them):
+   * {@code dir}, the directory with ca.crt and ROLE-NAME.crt/.key, or each file by name.
+   * {@code insecure: true} allows plain text where no certificate is given: never in production.
+   * For a broker, {@code httpsCert} and {@code httpsKey} are the certificate of its HTTP API,
+   * usually from a public CA, not the private one.
+   */
+  public record TlsConfig(
+      String dir, String cert, String key, String ca, Boolean insecure, String httpsCert, String httpsKey) {}
 
   /** Session requests brokered at once, how many may wait, and how long. */
   public record AdmissionConfig(Integer inFlight, Integer queued, Duration maxWait) {}
@@ -74,11 +85,12 @@ public final class RoleConfigs {
       Duration unreachableRetention,
       Duration warmUp,
       Integer maxHeartbeatRate,
+      TlsConfig tls,
       TopologyConfig topology) {}
 
   /** {@code shardbroker agent --config agent.yaml} */
   public record AgentConfig(
-      String vmId, String pool, Integer capacity, HostConfig host, TopologyConfig topology) {}
+      String vmId, String pool, Integer capacity, HostConfig host, TlsConfig tls, TopologyConfig topology) {}
 
   /** The session host of an agent: {@code type: exec} with scripts, or {@code type: simulated}. */
   public record HostConfig(
@@ -100,6 +112,7 @@ public final class RoleConfigs {
       Duration startDelay,
       Duration sessionLength,
       Double failureRate,
+      TlsConfig tls,
       TopologyConfig topology) {}
 
   public record PoolConfig(String pool, Integer vms, Integer capacity) {}
