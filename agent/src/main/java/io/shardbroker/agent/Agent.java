@@ -1,11 +1,13 @@
 package io.shardbroker.agent;
 
 import io.shardbroker.agent.host.SessionHost;
+import io.shardbroker.agent.host.SessionSpec;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.EndAnswer;
 import io.shardbroker.protocol.v1.EndRequest;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.VmState;
@@ -17,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -45,6 +48,7 @@ public final class Agent implements AutoCloseable {
   private final Random random;
   private final String incarnation = UUID.randomUUID().toString();
   private final SessionArbiter arbiter;
+  private final TicketBook tickets;
 
   private Topology topology;
   private final Map<String, ConcentratorLink> links = new LinkedHashMap<>();
@@ -66,6 +70,7 @@ public final class Agent implements AutoCloseable {
     this.clock = clock;
     this.random = random;
     this.topology = settings.topology();
+    this.tickets = new TicketBook(clock);
     this.arbiter = new SessionArbiter(settings.vmId(), settings.pool(), settings.capacity(), host,
         clock, () -> UUID.randomUUID().toString(), this::stateChanged);
   }
@@ -196,8 +201,38 @@ public final class Agent implements AutoCloseable {
     return arbiter.sequence();
   }
 
+  /**
+   * Decides a start; an accepted answer carries a fresh one-time connection ticket, which the
+   * host learns before the answer leaves.
+   */
   CompletableFuture<StartAnswer> start(StartRequest request) {
-    return arbiter.start(request);
+    return arbiter.start(request).thenCompose(this::withTicket);
+  }
+
+  private CompletableFuture<StartAnswer> withTicket(StartAnswer answer) {
+    if (!answer.getAccepted()) {
+      return CompletableFuture.completedFuture(answer);
+    }
+    Session session = answer.getSession();
+    TicketBook.Ticket ticket = tickets.issue(session.getSessionId(), session.getUser());
+    SessionSpec spec = new SessionSpec(session.getSessionId(), session.getUser(), session.getPool(), settings.vmId());
+    return host.ticketIssued(spec, ticket.value(), ticket.expiresAt())
+        .exceptionally(failure -> null)  // the host logs its own trouble; the session stands
+        .thenApply(v -> answer.toBuilder()
+            .setSession(session.toBuilder().setConnection(session.getConnection().toBuilder()
+                .setTicket(ticket.value())
+                .setTicketExpiresAtMs(ticket.expiresAt().toEpochMilli())))
+            .build());
+  }
+
+  /**
+   * Lets a client of {@code user} in with {@code ticket}: the session it connects to, or empty
+   * when the ticket is unknown, used, expired, another user's, or its session is over. What a
+   * session host's gateway asks before it accepts a connection.
+   */
+  public Optional<String> admit(String ticket, String user) {
+    return tickets.redeem(ticket, user)
+        .filter(id -> arbiter.snapshot().getSessionsList().stream().anyMatch(s -> s.getSessionId().equals(id)));
   }
 
   CompletableFuture<EndAnswer> end(EndRequest request) {

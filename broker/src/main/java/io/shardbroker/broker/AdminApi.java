@@ -40,7 +40,10 @@ final class AdminApi {
   private final DrainedVms drained;
   private final String brokerId;
 
-  AdminApi(Store store, Authenticator authenticator, DrainedVms drained, String brokerId) {
+  private final Refusals refusals;
+
+  AdminApi(Store store, Authenticator authenticator, DrainedVms drained, String brokerId, Refusals refusals) {
+    this.refusals = refusals;
     this.store = store;
     this.authenticator = authenticator;
     this.drained = drained;
@@ -128,6 +131,8 @@ final class AdminApi {
         .filter(u -> u.enabled() && u.groups().contains(Group.ADMINS))
         .isPresent();
     if (!admin) {
+      refusals.record(name, "access.refuse", ctx.method() + " " + ctx.path(), "not an enabled member of '"
+          + Group.ADMINS + "'");
       throw new BrokerException(Kind.FORBIDDEN, "only members of the '" + Group.ADMINS
           + "' group may use the admin API");
     }

@@ -22,9 +22,13 @@ final class ApiViews {
     }
   }
 
-  record ConnectionView(String protocol, String host, int port) {
+  /** Where to connect; a start's answer adds the one-time ticket the session host takes. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record ConnectionView(String protocol, String host, int port, String ticket, String ticketExpiresAt) {
     static ConnectionView of(Connection c) {
-      return new ConnectionView(c.getProtocol(), c.getHost(), c.getPort());
+      return new ConnectionView(c.getProtocol(), c.getHost(), c.getPort(),
+          c.getTicket().isEmpty() ? null : c.getTicket(),
+          c.getTicket().isEmpty() ? null : instant(c.getTicketExpiresAtMs()));
     }
   }
 

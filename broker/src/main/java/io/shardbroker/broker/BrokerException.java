@@ -1,5 +1,7 @@
 package io.shardbroker.broker;
 
+import java.time.Duration;
+
 /**
  * A request that cannot be served, with the kind of failure that tells the client what to do.
  * The message is for people and safe to show to the client.
@@ -13,6 +15,10 @@ public final class BrokerException extends RuntimeException {
     UNAUTHORIZED(401, "unauthorized", false),
     /** The admin API, for someone not in the admins group. */
     FORBIDDEN(403, "forbidden", false),
+    /** An enrollment token that is unknown, used, expired or for another VM (not told apart). */
+    ENROLLMENT_REFUSED(403, "enrollment_refused", false),
+    /** Too many failed sign-ins of this user name or from this address; wait as Retry-After says. */
+    TOO_MANY_ATTEMPTS(429, "too_many_attempts", false),
     /** The user may not use the pool, or it does not exist or is disabled (not told apart, so as not to reveal pools). */
     NOT_ENTITLED(403, "not_entitled", false),
     NOT_FOUND(404, "not_found", false),
@@ -50,6 +56,7 @@ public final class BrokerException extends RuntimeException {
 
   private final Kind kind;
   private final String field;
+  private final Duration retryAfter;
 
   public BrokerException(Kind kind, String message) {
     this(kind, null, message);
@@ -60,6 +67,20 @@ public final class BrokerException extends RuntimeException {
     super(message, null, false, false);
     this.kind = kind;
     this.field = field;
+    this.retryAfter = null;
+  }
+
+  /** An answer that says when to try again: {@link Kind#TOO_MANY_ATTEMPTS}. */
+  public BrokerException(Kind kind, String message, Duration retryAfter) {
+    super(message, null, false, false);
+    this.kind = kind;
+    this.field = null;
+    this.retryAfter = retryAfter;
+  }
+
+  /** How long the client should wait, when this refusal says; else null. */
+  public Duration retryAfter() {
+    return retryAfter;
   }
 
   public Kind kind() {

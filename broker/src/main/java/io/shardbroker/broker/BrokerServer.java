@@ -4,7 +4,9 @@ import io.grpc.ManagedChannel;
 import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.Actor;
 import io.shardbroker.store.Authenticator;
+import io.shardbroker.store.LdapDirectory;
 import io.shardbroker.store.Store;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,8 +41,11 @@ public final class BrokerServer implements AutoCloseable {
     BrokerMetrics metrics = new BrokerMetrics(meters, directory);
     DrainedVms drained = new DrainedVms(store.maintenance(), clock);
     SessionBroker broker = new SessionBroker(settings, directory, store, drained, metrics, clock, scheduler);
-    HttpApi api = new HttpApi(settings, store, new Authenticator(store.accounts(), clock), broker,
-        directory, drained, metrics, meters);
+    Authenticator authenticator = settings.ldap() == null ? new Authenticator(store.accounts(), clock)
+        : new Authenticator(store.accounts(), new LdapDirectory(settings.ldap()),
+            new Actor("directory", settings.brokerId()), clock);
+    HttpApi api = new HttpApi(settings, store, authenticator, broker,
+        directory, drained, metrics, meters, clock);
     this.http = Javalin.create(api::configure);
   }
 

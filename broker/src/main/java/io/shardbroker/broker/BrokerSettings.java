@@ -3,6 +3,7 @@ package io.shardbroker.broker;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.LdapSettings;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -32,7 +33,10 @@ public record BrokerSettings(
     int maxStartAttempts,
     CandidateSearch candidateSearch,
     Admission admission,
-    HttpsCertificate https) {
+    HttpsCertificate https,
+    SignInPolicy signIn,
+    Enrollment enrollment,
+    LdapSettings ldap) {
 
   public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
   public static final int HTTP_PORT_DEFAULT = 8080;
@@ -82,6 +86,9 @@ public record BrokerSettings(
   }
 
   public BrokerSettings {
+    if (signIn == null) {
+      throw new IllegalArgumentException("give a sign-in policy (SignInPolicy.DEFAULT)");
+    }
     requireName("broker id", brokerId);
     if (httpHost == null || httpHost.isBlank()) {
       throw new IllegalArgumentException("HTTP host must not be empty");
@@ -109,28 +116,46 @@ public record BrokerSettings(
   public static BrokerSettings of(String brokerId, String httpHost, int httpPort, Topology topology) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, Timeouts.DEFAULTS,
         CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT, CandidateSearch.DEFAULT,
-        Admission.DEFAULT, null);
+        Admission.DEFAULT, null, SignInPolicy.DEFAULT, null, null);
   }
 
   public BrokerSettings withTimeouts(Timeouts newTimeouts) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, newTimeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https, signIn, enrollment, ldap);
   }
 
   public BrokerSettings withCandidateSearch(CandidateSearch newSearch) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, newSearch, admission, https);
+        candidatesPerConcentrator, maxStartAttempts, newSearch, admission, https, signIn, enrollment, ldap);
   }
 
   public BrokerSettings withAdmission(Admission newAdmission) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission, https);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission, https, signIn, enrollment, ldap);
   }
 
   /** These settings with the HTTP API served over HTTPS with {@code certificate} (null: plain HTTP). */
   public BrokerSettings withHttps(HttpsCertificate certificate) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, certificate);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, certificate, signIn, enrollment, ldap);
+  }
+
+  /** These settings with another sign-in policy (token lifetime, throttling). */
+  public BrokerSettings withSignIn(SignInPolicy policy) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https, policy, enrollment, ldap);
+  }
+
+  /** These settings with agent enrollment on this broker (null: none). */
+  public BrokerSettings withEnrollment(Enrollment newEnrollment) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https, signIn, newEnrollment, ldap);
+  }
+
+  /** These settings with sign-in against an LDAP directory too (null: the store's users only). */
+  public BrokerSettings withLdap(LdapSettings directory) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https, signIn, enrollment, directory);
   }
 
   /** {@code https} or {@code http}. */

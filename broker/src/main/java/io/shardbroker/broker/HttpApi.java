@@ -6,7 +6,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.EndpointNotFound;
-import io.javalin.security.BasicAuthCredentials;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.broker.ApiViews.ConcentratorItem;
 import io.shardbroker.broker.ApiViews.ErrorBody;
@@ -21,6 +20,7 @@ import io.shardbroker.store.StoreException;
 import io.shardbroker.store.User;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -51,7 +51,7 @@ final class HttpApi {
   static final String OPENAPI_PATH = "/api/openapi.yaml";
   private static final String OPENAPI_RESOURCE = "openapi.yaml";
   private static final int ACCEPT_QUEUE = 4096;
-  private static final String USER = "shardbroker.user";
+  static final String USER = "shardbroker.user";
   private static final String REQUEST = "shardbroker.requestId";
   private static final String STARTED = "shardbroker.startedNanos";
   /** Set on a session request that holds a place of the admission gate, to be given back. */
@@ -68,18 +68,29 @@ final class HttpApi {
   private final PrometheusMeterRegistry meters;
   private final byte[] openApi;
   private final AdmissionGate admission;
+  private final Refusals refusals;
+  private final SignInApi signIn;
+  private final EnrollmentApi enrollment;
+  private final AdminSessionsApi adminSessions;
 
   HttpApi(
       BrokerSettings settings, Store store, Authenticator authenticator, SessionBroker broker,
       ConcentratorDirectory directory, DrainedVms drained, BrokerMetrics metrics,
-      PrometheusMeterRegistry meters) {
+      PrometheusMeterRegistry meters, Clock clock) {
     this.settings = settings;
     this.store = store;
     this.authenticator = authenticator;
     this.broker = broker;
     this.directory = directory;
     this.drained = drained;
-    this.admin = new AdminApi(store, authenticator, drained, settings.brokerId());
+    this.refusals = new Refusals(store.security(), settings.brokerId());
+    SignInThrottle throttle = new SignInThrottle(settings.signIn(), clock);
+    this.signIn = new SignInApi(store.accounts(), authenticator,
+        new SignInTokens(store.security(), settings.signIn(), clock), throttle, refusals);
+    this.enrollment = new EnrollmentApi(settings.enrollment(), store.security(), throttle, refusals,
+        settings.brokerId());
+    this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);
+    this.adminSessions = new AdminSessionsApi(broker, store.security(), settings.brokerId());
     this.metrics = metrics;
     this.meters = meters;
     this.openApi = readOpenApi();
@@ -113,7 +124,9 @@ final class HttpApi {
     config.http.maxRequestSize = 64 * 1024;
     config.routes.before(this::begin);
     config.routes.before("/api/v1/sessions", this::admit);  // before the password's cost
-    config.routes.before("/api/*", this::authenticate);
+    signIn.authenticateApi(config, OPENAPI_PATH);
+    signIn.routes(config);
+    enrollment.routes(config);
     config.routes.post("/api/v1/sessions", this::openSession);
     config.routes.get("/api/v1/sessions", this::listSessions);
     config.routes.delete("/api/v1/sessions/{sessionId}", this::endSession);
@@ -123,6 +136,7 @@ final class HttpApi {
     config.routes.get("/api/v1/me", this::me);
     config.routes.get(OPENAPI_PATH, ctx -> ctx.contentType("application/yaml; charset=utf-8").result(openApi));
     admin.configure(config);
+    adminSessions.routes(config);
     config.routes.get("/healthz", ctx -> send(ctx, 200, new ApiViews.Status("ok")));
     config.routes.get("/readyz", this::ready);
     config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -187,26 +201,6 @@ final class HttpApi {
     ctx.attribute(ADMITTED, Boolean.TRUE);
   }
 
-  private void authenticate(Context ctx) {
-    if (ctx.method() == HandlerType.OPTIONS || ctx.path().equals(OPENAPI_PATH)) {
-      return;
-    }
-    BasicAuthCredentials credentials;
-    try {
-      credentials = ctx.basicAuthCredentials();
-    } catch (RuntimeException e) {
-      credentials = null;  // malformed header
-    }
-    if (credentials == null) {
-      throw new BrokerException(Kind.UNAUTHORIZED, "sign in with HTTP Basic authentication");
-    }
-    if (authenticator.authenticate(credentials.getUsername(), credentials.getPassword()).isEmpty()) {
-      log.info("[{}] refused sign-in of '{}' from {}", requestId(ctx), credentials.getUsername(), ctx.ip());
-      throw new BrokerException(Kind.UNAUTHORIZED, "wrong user name or password");
-    }
-    ctx.attribute(USER, credentials.getUsername());
-  }
-
   // ---- sessions ------------------------------------------------------------------------------
 
   private void openSession(Context ctx) {
@@ -246,9 +240,18 @@ final class HttpApi {
   private void endSession(Context ctx) {
     String sessionId = ctx.pathParam("sessionId");
     if (!REQUEST_ID.matcher(sessionId).matches()) {
+      refusals.record(user(ctx), "session.end.refuse", "(malformed id)", "a session id that no session has");
       throw new BrokerException(Kind.SESSION_NOT_FOUND, "you have no session with that id");
     }
-    broker.endSession(user(ctx), sessionId, requestId(ctx));
+    try {
+      broker.endSession(user(ctx), sessionId, requestId(ctx));
+    } catch (BrokerException e) {
+      if (e.kind() == Kind.SESSION_NOT_FOUND) {
+        // someone else's session looks the same as none: the audit log tells them apart
+        refusals.record(user(ctx), "session.end.refuse", sessionId, "no session of this user with that id");
+      }
+      throw e;
+    }
     ctx.status(204);
   }
 
@@ -326,9 +329,15 @@ final class HttpApi {
 
   private void fail(Context ctx, BrokerException e) {
     if (e.kind() == Kind.UNAUTHORIZED) {
-      ctx.header("WWW-Authenticate", "Basic realm=\"shardbroker\", charset=\"UTF-8\"");
+      String given = ctx.header("Authorization");
+      // a portal that sent a token must not make the browser pop up a password dialog
+      ctx.header("WWW-Authenticate", given != null && given.regionMatches(true, 0, "Bearer ", 0, 7)
+          ? "Bearer realm=\"shardbroker\", error=\"invalid_token\""
+          : "Basic realm=\"shardbroker\", charset=\"UTF-8\"");
     }
-    if (e.kind().retryable) {
+    if (e.retryAfter() != null) {
+      ctx.header("Retry-After", Long.toString(e.retryAfter().toSeconds()));
+    } else if (e.kind().retryable) {
       ctx.header("Retry-After", Long.toString(settings.timeouts().retryAfter().toSeconds()));
     }
     send(ctx, e.kind().httpStatus, new ErrorBody(e.kind().code, e.getMessage(), e.field()));
@@ -372,7 +381,7 @@ final class HttpApi {
     return ctx.attribute(USER);
   }
 
-  private static String requestId(Context ctx) {
+  static String requestId(Context ctx) {
     String id = ctx.attribute(REQUEST);
     return id == null ? "-" : id;
   }

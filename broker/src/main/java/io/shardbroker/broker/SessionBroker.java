@@ -294,14 +294,18 @@ final class SessionBroker {
    * can reach the agent, the listing can be neither trusted nor ruled out: the answer is a
    * retryable refusal, neither a session that may have ended nor a second desktop. (A session on
    * an unreachable VM could not be connected to anyway.)
+   *
+   * <p>A session listed as reachable is asked for the same way, because only its agent issues the
+   * one-time connection ticket the user needs to connect again; if the agent does not answer in
+   * time, the listing stands and the answer carries no ticket.
    */
   private BrokeredSession resume(SessionsSeen seen, Request r) {
     for (Seen mine : seen.byPreference()) {
-      if (mine.placed().getReachable()) {
-        return reconnect(mine, r);
-      }
       r.budget().attempts++;
       Reply<StartSessionResponse> truth = askAgain(startRequest(mine.placed().getVmId(), r), r);
+      if (truth == null && mine.placed().getReachable()) {
+        return reconnect(mine, r);
+      }
       if (truth == null) {
         log.info("[{}] {} may have session {} on {}, whose agent no concentrator can reach",
             r.requestId(), r.user(), mine.placed().getSession().getSessionId(), mine.placed().getVmId());

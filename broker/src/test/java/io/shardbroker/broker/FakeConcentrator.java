@@ -219,8 +219,15 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     knownRequestIds.add(request.getRequestId());
     Vm vm = vms.get(request.getVmId());
     StartSessionResponse.Builder answer = StartSessionResponse.newBuilder();
+    Session mine = vm == null ? null : vm.sessions.stream()
+        .filter(s -> s.getUser().equals(request.getUser()) && s.getPool().equals(request.getPool()))
+        .findFirst().orElse(null);
     if (vm == null || !vm.reachable) {
       answer.setResult(StartResult.START_RESULT_VM_NOT_ATTACHED).setReason("not here");
+    } else if (mine != null) {
+      // as an agent does: the user's session back, with a fresh ticket
+      answer.setResult(StartResult.START_RESULT_STARTED).setExisting(true).setSession(mine.toBuilder()
+          .setConnection(mine.getConnection().toBuilder().setTicket("ticket-" + request.getRequestId())));
     } else if (vm.refuses || vm.sessions.size() >= vm.capacity) {
       answer.setResult(StartResult.START_RESULT_REFUSED).setReason("full");
     } else {

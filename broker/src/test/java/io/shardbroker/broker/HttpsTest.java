@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardbroker.security.CertificateAuthority;
 import io.shardbroker.security.TlsCredentials;
+import io.shardbroker.security.TrustOnly;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,7 +39,7 @@ class HttpsTest {
         s -> s.withHttps(new HttpsCertificate(web.key(), web.chain()))).base;
     int port = URI.create(base).getPort();
 
-    HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(ca)).build();
+    HttpClient trusting = HttpClient.newBuilder().sslContext(TrustOnly.sslContext(ca.certificate())).build();
     HttpResponse<String> health = trusting.send(
         HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/healthz")).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -54,16 +52,5 @@ class HttpsTest {
     assertThatThrownBy(() -> HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
         HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
-  }
-
-  private static SSLContext trusting(CertificateAuthority ca) throws Exception {
-    KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
-    anchors.load(null, null);
-    anchors.setCertificateEntry("ca", ca.certificate());
-    TrustManagerFactory trust = TrustManagerFactory.getInstance("PKIX");
-    trust.init(anchors);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, trust.getTrustManagers(), null);
-    return context;
   }
 }

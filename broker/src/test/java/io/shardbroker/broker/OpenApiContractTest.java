@@ -19,9 +19,12 @@ import io.shardbroker.broker.TestBroker.Api;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.security.CertificateAuthority;
+import io.shardbroker.security.CertificateRequests;
 import io.shardbroker.store.Authenticator;
 import java.io.InputStream;
 import java.time.DateTimeException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -50,6 +53,12 @@ class OpenApiContractTest {
    * (or documentation without a route) fails {@link #theDocumentedOperationsAreExactlyTheServedOnes}.
    */
   static final List<String> ROUTES = List.of(
+      "POST /api/v1/auth/login",
+      "POST /api/v1/auth/logout",
+      "POST /api/v1/enroll",
+      "POST /api/v1/admin/enrollments",
+      "GET /api/v1/admin/users/{name}/sessions",
+      "DELETE /api/v1/admin/users/{name}/sessions/{sessionId}",
       "POST /api/v1/sessions",
       "GET /api/v1/sessions",
       "DELETE /api/v1/sessions/{sessionId}",
@@ -101,7 +110,10 @@ class OpenApiContractTest {
   @BeforeEach
   void start() throws Exception {
     broker = TestBroker.start();
-    api = broker.api;
+    CertificateAuthority root = CertificateAuthority.create("contract CA", Clock.systemUTC());
+    api = broker.startBroker("contract", broker.store, s -> s.withEnrollment(new Enrollment(
+        CertificateAuthority.enroller(root.issueEnroller("contract", Duration.ofDays(1)), broker.clock),
+        Enrollment.AGENT_VALIDITY_DEFAULT)));
     try (InputStream in = HttpApi.class.getResourceAsStream("openapi.yaml")) {
       assertThat(in).as("openapi.yaml next to HttpApi").isNotNull();
       spec = YAML.readTree(in);
@@ -177,6 +189,9 @@ class OpenApiContractTest {
     call.expect(200, "GET /readyz", null, null);
     call.expect(200, "GET /metrics", null, null);
     call.expect(200, "GET /api/openapi.yaml", null, null);
+    String token = call.expect(200, "POST /api/v1/auth/login", null,
+        json("username", "bob", "password", PASSWORD)).text("/token");
+    call.expectWithToken(204, "POST /api/v1/auth/logout", token, null);
 
     String admin = "/api/v1/admin";
     call.expect(201, "POST " + admin + "/pools", ADMIN, json("name", "eng", "kind", "dedicated"));
@@ -206,6 +221,12 @@ class OpenApiContractTest {
     broker.store.history().flush();
     call.expect(200, "GET " + admin + "/sessions", ADMIN, null);
     call.expect(200, "GET " + admin + "/audit", ADMIN, null);
+    String again = call.expect(201, "POST /api/v1/sessions", "alice", json("pool", "desktop")).text("/sessionId");
+    call.expect(200, "GET " + admin + "/users/{name}/sessions", ADMIN, null, "alice");
+    call.expect(204, "DELETE " + admin + "/users/{name}/sessions/{sessionId}", ADMIN, null, "alice", again);
+    String enrollment = call.expect(201, "POST " + admin + "/enrollments", ADMIN, json("vmId", "vm-9")).text("/token");
+    call.expect(200, "POST /api/v1/enroll", null, json("vmId", "vm-9", "token", enrollment, "certificateRequest",
+        CertificateRequests.create(CertificateRequests.newKeyPair(), "vm-9")));
     call.expect(204, "DELETE " + admin + "/groups/{name}", ADMIN, null, "ops");
     call.expect(204, "DELETE " + admin + "/users/{name}", ADMIN, null, "erin");
     call.expect(204, "DELETE " + admin + "/pools/{name}", ADMIN, null, "eng");
@@ -290,6 +311,15 @@ class OpenApiContractTest {
 
     /** Calls the operation with its path parameters set to {@code values}, in order. */
     Answer expect(int status, String operation, String user, String body, String... values) {
+      return call(status, operation, user, null, body, values);
+    }
+
+    /** The same, signed in with a bearer token instead of {@code user}'s password. */
+    Answer expectWithToken(int status, String operation, String token, String body) {
+      return call(status, operation, null, token, body);
+    }
+
+    private Answer call(int status, String operation, String user, String token, String body, String... values) {
       JsonNode doc = operations.get(operation);
       assertThat(doc).as("%s is documented", operation).isNotNull();
       String method = operation.substring(0, operation.indexOf(' '));
@@ -297,7 +327,8 @@ class OpenApiContractTest {
       for (String value : values) {
         path = path.replaceFirst("\\{[^}]+}", TestBroker.segment(value));
       }
-      Answer answer = api.send(user, PASSWORD, method, path, body, null);
+      Answer answer = token != null ? api.sendWithToken(token, method, path, body)
+          : api.send(user, PASSWORD, method, path, body, null);
       assertThat(answer.status()).as("%s", answer).isEqualTo(status);
       assertMatchesDocument(operation, doc, answer);
       called.add(operation);
@@ -457,7 +488,7 @@ class OpenApiContractTest {
           new SessionBroker(settings, directory, broker.store, drained, metrics, broker.clock,
               broker.clock);
       HttpApi http = new HttpApi(settings, broker.store, new Authenticator(broker.store.accounts(), broker.clock),
-          sessions, directory, drained, metrics, meters);
+          sessions, directory, drained, metrics, meters, broker.clock);
       Javalin app = Javalin.create(http::configure);
       List<Endpoint> endpoints = new ArrayList<>();
       app.unsafe.internalRouter.allHttpHandlers().forEach(parsed -> endpoints.add(parsed.endpoint));

@@ -316,18 +316,28 @@ final class TestBroker implements AutoCloseable {
       return sendAsync(user, password, method, path, body, requestId).join();
     }
 
+    /** A request signed in with a bearer token from {@code POST /api/v1/auth/login}. */
+    Answer sendWithToken(String token, String method, String path, String body) {
+      return sendAsync("Bearer " + token, method, path, body, null).join();
+    }
+
     CompletableFuture<Answer> sendAsync(
         String user, String password, String method, String path, String body, String requestId) {
+      String authorization = user == null ? null : "Basic " + Base64.getEncoder().encodeToString(
+          (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+      return sendAsync(authorization, method, path, body, requestId);
+    }
+
+    private CompletableFuture<Answer> sendAsync(
+        String authorization, String method, String path, String body, String requestId) {
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(HTTP_TIMEOUT)
           .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
               : HttpRequest.BodyPublishers.ofString(body));
       if (body != null) {
         request.header("Content-Type", "application/json");
       }
-      if (user != null) {
-        String token = Base64.getEncoder().encodeToString(
-            (user + ":" + password).getBytes(StandardCharsets.UTF_8));
-        request.header("Authorization", "Basic " + token);
+      if (authorization != null) {
+        request.header("Authorization", authorization);
       }
       if (requestId != null) {
         request.header("X-Request-Id", requestId);

@@ -24,9 +24,11 @@ import picocli.CommandLine.Option;
 @Command(
     name = "agent",
     mixinStandardHelpOptions = true,
+    subcommands = AgentEnrollCommand.class,
     header = "Runs the agent of one VM.",
     description = {
         "Runs the agent of one VM: it attaches to one concentrator in every set, reports the VM's state, and alone decides whether a session may start here.",
+        "%nIts certificate comes from 'shardbroker certs issue --role agent' or, without the key leaving the VM, from 'shardbroker agent enroll'.",
         "%nSessions are started by a session host: 'exec' runs your scripts (the start script gets SHARDBROKER_SESSION_ID, SHARDBROKER_USER, SHARDBROKER_POOL and SHARDBROKER_VM_ID in its environment and prints {\"host\": ..., \"port\": ..., \"protocol\": ...}); 'simulated' pretends."
     })
 final class AgentCommand implements Callable<Integer> {
@@ -51,6 +53,11 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--end-script", paramLabel = "PATH", description = "exec host: script that logs a session off.")
   Path endScript;
+
+  @Option(names = "--ticket-script", paramLabel = "PATH",
+      description = "exec host: script told each one-time connection ticket before the user gets it "
+          + "(SHARDBROKER_TICKET, SHARDBROKER_TICKET_EXPIRES_AT), for the desktop's gateway to accept it once.")
+  Path ticketScript;
 
   @Override
   public Integer call() throws Exception {
@@ -79,15 +86,16 @@ final class AgentCommand implements Callable<Integer> {
 
   private SessionHost host(HostConfig config, String id, ScheduledExecutorService scheduler) {
     HostConfig h = config != null ? config
-        : new HostConfig(null, null, null, null, null, null, null, null, null);
+        : new HostConfig(null, null, null, null, null, null, null, null, null, null);
     List<String> start = startScript != null ? List.of(startScript.toString()) : h.start();
     List<String> end = endScript != null ? List.of(endScript.toString()) : h.end();
+    List<String> ticket = ticketScript != null ? List.of(ticketScript.toString()) : h.ticket();
     String type = hostType != null ? hostType : h.type() != null ? h.type()
         : start != null ? "exec" : "simulated";
     String protocol = CommonOptions.orDefault(h.protocol(), "rdp");
     return switch (type) {
       case "exec" -> new ExecSessionHost(new ExecSessionHost.Settings(start, end,
-          CommonOptions.orDefault(h.timeout(), Duration.ofSeconds(60)), protocol, null));
+          CommonOptions.orDefault(h.timeout(), Duration.ofSeconds(60)), protocol, null, ticket));
       case "simulated" -> new SimulatedSessionHost(id, new SimulatedSessionHost.Settings(protocol,
           CommonOptions.orDefault(h.port(), 3389),
           CommonOptions.orDefault(h.startDelay(), Duration.ZERO),

@@ -5,15 +5,24 @@ import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
 import io.shardbroker.broker.Admission;
 import io.shardbroker.broker.CandidateSearch;
+import io.shardbroker.broker.Enrollment;
 import io.shardbroker.broker.HttpsCertificate;
+import io.shardbroker.broker.SignInPolicy;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.cli.config.RoleConfigs.AdmissionConfig;
 import io.shardbroker.cli.config.RoleConfigs.CandidateSearchConfig;
+import io.shardbroker.cli.config.RoleConfigs.EnrollmentConfig;
+import io.shardbroker.cli.config.RoleConfigs.LdapConfig;
+import io.shardbroker.cli.config.RoleConfigs.SignInConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
 import io.shardbroker.cli.config.RoleConfigs.TlsConfig;
+import io.shardbroker.security.CertificateAuthority;
 import io.shardbroker.security.Pem;
+import io.shardbroker.security.TlsCredentials;
+import java.security.cert.X509Certificate;
 import io.shardbroker.security.Role;
+import io.shardbroker.store.LdapSettings;
 import io.shardbroker.store.Seed;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
@@ -72,11 +81,22 @@ final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--https-key", paramLabel = "FILE", description = "PEM (PKCS#8) private key of --https-cert.")
   Path httpsKey;
 
+  /** Where the LDAP search account's password may come from instead of the config file. */
+  static final String LDAP_PASSWORD_ENV = "SHARDBROKER_LDAP_PASSWORD";
+
+  @Option(names = "--enroller-cert", paramLabel = "FILE",
+      description = "PEM certificate of this broker's enroller ('shardbroker certs issue --enroller'): with --enroller-key, "
+          + "agents may enroll here with one-time tokens.")
+  Path enrollerCert;
+
+  @Option(names = "--enroller-key", paramLabel = "FILE", description = "PEM private key of --enroller-cert.")
+  Path enrollerKey;
+
   @Override
   public Integer call() throws Exception {
     common.applyLogLevel();
     BrokerConfig config = ConfigFiles.read(common.config, BrokerConfig.class);
-    BrokerSettings settings = settings(config).withHttps(https(config.tls()));
+    BrokerSettings settings = settings(config).withHttps(https(config.tls())).withLdap(ldap(config.ldap()));
     refusePlainHttpOnTheNetwork(settings, tls.insecure(config.tls()));
     LinkSecurity security = tls.resolve(config.tls(), "a broker", peer -> peer.role() == Role.BROKER,
         Role.BROKER, null);
@@ -129,7 +149,7 @@ final class BrokerCommand implements Callable<Integer> {
             BrokerSettings.CANDIDATES_PER_CONCENTRATOR_DEFAULT),
         CommonOptions.orDefault(config.maxStartAttempts(), BrokerSettings.MAX_START_ATTEMPTS_DEFAULT),
         candidateSearch(config.candidateSearch()),
-        admission(config.admission()), null);
+        admission(config.admission()), null, signIn(config.signIn()), enrollment(config.enrollment()), null);
   }
 
   /** The HTTP API's certificate from the flags or the config file, or null for plain HTTP. */
@@ -167,6 +187,51 @@ final class BrokerCommand implements Callable<Integer> {
     } catch (UnknownHostException e) {
       return false;
     }
+  }
+
+  /** The LDAP directory of the config file, or null; its bind password also from the environment. */
+  static LdapSettings ldap(LdapConfig config) {
+    if (config == null) {
+      return null;
+    }
+    String bindPassword = config.bindPassword() != null ? config.bindPassword() : System.getenv(LDAP_PASSWORD_ENV);
+    return new LdapSettings(config.url(), config.userDnPattern(), config.groupBase(), config.groupFilter(),
+        config.groupNameAttribute(), config.displayNameAttribute(), config.timeout(),
+        config.bindDn(), config.bindDn() == null ? null : bindPassword);
+  }
+
+  /** Agent enrollment from the flags or the config file, or null for none. */
+  private Enrollment enrollment(EnrollmentConfig config) {
+    Path cert = enrollerCert != null ? enrollerCert : config != null && config.cert() != null ? Path.of(config.cert()) : null;
+    Path key = enrollerKey != null ? enrollerKey : config != null && config.key() != null ? Path.of(config.key()) : null;
+    if (cert == null && key == null) {
+      return null;
+    }
+    if (cert == null || key == null) {
+      throw new IllegalArgumentException("enrollment needs both --enroller-cert and --enroller-key");
+    }
+    List<X509Certificate> chain = Pem.readCertificates(cert);
+    if (chain.size() != 2) {
+      throw new IllegalArgumentException(cert + " must hold the enroller's certificate and then the root CA's, as "
+          + "'shardbroker certs issue --enroller' writes it");
+    }
+    TlsCredentials enroller = new TlsCredentials(Pem.readPrivateKey(key), chain.subList(0, 1), chain.get(1));
+    return new Enrollment(CertificateAuthority.enroller(enroller, Clock.systemUTC()),
+        config != null && config.agentValidity() != null ? config.agentValidity() : Enrollment.AGENT_VALIDITY_DEFAULT);
+  }
+
+  static SignInPolicy signIn(SignInConfig config) {
+    SignInPolicy d = SignInPolicy.DEFAULT;
+    if (config == null) {
+      return d;
+    }
+    return new SignInPolicy(CommonOptions.orDefault(config.tokenLifetime(), d.tokenLifetime()),
+        CommonOptions.orDefault(config.userFreeFailures(), d.userFreeFailures()),
+        CommonOptions.orDefault(config.userLockAfter(), d.userLockAfter()),
+        CommonOptions.orDefault(config.addressFreeFailures(), d.addressFreeFailures()),
+        CommonOptions.orDefault(config.addressLockAfter(), d.addressLockAfter()),
+        CommonOptions.orDefault(config.firstDelay(), d.firstDelay()),
+        CommonOptions.orDefault(config.lockFor(), d.lockFor()));
   }
 
   static Admission admission(AdmissionConfig config) {

@@ -30,6 +30,7 @@ import picocli.CommandLine.Parameters;
         "  shardbroker certs issue --dir certs --role concentrator --name a1 --host 10.0.0.11",
         "  shardbroker certs issue --dir certs --role broker --name b1",
         "  shardbroker certs issue --dir certs --role agent --vm vm-0042",
+        "  shardbroker certs issue --dir certs --enroller --name broker-1   (then agents enroll themselves)",
         "  shardbroker certs show certs/agent-vm-0042.crt",
         "",
         "Keep ca.key off the role hosts: whoever reads it can make any identity."
@@ -110,6 +111,10 @@ final class CertsCommand implements Runnable {
     @Option(names = "--https", description = "Issue a certificate for a broker's HTTP API at --host.")
     boolean https;
 
+    @Option(names = "--enroller", description = "Issue an enroller for the broker --name: a CA that may certify agents only, "
+        + "for 'shardbroker agent enroll' (broker options --enroller-cert and --enroller-key).")
+    boolean enroller;
+
     @Option(names = "--days", paramLabel = "N", defaultValue = "365", description = "Validity in days (default: ${DEFAULT-VALUE}).")
     int days;
 
@@ -125,6 +130,14 @@ final class CertsCommand implements Runnable {
       if (https) {
         issued = ca.issueWebServer(hosts, validity);
         base = "https-" + hosts.get(0);
+      } else if (enroller) {
+        if (name == null) {
+          throw new IllegalArgumentException("give --name NAME of the broker that will enroll agents");
+        }
+        TlsCredentials made = ca.issueEnroller(name, validity);
+        // with the root after it: a broker needs both to hand agents their chain and CA
+        issued = new TlsCredentials(made.key(), List.of(made.chain().get(0), made.authority()), made.authority());
+        base = "enroller-" + name;
       } else {
         Identity identity = identity();
         issued = ca.issue(identity, hosts, validity);
@@ -134,10 +147,14 @@ final class CertsCommand implements Runnable {
       Path key = dir.resolve(base + ".key");
       issued.save(cert, key);
       out().printf("issued %s, valid until %s:%n  %s%n  %s (secret)%n",
-          https ? "an HTTPS certificate for " + hosts : issued.identity().toString(),
+          https ? "an HTTPS certificate for " + hosts : enroller ? "the enroller " + name : issued.identity().toString(),
           issued.chain().get(0).getNotAfter().toInstant(), cert, key);
-      out().printf("use: %s %s %s %s%n", https ? "--https-cert" : "--tls-cert", cert,
-          https ? "--https-key" : "--tls-key", key + (https ? "" : " --tls-ca " + dir.resolve(CertificateAuthority.CERTIFICATE_FILE)));
+      if (enroller) {
+        out().printf("use: shardbroker broker --enroller-cert %s --enroller-key %s%n", cert, key);
+      } else {
+        out().printf("use: %s %s %s %s%n", https ? "--https-cert" : "--tls-cert", cert,
+            https ? "--https-key" : "--tls-key", key + (https ? "" : " --tls-ca " + dir.resolve(CertificateAuthority.CERTIFICATE_FILE)));
+      }
       return 0;
     }
 

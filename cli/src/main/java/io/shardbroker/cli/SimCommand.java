@@ -118,6 +118,11 @@ final class SimCommand implements Callable<Integer> {
     return new AdminHttpServer(address)
         .route("/truth", "application/json", () -> toJson(json, truth(fleet, sets)))
         .route("/healthz", "application/json", () -> "{\"status\":\"ok\"}")
+        // a client connecting to a simulated desktop: its agent takes the ticket once, or refuses
+        .post("/connect", query -> toJson(json, fleet.admit(required(query, "vmId"), required(query, "ticket"),
+                required(query, "user"))
+            .<Map<String, Object>>map(session -> Map.of("admitted", true, "sessionId", session))
+            .orElse(Map.of("admitted", false, "reason", "the ticket is unknown, used, expired or another user's"))))
         .post("/faults/drop", query -> toJson(json, Map.of("dropped", fleet.dropLinks(
             (int) number(query, "vms", 0, fleet.size()),
             Duration.ofMillis(number(query, "forMs", 0, MAX_OUTAGE_MS)),
@@ -136,6 +141,14 @@ final class SimCommand implements Callable<Integer> {
     truth.put("sessionsStarted", ledger.sessionsStarted());
     truth.put("sessionsEnded", ledger.sessionsEnded());
     return truth;
+  }
+
+  private static String required(Map<String, String> query, String name) {
+    String value = query.get(name);
+    if (value == null || value.isEmpty()) {
+      throw new IllegalArgumentException("query parameter '" + name + "' is missing");
+    }
+    return value;
   }
 
   /** A whole number from the query, within min..max; anything else is the caller's mistake. */

@@ -104,6 +104,28 @@ class InProcessClusterTest {
   }
 
   @Test
+  void theConnectionTicketOfAnAnswerAdmitsItsUserOnceAtTheVm() throws Exception {
+    ApiClient.Answer started = api.openSession(user(1), "password", "desktop").join();
+    assertThat(started.status()).isEqualTo(201);
+    String vmId = started.body().get("vmId").asText();
+    String ticket = started.body().at("/connection/ticket").asText();
+    assertThat(ticket).startsWith("sbt-");
+    assertThat(started.body().at("/connection/ticketExpiresAt").asText()).isNotEmpty();
+
+    assertThat(cluster.fleet.admit(vmId, ticket, user(2))).as("another user").isEmpty();
+    ApiClient.Answer again = api.openSession(user(1), "password", "desktop").join();  // a reconnect: a new ticket
+    String fresh = again.body().at("/connection/ticket").asText();
+    assertThat(fresh).isNotEqualTo(ticket);
+    assertThat(cluster.fleet.admit(vmId, fresh, user(1))).contains(started.body().get("sessionId").asText());
+    assertThat(cluster.fleet.admit(vmId, fresh, user(1))).as("replayed").isEmpty();
+    assertThat(cluster.fleet.admit(vmId, ticket, user(1))).as("spent by the other user's try").isEmpty();
+
+    // listing sessions never shows a ticket
+    assertThat(api.get(user(1), "password", "/api/v1/sessions").body().get("sessions").get(0)
+        .at("/connection/ticket").isMissingNode()).isTrue();
+  }
+
+  @Test
   void brokeringGoesOnWhenAConcentratorStops() throws Exception {
     cluster.stopConcentrator("a1");
     // Its agents re-home to a2 after a reconnect backoff, which runs on the fake clock.

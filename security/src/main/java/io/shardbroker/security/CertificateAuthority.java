@@ -62,12 +62,14 @@ public final class CertificateAuthority {
 
   private final X509Certificate certificate;
   private final PrivateKey key;
+  private final X509Certificate root;  // the same as certificate, but for an enroller
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
 
-  private CertificateAuthority(X509Certificate certificate, PrivateKey key, Clock clock) {
+  private CertificateAuthority(X509Certificate certificate, PrivateKey key, X509Certificate root, Clock clock) {
     this.certificate = certificate;
     this.key = key;
+    this.root = root;
     this.clock = clock;
   }
 
@@ -81,10 +83,12 @@ public final class CertificateAuthority {
       JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
       X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(new SecureRandom()),
           Date.from(now.minus(BACKDATE)), Date.from(now.plus(AUTHORITY_VALIDITY)), subject, pair.getPublic())
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+          // path length 1: room for enrollers (issueEnroller), which issue agents' certificates only
+          .addExtension(Extension.basicConstraints, true, new BasicConstraints(1))
           .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
           .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(pair.getPublic()));
-      return new CertificateAuthority(sign(builder, pair.getPrivate()), pair.getPrivate(), clock);
+      X509Certificate root = sign(builder, pair.getPrivate());
+      return new CertificateAuthority(root, pair.getPrivate(), root, clock);
     } catch (GeneralSecurityException | CertIOException e) {
       throw new IllegalStateException("cannot make a CA certificate", e);
     }
@@ -103,7 +107,47 @@ public final class CertificateAuthority {
     if (!Keys.match(key, certificate.getPublicKey())) {
       throw new IllegalArgumentException(keyFile + " is not the key of " + certificateFile);
     }
-    return new CertificateAuthority(certificate, key, clock);
+    return new CertificateAuthority(certificate, key, certificate, clock);
+  }
+
+  /**
+   * An enroller: a CA under this one, for the brokers that enroll agents. Peers accept a
+   * certificate an enroller issued only as an agent's (see {@code PeerTrust}), so a broker that
+   * holds an enroller's key can mint agents, never brokers or concentrators.
+   */
+  public TlsCredentials issueEnroller(String name, Duration validity) {
+    if (certificate != root) {
+      throw new IllegalStateException("an enroller cannot make enrollers");
+    }
+    if (!Identity.NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("an enroller's name must be 1-128 letters, digits or . _ : -, got '" + name + "'");
+    }
+    KeyPair pair = Keys.generate();
+    Instant now = clock.instant();
+    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+        .addRDN(BCStyle.O, "shardbroker").addRDN(BCStyle.OU, "enroller").addRDN(BCStyle.CN, name).build();
+    try {
+      JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
+      X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(random),
+          Date.from(now.minus(BACKDATE)), Date.from(now.plus(validity)), subject, pair.getPublic())
+          .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+          .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign))
+          .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(pair.getPublic()))
+          .addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(certificate));
+      return new TlsCredentials(pair.getPrivate(), List.of(sign(builder, key)), root);
+    } catch (GeneralSecurityException | CertIOException e) {
+      throw new IllegalStateException("cannot make the enroller " + name, e);
+    }
+  }
+
+  /** The enroller whose key and certificate {@code enroller} holds (from {@link #issueEnroller}). */
+  public static CertificateAuthority enroller(TlsCredentials enroller, Clock clock) {
+    X509Certificate certificate = enroller.chain().get(0);
+    if (certificate.getBasicConstraints() < 0 || certificate.equals(enroller.authority())) {
+      throw new IllegalArgumentException("'" + certificate.getSubjectX500Principal().getName()
+          + "' is not an enroller's certificate (make one with 'shardbroker certs issue --enroller')");
+    }
+    return new CertificateAuthority(certificate, enroller.key(), enroller.authority(), clock);
   }
 
   /** Writes {@code ca.crt} and {@code ca.key} (owner-only) into {@code directory}; never overwrites. */
@@ -116,6 +160,32 @@ public final class CertificateAuthority {
     return certificate;
   }
 
+  /** The root CA's certificate, which every role trusts: this CA's own, unless it is an enroller. */
+  public X509Certificate root() {
+    return root;
+  }
+
+  /**
+   * What a holder of {@code issued} shows: the certificate, then this CA's when it is an enroller
+   * (peers know the root only).
+   */
+  public List<X509Certificate> chain(X509Certificate issued) {
+    return certificate == root ? List.of(issued) : List.of(issued, certificate);
+  }
+
+  /**
+   * Certifies the key in a PEM certificate request (PKCS#10) as the agent of {@code vmId}, for
+   * {@code validity} from now: agent enrollment, where the private key never leaves the VM. The
+   * request's signature proves that its sender holds the key; its subject is ignored.
+   *
+   * @return the certificate chain to give the agent
+   */
+  public List<X509Certificate> certifyAgent(String vmId, String requestPem, Duration validity) {
+    PublicKey publicKey = CertificateRequests.verifiedKey(requestPem);
+    Instant now = clock.instant();
+    return chain(sign(Identity.of(Role.AGENT, vmId), publicKey, List.of(), now.minus(BACKDATE), now.plus(validity)));
+  }
+
   /**
    * Makes a key pair and a certificate for {@code identity}, valid from now for {@code validity}.
    *
@@ -125,7 +195,7 @@ public final class CertificateAuthority {
     KeyPair pair = Keys.generate();
     Instant now = clock.instant();
     X509Certificate issued = sign(identity, pair.getPublic(), hosts, now.minus(BACKDATE), now.plus(validity));
-    return new TlsCredentials(pair.getPrivate(), List.of(issued), certificate);
+    return new TlsCredentials(pair.getPrivate(), chain(issued), root);
   }
 
   /**
@@ -141,7 +211,7 @@ public final class CertificateAuthority {
     Instant now = clock.instant();
     X509Certificate issued = certify(hosts.get(0), "https", List.of(), hosts, true, pair.getPublic(),
         now.minus(BACKDATE), now.plus(validity));
-    return new TlsCredentials(pair.getPrivate(), List.of(issued), certificate);
+    return new TlsCredentials(pair.getPrivate(), List.of(issued), root);
   }
 
   /**

@@ -2,29 +2,31 @@ package io.shardbroker.security;
 
 import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Trusts a TLS peer when the private CA issued its certificate (checked by the JDK's PKIX
  * validator: signature, validity, key usage, and for servers the host name dialled) <em>and</em>
  * the certificate names one of the roles expected on this link. So a broker's certificate cannot
- * serve as a concentrator, nor an agent's call a concentrator's broker API's link as a broker.
+ * serve as a concentrator, nor an agent's be taken for a broker's.
+ * A certificate not issued by the root itself (but by an enroller under it) is taken only as an
+ * agent's.
  */
 final class PeerTrust extends X509ExtendedTrustManager {
 
   private final X509ExtendedTrustManager pkix;
+  private final X509Certificate authority;
   private final Set<Role> expected;
 
   PeerTrust(X509Certificate authority, Set<Role> expected) {
     this.pkix = pkixTrusting(authority);
+    this.authority = authority;
     this.expected = Set.copyOf(expected);
   }
 
@@ -79,6 +81,11 @@ final class PeerTrust extends X509ExtendedTrustManager {
     if (!expected.contains(peer.role())) {
       throw new CertificateException("peer is " + peer + "; only " + labels(expected) + " may be on this link");
     }
+    // An enroller, under the root, issues agents' certificates only: whoever holds its key (a
+    // broker) must not be able to make a broker or a concentrator.
+    if (!chain[0].getIssuerX500Principal().equals(authority.getSubjectX500Principal()) && peer.role() != Role.AGENT) {
+      throw new CertificateException("peer is " + peer + " with a certificate of an enroller, which may certify agents only");
+    }
   }
 
   private static String labels(Set<Role> roles) {
@@ -87,18 +94,13 @@ final class PeerTrust extends X509ExtendedTrustManager {
 
   private static X509ExtendedTrustManager pkixTrusting(X509Certificate authority) {
     try {
-      KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
-      anchors.load(null, null);
-      anchors.setCertificateEntry("shardbroker-ca", authority);
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(anchors);
-      for (TrustManager tm : factory.getTrustManagers()) {
+      for (TrustManager tm : TrustOnly.factory(authority).getTrustManagers()) {
         if (tm instanceof X509ExtendedTrustManager x509) {
           return x509;
         }
       }
       throw new IllegalStateException("the JDK's PKIX trust manager factory made no X.509 trust manager");
-    } catch (GeneralSecurityException | java.io.IOException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up trust in the CA " + authority.getSubjectX500Principal(), e);
     }
   }

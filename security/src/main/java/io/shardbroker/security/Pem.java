@@ -111,7 +111,8 @@ public final class Pem {
     }
   }
 
-  private static String block(String type, byte[] der) {
+  /** One PEM block of {@code type} around {@code der}. */
+  static String block(String type, byte[] der) {
     String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
     return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
   }
@@ -123,6 +124,25 @@ public final class Pem {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
     }
+    return blocks(text, type);
+  }
+
+  /** Every certificate in PEM {@code text}, in order (none: an empty list). */
+  public static List<X509Certificate> parseCertificates(String text) {
+    List<X509Certificate> out = new ArrayList<>();
+    try {
+      CertificateFactory factory = CertificateFactory.getInstance("X.509");
+      for (byte[] der : blocks(text, "CERTIFICATE")) {
+        out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+      }
+    } catch (CertificateException e) {
+      throw new IllegalArgumentException("not a valid certificate: " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  /** The DER contents of every PEM block of {@code type} in {@code text}. */
+  static List<byte[]> blocks(String text, String type) {
     List<byte[]> out = new ArrayList<>();
     Matcher m = BLOCK.matcher(text);
     while (m.find()) {

@@ -34,7 +34,9 @@ public record TlsCredentials(PrivateKey key, List<X509Certificate> chain, X509Ce
     X509Certificate ca = Pem.readCertificates(authority).get(0);
     TlsCredentials credentials = new TlsCredentials(privateKey, chain, ca);
     try {
-      chain.get(0).verify(ca.getPublicKey());
+      for (int i = 0; i < chain.size(); i++) {
+        chain.get(i).verify((i + 1 < chain.size() ? chain.get(i + 1) : ca).getPublicKey());
+      }
     } catch (Exception e) {
       throw new IllegalArgumentException(certificate + " was not issued by the CA in " + authority);
     }

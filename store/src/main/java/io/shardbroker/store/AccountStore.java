@@ -37,6 +37,39 @@ public interface AccountStore {
    */
   Optional<User> verify(String name, String password);
 
+  /**
+   * True when the user exists and signs in with a password kept here (enabled or not); false for
+   * an unknown user and for one kept in step with a {@link Directory} by {@link #syncDirectoryUser}.
+   * One quick read: {@link Authenticator} asks it to decide where a password is checked.
+   */
+  boolean hasLocalPassword(String name);
+
+  /**
+   * Brings the store's copy of a user who just signed in through a {@link Directory} in step with
+   * it, so that entitlements (by user, or by group) work for them as for a local user:
+   * <ul>
+   *   <li>creates the user when missing: enabled, with no password (none ever matches, so {@link
+   *       #verify} never accepts them);
+   *   <li>sets their display name to the directory's (their name when the directory's has none
+   *       or one the store cannot take);
+   *   <li>sets their memberships to exactly those of the directory's groups that exist in the
+   *       store: a directory group counts once an admin creates a store group of the same name
+   *       (a directory group named {@link Group#ADMINS} makes its members admins), other
+   *       directory groups are ignored, and memberships an admin added here are removed. The
+   *       last enabled admin stays in {@link Group#ADMINS}, as elsewhere.
+   * </ul>
+   * Audited (user.create, or user.sync with what changed) only when something changed.
+   *
+   * <p>Local users come first: a user with a password here is never touched (CONFLICT). An admin
+   * may still manage a directory user here: disabled, they stay disabled (the returned user says
+   * so, and they must be refused); given a password, they become a local user; deleted, they come
+   * back at their next sign-in (disable them to keep them out).
+   *
+   * @throws StoreException INVALID for a name the store cannot take; CONFLICT when a local user
+   *     has the name
+   */
+  User syncDirectoryUser(DirectoryUser user, Actor by);
+
   /** All groups, by name, with their members. */
   List<Group> groups();
 

@@ -29,6 +29,16 @@ final class Inputs {
     return value;
   }
 
+  /** A VM id, a token id, a secret's name: 1..128 letters, digits and . _ : -. */
+  static String id(String value, String field) {
+    required(value, field);
+    if (!POOL_NAME.matcher(value).matches()) {
+      throw invalid(field, field + " is 1.." + NAME_MAX
+          + " letters, digits and . _ : - (starting with a letter or digit), got " + quote(value));
+    }
+    return value;
+  }
+
   /** A user name: any text but control characters, ':' (HTTP Basic splits there) and edge spaces. */
   static String userName(String value, String field) {
     principalName(value, field, "user");

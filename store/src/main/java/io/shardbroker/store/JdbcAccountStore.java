@@ -22,11 +22,13 @@ final class JdbcAccountStore implements AccountStore {
   private final Database db;
   private final Audit audit;
   private final PasswordHasher hasher;
+  private final DirectoryUserSync directoryUsers;
 
   JdbcAccountStore(Database db, Audit audit, PasswordHasher hasher) {
     this.db = db;
     this.audit = audit;
     this.hasher = hasher;
+    this.directoryUsers = new DirectoryUserSync(db, audit, this);
   }
 
   // ---- users -----------------------------------------------------------------------------------
@@ -121,6 +123,26 @@ final class JdbcAccountStore implements AccountStore {
       return Optional.empty();
     }
     return user(name);
+  }
+
+  @Override
+  public boolean hasLocalPassword(String name) {
+    if (name == null) {
+      return false;
+    }
+    return db.autocommit(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT password_hash FROM users WHERE name = ?")) {
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() && !PasswordHasher.DIRECTORY_USER.equals(rs.getString(1));
+        }
+      }
+    });
+  }
+
+  @Override
+  public User syncDirectoryUser(DirectoryUser user, Actor by) {
+    return directoryUsers.sync(user, by);
   }
 
   private Optional<User> nobody(String password) {
@@ -301,7 +323,7 @@ final class JdbcAccountStore implements AccountStore {
     });
   }
 
-  private static void insertMember(Connection c, String group, String user) throws SQLException {
+  static void insertMember(Connection c, String group, String user) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "INSERT INTO group_members (group_name, user_name) VALUES (?, ?)")) {
       ps.setString(1, group);
@@ -321,7 +343,7 @@ final class JdbcAccountStore implements AccountStore {
     }
   }
 
-  private static Optional<User> readUser(Connection c, String name, boolean forUpdate) throws SQLException {
+  static Optional<User> readUser(Connection c, String name, boolean forUpdate) throws SQLException {
     if (forUpdate) {
       try (PreparedStatement ps = c.prepareStatement("SELECT name FROM users WHERE name = ? FOR UPDATE")) {
         ps.setString(1, name);

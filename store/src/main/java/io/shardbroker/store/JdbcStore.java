@@ -23,6 +23,7 @@ final class JdbcStore implements Store {
   private final JdbcSessionHistory history;
   private final JdbcBrokeringLocks brokeringLocks;
   private final Audit audit;
+  private final SecurityStore security;
   private final SeedApplier seeds;
   private final boolean shared;
 
@@ -41,6 +42,7 @@ final class JdbcStore implements Store {
     this.historyWriter = new HistoryWriter(db, settings.historyFlushInterval());
     this.history = new JdbcSessionHistory(db, historyWriter);
     this.brokeringLocks = new JdbcBrokeringLocks(db);
+    this.security = new JdbcSecurityStore(db, audit);
     this.seeds = new SeedApplier(db, pools, accounts, entitlements, hasher);
   }
 
@@ -96,6 +98,11 @@ final class JdbcStore implements Store {
   @Override
   public AuditLog audit() {
     return audit;
+  }
+
+  @Override
+  public SecurityStore security() {
+    return security;
   }
 
   @Override

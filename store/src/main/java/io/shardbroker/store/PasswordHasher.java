@@ -15,10 +15,17 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * ({@code $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>}, unpadded base64), so each hash carries
  * the cost it was made with and a later change of {@link PasswordHashing} locks nobody out.
  *
- * <p>Thread-safe. Checking an unknown user's password costs one hash of a dummy, so the time a
- * check takes does not tell whether the user exists.
+ * <p>Thread-safe. Checking an unknown user's password costs one hash of a dummy, and so does
+ * checking against a stored value that is no hash (such as {@link #DIRECTORY_USER}), so the time
+ * a check takes does not tell whether the user exists or how they sign in.
  */
 final class PasswordHasher {
+  /**
+   * What the store keeps in place of a password hash for a user who signs in through a {@link
+   * Directory}: not a hash, so no password matches it.
+   */
+  static final String DIRECTORY_USER = "!directory";
+
   private static final int SALT_BYTES = 16;
   private static final int HASH_BYTES = 32;
   private static final Pattern PHC = Pattern.compile(
@@ -46,11 +53,14 @@ final class PasswordHasher {
         cost.parallelism(), B64.encodeToString(salt), B64.encodeToString(hash));
   }
 
-  /** True when {@code password} is the one {@code stored} was made from; false for a malformed hash. */
+  /**
+   * True when {@code password} is the one {@code stored} was made from. False for anything that is
+   * not a hash (malformed, or {@link #DIRECTORY_USER}), after as long as a real check takes.
+   */
   boolean matches(String password, String stored) {
     Matcher m = stored == null ? null : PHC.matcher(stored);
     if (m == null || !m.matches()) {
-      return false;
+      return matchesNobody(password);
     }
     PasswordHashing storedCost;
     byte[] salt;
@@ -61,10 +71,10 @@ final class PasswordHasher {
       salt = B64_DECODER.decode(m.group(4));
       expected = B64_DECODER.decode(m.group(5));
     } catch (IllegalArgumentException e) {
-      return false;
+      return matchesNobody(password);
     }
     if (salt.length < 8 || expected.length < 16) {
-      return false;
+      return matchesNobody(password);
     }
     return MessageDigest.isEqual(expected, argon2(password, salt, storedCost, expected.length));
   }

@@ -32,6 +32,9 @@ public interface Store extends AutoCloseable {
 
   AuditLog audit();
 
+  /** Shared secrets, revoked sign-in tokens, enrollment tokens, refusals for the audit log. */
+  SecurityStore security();
+
   /** Creates what the seed names and the store lacks; returns how many things it created. */
   int apply(Seed seed, Actor by);
 

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class StoreContract implements StoreFixture, PoolContract, AccountContract, NamesContract,
     EntitlementContract, AssignmentContract, MaintenanceContract, HistoryContract, AuditContract,
-    SeedContract, MigrationContract, BrokeringLockContract, LastAdminContract {
+    SeedContract, MigrationContract, BrokeringLockContract, LastAdminContract,
+    SecurityContract {
 
   @TempDir
   Path tempDir;

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * the same environment; its failure is logged, and the session is counted as ended anyway, since
  * the VM is the one that knows better.
  *
+ * <p>An optional ticket command runs before every start answer (a new session or a reconnect)
+ * with the same environment plus {@code SHARDBROKER_TICKET} and
+ * {@code SHARDBROKER_TICKET_EXPIRES_AT} (ISO-8601): the one-time ticket the user's client will
+ * present, which the desktop's gateway should accept once and for that user only. Its failure is
+ * logged; the user then gets a ticket the gateway does not know.
+ *
  * <p>Commands run on virtual threads, one per call, so a slow script never holds up the agent.
  */
 public final class ExecSessionHost implements SessionHost {
@@ -47,13 +54,21 @@ public final class ExecSessionHost implements SessionHost {
    * @param timeout how long a script may run before it is killed
    * @param protocol protocol named when the start script names none
    * @param workingDirectory where scripts run; null for the agent's own
+   * @param ticketCommand argv of the script told each connection ticket; null for none
    */
   public record Settings(
       List<String> startCommand,
       List<String> endCommand,
       Duration timeout,
       String protocol,
-      Path workingDirectory) {
+      Path workingDirectory,
+      List<String> ticketCommand) {
+
+    /** Without a ticket command. */
+    public Settings(List<String> startCommand, List<String> endCommand, Duration timeout, String protocol,
+        Path workingDirectory) {
+      this(startCommand, endCommand, timeout, protocol, workingDirectory, null);
+    }
 
     public Settings {
       if (startCommand == null || startCommand.isEmpty()) {
@@ -70,6 +85,7 @@ public final class ExecSessionHost implements SessionHost {
       }
       startCommand = List.copyOf(startCommand);
       endCommand = List.copyOf(endCommand);
+      ticketCommand = ticketCommand == null || ticketCommand.isEmpty() ? null : List.copyOf(ticketCommand);
     }
   }
 
@@ -117,12 +133,32 @@ public final class ExecSessionHost implements SessionHost {
     }, executor);
   }
 
+  @Override
+  public CompletableFuture<Void> ticketIssued(SessionSpec spec, String ticket, Instant expiresAt) {
+    if (settings.ticketCommand() == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.runAsync(() -> {
+      try {
+        run(settings.ticketCommand(), spec, "ticket",
+            Map.of("SHARDBROKER_TICKET", ticket, "SHARDBROKER_TICKET_EXPIRES_AT", expiresAt.toString()));
+      } catch (SessionHostException e) {
+        log.warn("ticket script failed for session {} of {}: {}", spec.sessionId(), spec.user(), e.getMessage());
+      }
+    }, executor);
+  }
+
   private String run(List<String> command, SessionSpec spec, String what) {
+    return run(command, spec, what, Map.of());
+  }
+
+  private String run(List<String> command, SessionSpec spec, String what, Map<String, String> more) {
     ProcessBuilder builder = new ProcessBuilder(command);
     if (settings.workingDirectory() != null) {
       builder.directory(settings.workingDirectory().toFile());
     }
     Map<String, String> env = builder.environment();
+    env.putAll(more);
     env.put("SHARDBROKER_SESSION_ID", spec.sessionId());
     env.put("SHARDBROKER_USER", spec.user());
     env.put("SHARDBROKER_POOL", spec.pool());

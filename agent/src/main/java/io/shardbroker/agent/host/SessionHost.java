@@ -1,6 +1,7 @@
 package io.shardbroker.agent.host;
 
 import io.shardbroker.protocol.v1.Connection;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -16,6 +17,15 @@ public interface SessionHost extends AutoCloseable {
    * {@link SessionHostException}) when the host cannot start it; then no session exists.
    */
   CompletableFuture<Connection> start(SessionSpec spec);
+
+  /**
+   * Tells the host the one-time ticket with which {@code spec}'s user may now connect, before the
+   * user is given it; the host's gateway should let a client in with that ticket only (or ask the
+   * agent, {@code Agent.admit}). Completes when the host has it; by default, at once.
+   */
+  default CompletableFuture<Void> ticketIssued(SessionSpec spec, String ticket, Instant expiresAt) {
+    return CompletableFuture.completedFuture(null);
+  }
 
   /** Logs a session off. Completes when it is gone; ending an unknown session is not an error. */
   CompletableFuture<Void> end(String sessionId);

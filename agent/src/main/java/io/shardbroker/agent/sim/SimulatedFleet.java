@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -126,6 +127,19 @@ public final class SimulatedFleet implements AutoCloseable {
   /** Agent-to-set attachments right now; {@code size() * sets} when every agent is attached everywhere. */
   public int attachedLinks() {
     return members.stream().mapToInt(m -> m.agent().attachedSets()).sum();
+  }
+
+  /**
+   * A client of {@code user} connecting to simulated VM {@code vmId} with {@code ticket}: the
+   * session it gets into, or empty when the VM's agent refuses the ticket (see {@code Agent.admit}).
+   */
+  public Optional<String> admit(String vmId, String ticket, String user) {
+    for (Agent agent : agents()) {
+      if (agent.vmId().equals(vmId)) {
+        return agent.admit(ticket, user);
+      }
+    }
+    return Optional.empty();
   }
 
   public List<Agent> agents() {

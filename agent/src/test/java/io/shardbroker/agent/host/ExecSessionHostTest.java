@@ -155,6 +155,21 @@ class ExecSessionHostTest {
   }
 
   @Test
+  void theTicketScriptIsToldEachTicketBeforeTheUserGetsIt() throws Exception {
+    Path ticket = script("ticket.sh", """
+        echo "$SHARDBROKER_SESSION_ID $SHARDBROKER_USER $SHARDBROKER_TICKET $SHARDBROKER_TICKET_EXPIRES_AT" >> tickets
+        """);
+    ExecSessionHost host = new ExecSessionHost(new ExecSessionHost.Settings(List.of("true"), List.of("true"),
+        Duration.ofSeconds(5), "rdp", dir, List.of(ticket.toString())));
+    hosts.add(host);
+
+    result(host.ticketIssued(SPEC, "sbt-abc", java.time.Instant.parse("2026-11-26T10:00:00Z")));
+
+    assertThat(Files.readString(dir.resolve("tickets")).strip())
+        .isEqualTo(SPEC.sessionId() + " " + SPEC.user() + " sbt-abc 2026-11-26T10:00:00Z");
+  }
+
+  @Test
   void missingStartCommandFailsTheStartSayingSo() {
     ExecSessionHost host = new ExecSessionHost(new ExecSessionHost.Settings(
         List.of(dir.resolve("no-such-script").toString()), List.of("true"), Duration.ofSeconds(5),

@@ -47,6 +47,7 @@ import picocli.CommandLine.Spec;
         MaintenanceCommands.Drain.class,
         MaintenanceCommands.Undrain.class,
         MaintenanceCommands.Maintenance.class,
+        EnrollCommand.class,
         HistoryCommands.Sessions.class,
         HistoryCommands.Audit.class
     },

@@ -23,8 +23,28 @@ public final class RoleConfigs {
       Integer maxStartAttempts,
       CandidateSearchConfig candidateSearch,
       AdmissionConfig admission,
+      SignInConfig signIn,
+      EnrollmentConfig enrollment,
+      LdapConfig ldap,
       TlsConfig tls,
       TopologyConfig topology) {}
+
+  /**
+   * Sign-in against an LDAP directory besides the store's own users: bind as the user at
+   * {@code userDnPattern} ({0} is the name), groups from {@code groupBase}. Directory users are kept
+   * in the store with those of their groups the store has, so store entitlements apply to them.
+   */
+  public record LdapConfig(
+      String url, String userDnPattern, String groupBase, String groupFilter, String groupNameAttribute,
+      String displayNameAttribute, Duration timeout, String bindDn, String bindPassword) {}
+
+  /** The enroller this broker certifies agents with ({@code shardbroker certs issue --enroller}). */
+  public record EnrollmentConfig(String cert, String key, Duration agentValidity) {}
+
+  /** Sign-in tokens' lifetime, and when failed sign-ins are slowed and locked (see SignInPolicy). */
+  public record SignInConfig(
+      Duration tokenLifetime, Integer userFreeFailures, Integer userLockAfter,
+      Integer addressFreeFailures, Integer addressLockAfter, Duration firstDelay, Duration lockFor) {}
 
   /**
    * The PEM files a role shows and trusts on its links ({@code shardbroker certs} makes them):
@@ -97,6 +117,7 @@ public final class RoleConfigs {
       String type,
       List<String> start,
       List<String> end,
+      List<String> ticket,
       Duration timeout,
       String protocol,
       Integer port,

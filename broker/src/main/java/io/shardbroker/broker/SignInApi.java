@@ -1,0 +1,121 @@
+package io.shardbroker.broker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.security.BasicAuthCredentials;
+import io.shardbroker.broker.BrokerException.Kind;
+import io.shardbroker.store.Authenticator;
+import io.shardbroker.store.User;
+import io.shardbroker.store.AccountStore;
+import java.util.Optional;
+
+/**
+ * Who is asking: every {@code /api/} request but sign-in itself carries either a bearer token
+ * from {@code POST /api/v1/auth/login} (the web portal) or HTTP Basic credentials (scripts).
+ * Password checks of both go through the {@link SignInThrottle}, and every refusal is audited.
+ * {@code POST /api/v1/auth/logout} revokes the token it is sent with.
+ */
+final class SignInApi {
+
+  static final String LOGIN = "/api/v1/auth/login";
+  static final String LOGOUT = "/api/v1/auth/logout";
+  private static final String TOKEN = "shardbroker.token";
+
+  /** The answer to a sign-in. */
+  record SignedIn(String token, String expiresAt, String user) {}
+
+  private final AccountStore accounts;
+  private final Authenticator authenticator;
+  private final SignInTokens tokens;
+  private final SignInThrottle throttle;
+  private final Refusals refusals;
+
+  SignInApi(AccountStore accounts, Authenticator authenticator, SignInTokens tokens, SignInThrottle throttle,
+      Refusals refusals) {
+    this.accounts = accounts;
+    this.authenticator = authenticator;
+    this.tokens = tokens;
+    this.throttle = throttle;
+    this.refusals = refusals;
+  }
+
+  /** Registers the authentication of {@code /api/*}; call where it must run among the before-handlers. */
+  void authenticateApi(JavalinConfig config, String openApiPath) {
+    config.routes.before("/api/*", ctx -> {
+      if (ctx.method() != HandlerType.OPTIONS && !ctx.path().equals(openApiPath) && !ctx.path().equals(LOGIN)
+          && !ctx.path().equals(EnrollmentApi.ENROLL)) {  // an agent has a token, not a password
+        authenticate(ctx);
+      }
+    });
+  }
+
+  void routes(JavalinConfig config) {
+    config.routes.post(LOGIN, this::login);
+    config.routes.post(LOGOUT, this::logout);
+  }
+
+  private void authenticate(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      SignInTokens.Token token = tokens.verify(header.substring(7).trim()).orElseThrow(() -> {
+        refusals.record("-", "signin.refuse", "token", "an invalid, expired or revoked token from " + ctx.ip());
+        return new BrokerException(Kind.UNAUTHORIZED, "your sign-in has expired or is not valid; sign in again");
+      });
+      if (accounts.user(token.user()).filter(User::enabled).isEmpty()) {
+        refusals.record(token.user(), "signin.refuse", token.user(), "a token of a disabled or deleted user");
+        throw new BrokerException(Kind.UNAUTHORIZED, "your account is disabled or gone");
+      }
+      ctx.attribute(HttpApi.USER, token.user());
+      ctx.attribute(TOKEN, token);
+      return;
+    }
+    BasicAuthCredentials credentials;
+    try {
+      credentials = ctx.basicAuthCredentials();
+    } catch (RuntimeException e) {
+      credentials = null;  // malformed header
+    }
+    if (credentials == null) {
+      throw new BrokerException(Kind.UNAUTHORIZED,
+          "sign in: a bearer token from POST " + LOGIN + ", or HTTP Basic authentication");
+    }
+    ctx.attribute(HttpApi.USER, checkPassword(ctx, credentials.getUsername(), credentials.getPassword()).name());
+  }
+
+  private void login(Context ctx) {
+    JsonNode body = Json.object(ctx, "{\"username\": \"alice\", \"password\": \"...\"}");
+    Json.onlyFields(body, "username", "password");
+    String name = Json.requiredString(body, "username");
+    String password = Json.requiredString(body, "password");
+    User user = checkPassword(ctx, name, password);
+    SignInTokens.Token token = tokens.issue(user.name());
+    ctx.header("Cache-Control", "no-store");
+    Json.send(ctx, 200, new SignedIn(token.value(), token.expiresAt().toString(), user.name()));
+  }
+
+  private void logout(Context ctx) {
+    SignInTokens.Token token = ctx.attribute(TOKEN);
+    if (token == null) {
+      throw new BrokerException(Kind.BAD_REQUEST, "sign out ends a bearer token; HTTP Basic keeps no sign-in to end");
+    }
+    tokens.revoke(token);
+    ctx.status(204);
+  }
+
+  /** The user, when the throttle lets the name and address try and the password is right. */
+  private User checkPassword(Context ctx, String name, String password) {
+    String address = ctx.ip();
+    throttle.refuseIfWaiting(name, address, "sign-ins");
+    Optional<User> user = authenticator.authenticate(name, password);
+    if (user.isEmpty()) {
+      boolean locked = throttle.failed(name, address);
+      refusals.record(name, locked ? "signin.lock" : "signin.refuse", name, "wrong password or unknown user, from "
+          + address + (locked ? "; further sign-ins of this name or address wait" : ""));
+      throw new BrokerException(Kind.UNAUTHORIZED, "wrong user name or password");
+    }
+    throttle.succeeded(name);
+    return user.get();
+  }
+}

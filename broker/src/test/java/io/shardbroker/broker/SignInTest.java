@@ -1,0 +1,170 @@
+package io.shardbroker.broker;
+
+import static io.shardbroker.broker.TestBroker.PASSWORD;
+import static io.shardbroker.broker.TestBroker.assertError;
+import static io.shardbroker.broker.TestBroker.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.shardbroker.store.AuditEntry;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Sign-in for the web portal (bearer tokens), sign-out, and what stops password guessing: each
+ * test tries to break a rule and fails to. Time is the broker's fake clock.
+ */
+@Timeout(60)
+class SignInTest {
+
+  private final TestBroker broker = TestBroker.start();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  SignInTest() throws IOException {}
+
+  @AfterEach
+  void stop() {
+    broker.close();
+  }
+
+  @Test
+  void aTokenFromLoginSignsInUntilItExpires() throws Exception {
+    JsonNode signedIn = login("alice", PASSWORD).json();
+    String token = signedIn.get("token").asText();
+    assertThat(Instant.parse(signedIn.get("expiresAt").asText()))
+        .isEqualTo(broker.clock.instant().plus(SignInPolicy.DEFAULT.tokenLifetime()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    assertThat(withToken(token, "GET", "/api/v1/me").text("/name")).isEqualTo("alice");
+
+    broker.clock.advance(SignInPolicy.DEFAULT.tokenLifetime());
+    TestBroker.Answer expired = withToken(token, "GET", "/api/v1/me");
+    assertError(expired, 401, "unauthorized");
+    assertThat(expired.header("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+  }
+
+  @Test
+  void aTamperedTokenIsRefusedAndAudited() throws Exception {
+    String token = login("bob", PASSWORD).text("/token");
+    String[] parts = token.substring(SignInTokens.PREFIX.length()).split("\\.");
+    String payload = new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8);
+    String asAlice = SignInTokens.PREFIX + Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(payload.replace("|bob", "|alice").getBytes(StandardCharsets.UTF_8)) + "." + parts[1];
+
+    assertError(withToken(asAlice, "GET", "/api/v1/me"), 401, "unauthorized");
+    assertError(withToken(token + "x", "GET", "/api/v1/me"), 401, "unauthorized");
+    assertError(withToken("not-a-token", "GET", "/api/v1/me"), 401, "unauthorized");
+    assertThat(actions("signin.refuse")).hasSize(3);
+  }
+
+  @Test
+  void logoutEndsTheTokenAtEveryBrokerOfTheStore() throws Exception {
+    TestBroker.Api second = broker.startBroker("b2", broker.store);
+    String token = login("carol", PASSWORD).text("/token");
+    assertThat(send(second.base, token, "GET", "/api/v1/me", null).status()).as("a token of b1 at b2").isEqualTo(200);
+
+    assertThat(withToken(token, "POST", "/api/v1/auth/logout").status()).isEqualTo(204);
+    assertError(withToken(token, "GET", "/api/v1/me"), 401, "unauthorized");
+    assertError(send(second.base, token, "GET", "/api/v1/me", null), 401, "unauthorized");
+    assertError(broker.api.post("carol", "/api/v1/auth/logout", null), 400, "bad_request");
+  }
+
+  @Test
+  void aDisabledUsersTokenStopsWorking() throws Exception {
+    String token = login("dave", PASSWORD).text("/token");
+    assertThat(broker.api.send(TestBroker.ADMIN, PASSWORD, "PATCH", "/api/v1/admin/users/dave",
+        json("enabled", false), null).status()).isEqualTo(200);
+    assertError(withToken(token, "GET", "/api/v1/me"), 401, "unauthorized");
+  }
+
+  @Test
+  void repeatedWrongPasswordsAreSlowedThenLockedEvenForTheRightOne() throws Exception {
+    SignInPolicy policy = SignInPolicy.DEFAULT;
+    for (int i = 1; i <= policy.userFreeFailures(); i++) {
+      assertError(login("alice", "guess-" + i), 401, "unauthorized");
+    }
+    assertError(login("alice", "guess-4"), 401, "unauthorized");  // past the free ones: now it waits
+    TestBroker.Answer waiting = login("alice", PASSWORD);
+    assertError(waiting, 429, "too_many_attempts");
+    assertThat(waiting.header("Retry-After")).contains("1");
+    assertError(broker.api.get("alice", "/api/v1/me"), 429, "too_many_attempts");  // HTTP Basic too
+
+    for (int i = policy.userFreeFailures() + 2; i <= policy.userLockAfter(); i++) {
+      broker.clock.advance(Duration.ofMinutes(1));  // each wait is over by then
+      assertError(login("alice", "guess-" + i), 401, "unauthorized");
+    }
+    TestBroker.Answer locked = login("alice", PASSWORD);
+    assertError(locked, 429, "too_many_attempts");
+    assertThat(Long.parseLong(locked.header("Retry-After").orElseThrow())).isEqualTo(policy.lockFor().toSeconds());
+    assertThat(actions("signin.lock")).hasSize(1);
+    assertThat(actions("signin.refuse")).hasSize(policy.userLockAfter() - 1);
+
+    broker.clock.advance(policy.lockFor());
+    assertThat(login("alice", PASSWORD).status()).isEqualTo(200);
+    assertThat(login("alice", "one-more-guess").status()).as("the count starts again").isEqualTo(401);
+  }
+
+  @Test
+  void aFloodFromOneAddressOverManyNamesIsSlowed() throws Exception {
+    SignInPolicy policy = SignInPolicy.DEFAULT;
+    for (int i = 0; i < policy.addressFreeFailures(); i++) {
+      assertError(login("user-" + i, "guess"), 401, "unauthorized");  // each name fails once only
+    }
+    assertError(login("user-x", "guess"), 401, "unauthorized");
+    assertError(login("bob", PASSWORD), 429, "too_many_attempts");  // the address waits now
+  }
+
+  @Test
+  void aUserCannotEndAnotherUsersSessionAndTheAttemptIsAudited() throws Exception {
+    broker.a1.addVm("vm-1", "desktop", 1);
+    broker.a1.addSession("vm-1", "alice-1", "alice");
+    assertError(broker.api.endSession("bob", "alice-1"), 404, "session_not_found");
+    assertThat(broker.a1.sessionsOn("vm-1")).isEqualTo(1);
+    List<AuditEntry> refused = broker.store.audit().query(new AuditEntry.Query("bob", "session.end.refuse", null,
+        null, null, null)).items();
+    assertThat(refused).extracting(AuditEntry::target).containsExactly("alice-1");
+
+    // an admin sees and ends anyone's session, on the record
+    assertThat(broker.api.get(TestBroker.ADMIN, "/api/v1/admin/users/alice/sessions").json().get("sessions"))
+        .hasSize(1);
+    assertError(broker.api.get("bob", "/api/v1/admin/users/alice/sessions"), 403, "forbidden");
+    assertThat(broker.api.delete(TestBroker.ADMIN, "/api/v1/admin/users/alice/sessions/alice-1").status()).isEqualTo(204);
+    assertThat(broker.a1.sessionsOn("vm-1")).isZero();
+    assertThat(broker.store.audit().query(new AuditEntry.Query(TestBroker.ADMIN, "session.end", null, null, null, null))
+        .items()).extracting(AuditEntry::target).containsExactly("alice-1");
+  }
+
+  private TestBroker.Answer login(String user, String password) throws Exception {
+    return send(broker.api.base, null, "POST", "/api/v1/auth/login", json("username", user, "password", password));
+  }
+
+  private TestBroker.Answer withToken(String token, String method, String path) throws Exception {
+    return send(broker.api.base, token, method, path, null);
+  }
+
+  private TestBroker.Answer send(String base, String token, String method, String path, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return new TestBroker.Answer(method, path, r.statusCode(), r.body(), r.headers());
+  }
+
+  private List<AuditEntry> actions(String action) {
+    return broker.store.audit().query(new AuditEntry.Query(null, action, null, null, null, null)).items();
+  }
+}

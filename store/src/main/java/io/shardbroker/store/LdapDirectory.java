@@ -1,0 +1,177 @@
+package io.shardbroker.store;
+
+import com.unboundid.ldap.sdk.DN;
+import com.unboundid.ldap.sdk.Filter;
+import com.unboundid.ldap.sdk.LDAPConnection;
+import com.unboundid.ldap.sdk.LDAPConnectionOptions;
+import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.RDN;
+import com.unboundid.ldap.sdk.ResultCode;
+import com.unboundid.ldap.sdk.SearchRequest;
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import com.unboundid.ldap.sdk.SearchScope;
+import com.unboundid.ldap.sdk.SimpleBindRequest;
+import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Signs users in against an LDAP server (UnboundID LDAP SDK): a simple bind as the user's DN with
+ * their password, then their entry (display name) and a search for their groups, on one
+ * connection opened for the sign-in and closed after it. {@link Authenticator} caches successes,
+ * so the server sees a user once per {@link Authenticator#REMEMBER} at most.
+ *
+ * <p>What is refused without an error: an empty password (before any bind: LDAP takes a simple
+ * bind without a password for an anonymous one, and "succeeds"), and the answers by which a
+ * server says the name or password is wrong (invalid credentials, no such entry, inappropriate
+ * authentication). Everything else (no connection, a timeout, another error, a search account
+ * that cannot bind) is {@link StoreException.Kind#UNAVAILABLE}, logged here at WARN with the
+ * server's words; the exception's message says no more than that the directory failed.
+ *
+ * <p>The user's name goes into their DN as one escaped attribute value (RFC 4514), and their DN
+ * into the group filter as an escaped filter value (RFC 4515): a name cannot reach another entry
+ * or widen the search. The name returned is the one in the entry's DN (the name typed may differ
+ * in case), so one person is one store user however they type it.
+ *
+ * <p>Thread-safe: nothing is shared between sign-ins but the immutable settings.
+ */
+public final class LdapDirectory implements Directory {
+  private static final Logger log = LoggerFactory.getLogger(LdapDirectory.class);
+
+  /** More groups than this for one user is taken for a wrong group filter. */
+  static final int MAX_GROUPS = 1000;
+
+  private static final Set<ResultCode> REFUSALS = Set.of(ResultCode.INVALID_CREDENTIALS,
+      ResultCode.NO_SUCH_OBJECT, ResultCode.INAPPROPRIATE_AUTHENTICATION);
+
+  private final LdapSettings settings;
+  private final String userAttribute;
+  private final DN userBase;
+  private final SocketFactory sockets;
+
+  /** A directory at {@code settings}; connects only to sign someone in. */
+  public LdapDirectory(LdapSettings settings) {
+    this.settings = settings;
+    this.userAttribute = settings.userNameAttribute();
+    this.userBase = settings.userBase();
+    this.sockets = settings.tls() ? tlsSockets() : SocketFactory.getDefault();
+  }
+
+  @Override
+  public Optional<DirectoryUser> authenticate(String name, String password) {
+    if (name == null || name.isEmpty() || password == null || password.isEmpty()) {
+      return Optional.empty();
+    }
+    DN userDn = new DN(new RDN(userAttribute, name), userBase);
+    try (LDAPConnection connection = connect()) {
+      if (!bindAsUser(connection, userDn, password)) {
+        return Optional.empty();
+      }
+      if (settings.bindDn() != null) {
+        bindAsSearchAccount(connection);
+      }
+      SearchResultEntry entry = connection.getEntry(userDn.toString(),
+          settings.displayNameAttribute(), userAttribute);
+      DN entryDn = entry == null ? userDn : entry.getParsedDN();
+      String canonical = rdnValue(entryDn, userAttribute).orElse(name);
+      String displayName = entry == null ? null : entry.getAttributeValue(settings.displayNameAttribute());
+      DirectoryUser user = new DirectoryUser(canonical, displayName, groupsOf(connection, entryDn));
+      log.debug("directory sign-in of {} as {}: groups {}", Inputs.quote(name), entryDn, user.groups());
+      return Optional.of(user);
+    } catch (LDAPException e) {
+      throw unavailable("signing in " + Inputs.quote(name), e);
+    }
+  }
+
+  private LDAPConnection connect() throws LDAPException {
+    LDAPConnectionOptions options = new LDAPConnectionOptions();
+    int millis = (int) settings.timeout().toMillis();
+    options.setConnectTimeoutMillis(millis);
+    options.setResponseTimeoutMillis(millis);
+    options.setUseSynchronousMode(true);  // one request at a time: no reader thread per connection
+    if (settings.tls()) {
+      options.setSSLSocketVerifier(new HostNameSSLSocketVerifier(true));
+    }
+    return new LDAPConnection(sockets, options, settings.host(), settings.port());
+  }
+
+  /** True when the server took the password; false when it refused it; throws when it did not answer. */
+  private static boolean bindAsUser(LDAPConnection connection, DN userDn, String password)
+      throws LDAPException {
+    try {
+      connection.bind(new SimpleBindRequest(userDn, password));
+      return true;
+    } catch (LDAPException e) {
+      if (REFUSALS.contains(e.getResultCode())) {
+        log.debug("directory refused {}: {}", userDn, e.getResultCode());
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private void bindAsSearchAccount(LDAPConnection connection) {
+    try {
+      connection.bind(new SimpleBindRequest(settings.bindDn(), settings.bindPassword()));
+    } catch (LDAPException e) {
+      throw unavailable("binding as the search account " + settings.bindDn()
+          + " (check ldap bindDn and bindPassword)", e);
+    }
+  }
+
+  /** The names of the groups that {@code user} is a member of. */
+  private List<String> groupsOf(LDAPConnection connection, DN user) throws LDAPException {
+    Filter filter = Filter.create(settings.groupFilter().replace("{0}", Filter.encodeValue(user.toString())));
+    SearchRequest search = new SearchRequest(settings.groupBase(), SearchScope.SUB, filter,
+        settings.groupNameAttribute());
+    search.setSizeLimit(MAX_GROUPS);
+    search.setTimeLimitSeconds((int) Math.max(1, settings.timeout().toSeconds()));
+    List<String> groups = new ArrayList<>();
+    for (SearchResultEntry group : connection.search(search).getSearchEntries()) {
+      Optional<String> name = rdnValue(group.getParsedDN(), settings.groupNameAttribute())
+          .or(() -> Optional.ofNullable(group.getAttributeValue(settings.groupNameAttribute())));
+      name.ifPresent(groups::add);
+    }
+    return groups;
+  }
+
+  /**
+   * The value of {@code attribute} in the first RDN of {@code dn}: the one the entry is named by,
+   * for an attribute that may have several values.
+   */
+  private static Optional<String> rdnValue(DN dn, String attribute) {
+    RDN rdn = dn.getRDN();
+    if (rdn == null) {
+      return Optional.empty();
+    }
+    String[] names = rdn.getAttributeNames();
+    for (int i = 0; i < names.length; i++) {
+      if (names[i].equalsIgnoreCase(attribute)) {
+        return Optional.of(rdn.getAttributeValues()[i]);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private StoreException unavailable(String doing, LDAPException e) {
+    log.warn("LDAP directory {} failed {}: {}: {}", settings.url(), doing, e.getResultCode().getName(),
+        e.getMessage());
+    return new StoreException(StoreException.Kind.UNAVAILABLE,
+        "the sign-in directory failed (" + e.getResultCode().getName() + "); try again later", e);
+  }
+
+  private static SocketFactory tlsSockets() {
+    try {
+      return SSLContext.getDefault().getSocketFactory();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has a default TLS context", e);
+    }
+  }
+}

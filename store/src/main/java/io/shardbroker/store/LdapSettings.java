@@ -1,0 +1,212 @@
+package io.shardbroker.store;
+
+import com.unboundid.ldap.sdk.DN;
+import com.unboundid.ldap.sdk.Filter;
+import com.unboundid.ldap.sdk.LDAPException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where the LDAP directory is and how to find users and their groups in it, for {@link
+ * LdapDirectory}. Validated when made: a bad value fails at start with the value in the message.
+ * Optional fields may be given as null for their default.
+ *
+ * @param url {@code ldap://host[:port]} or {@code ldaps://host[:port]} (TLS, checked against the
+ *     JVM's trust store and the host name); nothing after the port
+ * @param userDnPattern the DN a user signs in as, {@code {0}} standing for their name:
+ *     {@code <attribute>={0},<base DN>}, for example {@code uid={0},ou=people,dc=example,dc=com}.
+ *     The name is escaped (RFC 4514) before it goes in, so it is always one attribute value
+ * @param groupBase where groups are searched (the whole subtree), for example
+ *     {@code ou=groups,dc=example,dc=com}
+ * @param groupFilter which entries under {@code groupBase} are the user's groups, {@code {0}}
+ *     standing for the user's DN (escaped as a filter value, RFC 4515); default {@link
+ *     #GROUP_FILTER_DEFAULT}
+ * @param groupNameAttribute the attribute of a group entry that is its name, matched against
+ *     the store's group names; default {@link #NAME_ATTRIBUTE_DEFAULT}
+ * @param displayNameAttribute the attribute of a user entry shown as their display name; default
+ *     {@link #NAME_ATTRIBUTE_DEFAULT}
+ * @param timeout how long to wait to connect, and for each answer; default {@link #TIMEOUT_DEFAULT}
+ * @param bindDn the account that reads the user's entry and searches groups, for directories
+ *     that do not let users do it themselves; null (the default) to do it as the user who signed in
+ * @param bindPassword that account's password; given exactly when {@code bindDn} is
+ */
+public record LdapSettings(
+    String url,
+    String userDnPattern,
+    String groupBase,
+    String groupFilter,
+    String groupNameAttribute,
+    String displayNameAttribute,
+    Duration timeout,
+    String bindDn,
+    String bindPassword) {
+
+  public static final String GROUP_FILTER_DEFAULT = "(|(member={0})(uniqueMember={0}))";
+  public static final String NAME_ATTRIBUTE_DEFAULT = "cn";
+  public static final Duration TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+  public static final Duration TIMEOUT_MAX = Duration.ofMinutes(5);
+  public static final int PORT_DEFAULT = 389;
+  public static final int TLS_PORT_DEFAULT = 636;
+
+  private static final String ATTRIBUTE = "[A-Za-z][A-Za-z0-9-]{0,63}|[0-9]+(?:\\.[0-9]+)+";
+  private static final Pattern ATTRIBUTE_NAME = Pattern.compile(ATTRIBUTE);
+  private static final Pattern USER_DN = Pattern.compile(
+      "\\s*(" + ATTRIBUTE + ")\\s*=\\s*\\{0}\\s*(?:,(.*))?", Pattern.DOTALL);
+
+  public LdapSettings {
+    parseUrl(url);
+    userDnMatcher(userDnPattern);
+    requireDn(groupBase, "groupBase", groupBase);
+    groupFilter = groupFilter == null ? GROUP_FILTER_DEFAULT : groupFilter;
+    checkGroupFilter(groupFilter);
+    groupNameAttribute = attribute(groupNameAttribute, "groupNameAttribute");
+    displayNameAttribute = attribute(displayNameAttribute, "displayNameAttribute");
+    timeout = timeout == null ? TIMEOUT_DEFAULT : timeout;
+    if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(TIMEOUT_MAX) > 0) {
+      throw new IllegalArgumentException("ldap timeout must be 1 ms.." + TIMEOUT_MAX + ", got " + timeout);
+    }
+    if ((bindDn == null) != (bindPassword == null)) {
+      throw new IllegalArgumentException("ldap bindDn and bindPassword go together: give both or neither");
+    }
+    if (bindDn != null) {
+      requireDn(bindDn, "bindDn", bindDn);
+      if (bindPassword.isEmpty()) {
+        // An empty password makes a simple bind anonymous, which "succeeds" without checking anything.
+        throw new IllegalArgumentException("ldap bindPassword cannot be empty");
+      }
+    }
+  }
+
+  /** Settings with defaults for everything optional. */
+  public static LdapSettings of(String url, String userDnPattern, String groupBase) {
+    return new LdapSettings(url, userDnPattern, groupBase, null, null, null, null, null, null);
+  }
+
+  public LdapSettings withTimeout(Duration value) {
+    return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
+        displayNameAttribute, value, bindDn, bindPassword);
+  }
+
+  /** These settings, with groups searched (and user entries read) as {@code dn}. */
+  public LdapSettings withBindAccount(String dn, String password) {
+    return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
+        displayNameAttribute, timeout, dn, password);
+  }
+
+  /** True for {@code ldaps://}. */
+  boolean tls() {
+    return URI.create(url).getScheme().equalsIgnoreCase("ldaps");
+  }
+
+  /** The host of {@link #url}, without the brackets of an IPv6 address. */
+  String host() {
+    String host = URI.create(url).getHost();
+    return host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  /** The port of {@link #url}, or the scheme's default. */
+  int port() {
+    int port = URI.create(url).getPort();
+    return port >= 0 ? port : tls() ? TLS_PORT_DEFAULT : PORT_DEFAULT;
+  }
+
+  /** The attribute whose value is the user's name: {@code uid} in {@code uid={0},ou=people,...}. */
+  String userNameAttribute() {
+    return userDnMatcher(userDnPattern).group(1);
+  }
+
+  /** The DN under which users are, after the first comma of {@link #userDnPattern}. */
+  DN userBase() {
+    String base = userDnMatcher(userDnPattern).group(2);
+    return base == null ? DN.NULL_DN : requireDn(base, "userDnPattern", userDnPattern);
+  }
+
+  /** Never shows the bind password. */
+  @Override
+  public String toString() {
+    return "LdapSettings[url=" + url + ", userDnPattern=" + userDnPattern + ", groupBase=" + groupBase
+        + ", groupFilter=" + groupFilter + ", groupNameAttribute=" + groupNameAttribute
+        + ", displayNameAttribute=" + displayNameAttribute + ", timeout=" + timeout + ", bindDn=" + bindDn
+        + ", bindPassword=" + (bindPassword == null ? "none" : "(hidden)") + "]";
+  }
+
+  private static URI parseUrl(String url) {
+    if (url == null) {
+      throw new IllegalArgumentException("ldap url is required, for example ldaps://ldap.example.com");
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("ldap url is not a URL (" + e.getReason() + "), got " + url);
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("ldap") && !scheme.equals("ldaps")) {
+      throw new IllegalArgumentException("ldap url must start with ldap:// or ldaps://, got " + url);
+    }
+    if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getPort() == 0 || uri.getPort() > 65535) {
+      throw new IllegalArgumentException("ldap url must be ldap[s]://host[:port] (port 1..65535), got " + url);
+    }
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    boolean nothingAfterPort = (path.isEmpty() || path.equals("/"))
+        && uri.getRawQuery() == null && uri.getRawFragment() == null;
+    if (!nothingAfterPort) {
+      throw new IllegalArgumentException("ldap url must be ldap[s]://host[:port] with nothing after the port"
+          + " (the user and group DNs are settings of their own), got " + url);
+    }
+    return uri;
+  }
+
+  private static Matcher userDnMatcher(String pattern) {
+    if (pattern == null) {
+      throw new IllegalArgumentException(
+          "ldap userDnPattern is required, for example uid={0},ou=people,dc=example,dc=com");
+    }
+    Matcher m = USER_DN.matcher(pattern);
+    if (!m.matches() || (m.group(2) != null && m.group(2).contains("{0}"))) {
+      throw new IllegalArgumentException("ldap userDnPattern must be <attribute>={0},<base DN> with {0} once,"
+          + " for example uid={0},ou=people,dc=example,dc=com; got " + pattern);
+    }
+    if (m.group(2) != null) {
+      requireDn(m.group(2), "userDnPattern", pattern);
+    }
+    return m;
+  }
+
+  /** {@code dn} parsed; {@code shown} is the setting it comes from, for the message. */
+  private static DN requireDn(String dn, String what, String shown) {
+    if (dn == null || dn.isBlank()) {
+      throw new IllegalArgumentException("ldap " + what + " is required (a DN), got " + shown);
+    }
+    try {
+      return new DN(dn);
+    } catch (LDAPException e) {
+      throw new IllegalArgumentException("ldap " + what + " holds no valid DN (" + e.getDiagnosticMessage()
+          + "), got " + shown);
+    }
+  }
+
+  private static void checkGroupFilter(String filter) {
+    if (!filter.contains("{0}")) {
+      throw new IllegalArgumentException("ldap groupFilter must contain {0} (the user's DN), got " + filter);
+    }
+    try {
+      Filter.create(filter.replace("{0}", Filter.encodeValue("uid=someone,dc=example,dc=com")));
+    } catch (LDAPException e) {
+      throw new IllegalArgumentException(
+          "ldap groupFilter is not an LDAP filter (" + e.getDiagnosticMessage() + "), got " + filter);
+    }
+  }
+
+  private static String attribute(String value, String what) {
+    String name = value == null ? NAME_ATTRIBUTE_DEFAULT : value;
+    if (!ATTRIBUTE_NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("ldap " + what + " must be an attribute name such as cn, got " + value);
+    }
+    return name;
+  }
+}
