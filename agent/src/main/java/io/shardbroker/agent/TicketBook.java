@@ -46,7 +46,7 @@ public final class TicketBook {
     }
     byte[] raw = new byte[18];
     random.nextBytes(raw);
-    Ticket ticket = new Ticket("sbt-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw), sessionId, user,
+    Ticket ticket = new Ticket("sct-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw), sessionId, user,
         clock.instant().plus(LIFETIME));
     open.put(ticket.value(), ticket);
     return ticket;

@@ -32,7 +32,7 @@ class TicketBookTest {
     TicketBook.Ticket ticket = book.issue("s1", "alice");
     assertThat(book.redeem(ticket.value(), "mallory")).isEmpty();
     assertThat(book.redeem(ticket.value(), "alice")).as("a leaked ticket is spent").isEmpty();
-    assertThat(book.redeem("sbt-made-up", "alice")).isEmpty();
+    assertThat(book.redeem("sct-made-up", "alice")).isEmpty();
     assertThat(book.redeem(null, "alice")).isEmpty();
   }
 

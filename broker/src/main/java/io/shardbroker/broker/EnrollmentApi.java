@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.shardbroker.broker.BrokerException.Kind;
+import io.shardbroker.security.Identity;
 import io.shardbroker.security.Pem;
 import io.shardbroker.store.Actor;
 import io.shardbroker.store.SecurityStore;
@@ -73,6 +74,9 @@ final class EnrollmentApi {
     String vmId = Json.requiredString(body, "vmId");
     String token = Json.requiredString(body, "token");
     String request = Json.requiredString(body, "certificateRequest");
+    if (!Identity.NAME.matcher(vmId).matches()) {
+      throw new BrokerException(Kind.BAD_REQUEST, "vmId", "\"vmId\" must be 1-128 letters, digits or . _ : -");
+    }
     String address = ctx.ip();
     String throttleKey = "enroll:" + vmId;
     throttle.refuseIfWaiting(throttleKey, address, "enrollments");

@@ -31,12 +31,30 @@ final class Refusals {
    * @param detail for people; never a password or a token
    */
   void record(String who, String action, String target, String detail) {
-    String actor = who == null || who.isEmpty() ? "-" : who;
+    // Names that were refused may hold anything; the audit log takes printable text only.
+    String actor = who == null || who.isEmpty() ? "-" : printable(who);
+    target = printable(target);
     log.info("refused: {} by '{}' on {}: {}", action, actor, target, detail);
     try {
       store.audit(new Actor(actor, brokerId), action, target, detail);
     } catch (StoreException e) {
       log.error("could not write the refusal {} of '{}' to the audit log: {}", action, actor, e.getMessage());
     }
+  }
+
+  /** {@code text} with control characters shown as {@code \\uXXXX}, at most 256 characters. */
+  static String printable(String text) {
+    if (text == null) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder();
+    text.codePoints().limit(256).forEach(c -> {
+      if (Character.isISOControl(c)) {
+        out.append(String.format("\\u%04x", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
   }
 }

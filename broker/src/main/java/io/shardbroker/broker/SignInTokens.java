@@ -8,6 +8,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -44,7 +45,7 @@ final class SignInTokens {
   Token issue(String user) {
     byte[] id = new byte[16];
     random.nextBytes(id);
-    String tokenId = B64.encodeToString(id);
+    String tokenId = HexFormat.of().formatHex(id);  // letters and digits only: the store's id rule
     Instant expires = clock.instant().plus(policy.tokenLifetime()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     String payload = B64.encodeToString((tokenId + "|" + expires.getEpochSecond() + "|" + user)
         .getBytes(StandardCharsets.UTF_8));

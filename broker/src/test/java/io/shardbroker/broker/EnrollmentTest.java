@@ -83,6 +83,8 @@ class EnrollmentTest {
     String token = createToken("vm-1");
     assertThat(TestBroker.assertError(enroll("vm-1", token, "not a request"), 400, "bad_request").get("field").asText())
         .isEqualTo("certificateRequest");
+    assertThat(TestBroker.assertError(enroll("vm\u00011", token, "r"), 400, "bad_request").get("field").asText())
+        .isEqualTo("vmId");
     assertThat(enroll("vm-1", token, CertificateRequests.create(CertificateRequests.newKeyPair(), "vm-1")).status())
         .isEqualTo(200);
   }

@@ -114,6 +114,20 @@ class SignInTest {
   }
 
   @Test
+  void aRefusedNameWithControlCharactersIsAuditedReadably() throws Exception {
+    assertError(login("ali\u0001ce", "guess"), 401, "unauthorized");
+    assertThat(actions("signin.refuse")).extracting(AuditEntry::actor).containsExactly("ali\\u0001ce");
+  }
+
+  @Test
+  void tokenIdsAreAlwaysValidStoreIds() throws Exception {
+    for (int i = 0; i < 50; i++) {  // base64 ids starting with '-' or '_' once broke sign-out
+      String token = login("bob", PASSWORD).text("/token");
+      assertThat(withToken(token, "POST", "/api/v1/auth/logout").status()).isEqualTo(204);
+    }
+  }
+
+  @Test
   void aFloodFromOneAddressOverManyNamesIsSlowed() throws Exception {
     SignInPolicy policy = SignInPolicy.DEFAULT;
     for (int i = 0; i < policy.addressFreeFailures(); i++) {

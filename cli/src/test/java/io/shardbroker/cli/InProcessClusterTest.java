@@ -109,7 +109,7 @@ class InProcessClusterTest {
     assertThat(started.status()).isEqualTo(201);
     String vmId = started.body().get("vmId").asText();
     String ticket = started.body().at("/connection/ticket").asText();
-    assertThat(ticket).startsWith("sbt-");
+    assertThat(ticket).startsWith("sct-");
     assertThat(started.body().at("/connection/ticketExpiresAt").asText()).isNotEmpty();
 
     assertThat(cluster.fleet.admit(vmId, ticket, user(2))).as("another user").isEmpty();

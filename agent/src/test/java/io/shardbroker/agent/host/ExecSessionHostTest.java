@@ -163,10 +163,10 @@ class ExecSessionHostTest {
         Duration.ofSeconds(5), "rdp", dir, List.of(ticket.toString())));
     hosts.add(host);
 
-    result(host.ticketIssued(SPEC, "sbt-abc", java.time.Instant.parse("2026-11-26T10:00:00Z")));
+    result(host.ticketIssued(SPEC, "sct-abc", java.time.Instant.parse("2026-11-26T10:00:00Z")));
 
     assertThat(Files.readString(dir.resolve("tickets")).strip())
-        .isEqualTo(SPEC.sessionId() + " " + SPEC.user() + " sbt-abc 2026-11-26T10:00:00Z");
+        .isEqualTo(SPEC.sessionId() + " " + SPEC.user() + " sct-abc 2026-11-26T10:00:00Z");
   }
 
   @Test
