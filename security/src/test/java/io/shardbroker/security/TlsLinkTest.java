@@ -69,25 +69,25 @@ class TlsLinkTest {
   }
 
   @Test
-  void aCertificateOfAnotherCaIsRefused() throws Exception {
+  void aForgedAgentCertificateFromAnotherCaIsRefused() throws Exception {
     int port = serve(concentrator("127.0.0.1"));
     CertificateAuthority forger = CertificateAuthority.create("test CA", Clock.systemUTC());
-    TlsCredentials forged = forger.issue(Identity.of(Role.BROKER, "b1"), List.of(), YEAR);
+    TlsCredentials forged = forger.issue(Identity.of(Role.AGENT, "vm-1"), List.of(), YEAR);
     // the forger trusts our CA, so only the server's check of the client certificate can fail
     TlsCredentials presented = new TlsCredentials(forged.key(), forged.chain(), ca.certificate());
     assertRefused(port, "127.0.0.1", presented, Status.Code.UNAVAILABLE);
   }
 
   @Test
-  void aSelfSignedCertificateClaimingABrokerIsRefused() throws Exception {
+  void aSelfSignedCertificateClaimingAnAgentIsRefused() throws Exception {
     int port = serve(concentrator("127.0.0.1"));
     KeyPair pair = Keys.generate();
     Instant now = Instant.now();
-    X500Name name = new X500Name("CN=b1");
+    X500Name name = new X500Name("CN=vm-1");
     JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.TEN,
         Date.from(now.minusSeconds(60)), Date.from(now.plus(YEAR)), name, pair.getPublic());
     builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(
-        GeneralName.uniformResourceIdentifier, Identity.of(Role.BROKER, "b1").uris().get(0).toString())));
+        GeneralName.uniformResourceIdentifier, Identity.of(Role.AGENT, "vm-1").uris().get(0).toString())));
     var selfSigned = new JcaX509CertificateConverter().getCertificate(
         builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
     assertRefused(port, "127.0.0.1", new TlsCredentials(pair.getPrivate(), List.of(selfSigned), ca.certificate()),

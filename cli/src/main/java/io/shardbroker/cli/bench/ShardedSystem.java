@@ -40,6 +40,7 @@ final class ShardedSystem implements SystemUnderTest {
   private final Path dir;
   private final LocalProcesses processes;
   private final RunLog log;
+  private boolean plaintext;  // set before start
 
   ShardedSystem(String name, int sets, int perSet, CandidateSearch search, Fleet fleet, int users,
       Heartbeats heartbeats, Path dir, LocalProcesses processes, RunLog log) {
@@ -55,6 +56,17 @@ final class ShardedSystem implements SystemUnderTest {
     this.log = log;
   }
 
+  /** This system with plain-text gRPC links ({@code --insecure}) instead of mutual TLS; for comparison only. */
+  ShardedSystem plaintext() {
+    plaintext = true;
+    return this;
+  }
+
+  /** The {@code --tls-*} flags of a role, or {@code --insecure} for a plain-text system. */
+  private List<String> links(List<String> tlsFlags) {
+    return plaintext ? List.of("--insecure") : tlsFlags;
+  }
+
   @Override
   public String name() {
     return name;
@@ -64,7 +76,7 @@ final class ShardedSystem implements SystemUnderTest {
   public String describe() {
     return sets + (sets == 1 ? " set" : " sets") + " x " + perSet
         + (perSet == 1 ? " concentrator" : " concentrators") + ", 1 broker"
-        + (search.sampled() ? ", candidate search " + search : "");
+        + (search.sampled() ? ", candidate search " + search : "") + (plaintext ? ", plain-text links" : "");
   }
 
   @Override
@@ -85,7 +97,7 @@ final class ShardedSystem implements SystemUnderTest {
         List<String> args = new ArrayList<>(List.of("concentrator", "--id", id, "--topology", topology.toString(),
             "--metrics-port", Integer.toString(metricsPort), "--warm-up", "0s"));
         args.addAll(heartbeats.concentratorOptions());
-        args.addAll(certificates.concentrator(id));
+        args.addAll(links(certificates.concentrator(id)));
         concentrators.add(processes.define(name + "-" + id, "1g", LocalProcesses.Jvm.SERVER, args));
       }
     }
@@ -101,7 +113,7 @@ final class ShardedSystem implements SystemUnderTest {
     List<String> brokerArgs = new ArrayList<>(List.of("broker",
         "--id", "bench-broker", "--config", brokerConfig.toString(), "--topology", topology.toString(),
         "--http-port", Integer.toString(brokerPort), "--data", dir.resolve("broker-data").toString()));
-    brokerArgs.addAll(certificates.broker("bench-broker"));
+    brokerArgs.addAll(links(certificates.broker("bench-broker")));
     RoleProcess broker = processes.define(name + "-broker", "1g", LocalProcesses.Jvm.SERVER, brokerArgs);
     // The broker seeds its users first, so that the fleet's registration has the cores to itself.
     broker.awaitReady(broker.start(), READY_TIMEOUT);
@@ -112,7 +124,7 @@ final class ShardedSystem implements SystemUnderTest {
     long simHeapMiB = Math.max(1024, fleet.vms() * 40L / 1024);
     List<String> simArgs = new ArrayList<>(List.of("sim",
         "--topology", topology.toString(), "--pools", fleet.simPools(), "--seed", "1"));
-    simArgs.addAll(certificates.fleet(List.of(Fleet.POOL)));
+    simArgs.addAll(links(certificates.fleet(List.of(Fleet.POOL))));
     RoleProcess sim = processes.define(name + "-sim", simHeapMiB + "m", LocalProcesses.Jvm.LOW_PAUSE, simArgs);
     long registering = System.nanoTime();
     sim.awaitReady(sim.start(), READY_TIMEOUT);

@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
         "Systems (--systems): 'sharded' (--sets sets of --concentrators concentrators, 1 broker), "
             + "'one-concentrator' (shardbroker with a single concentrator), 'central-db' (one broker keeping "
             + "every VM in PostgreSQL and claiming with SELECT ... FOR UPDATE SKIP LOCKED, the agents writing "
-            + "their heartbeats into it at the same interval; PostgreSQL is started for the run).",
+            + "their heartbeats into it at the same interval; PostgreSQL is started for the run), "
+            + "'sharded-plaintext' (the sharded system with --insecure gRPC links instead of mutual TLS, to measure what TLS costs).",
         "",
         "Writes every phase of every system, with latency histograms, as JSON under --results, prints a "
             + "table, and as its last line:",
@@ -219,6 +220,8 @@ public final class StormCommand implements Callable<Integer> {
     return switch (name) {
       case "sharded" -> new ShardedSystem(name, sets, concentrators, CandidateSearch.DEFAULT, fleet(), users, beats,
           dir, processes, log);
+      case "sharded-plaintext" -> new ShardedSystem(name, sets, concentrators, CandidateSearch.DEFAULT, fleet(), users,
+          beats, dir, processes, log).plaintext();
       case "one-concentrator" -> new ShardedSystem(name, 1, 1, CandidateSearch.DEFAULT, fleet(), users, beats, dir,
           processes, log);
       case "central-db" -> new CentralDbSystem(fleet(), users, shardedBeat, dir, processes, log);
@@ -339,7 +342,7 @@ public final class StormCommand implements Callable<Integer> {
     }
   }
 
-  private static final List<String> SYSTEMS = List.of("sharded", "one-concentrator", "central-db");
+  private static final List<String> SYSTEMS = List.of("sharded", "one-concentrator", "central-db", "sharded-plaintext");
 
   private void validate(int users) {
     for (String name : systems) {
