@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.EndpointNotFound;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -24,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -52,6 +54,8 @@ final class HttpApi {
   private static final String OPENAPI_RESOURCE = "openapi.yaml";
   private static final int ACCEPT_QUEUE = 4096;
   static final String USER = "shardbroker.user";
+  /** Where the web portal's files are on the classpath. */
+  private static final String PORTAL = "/io/shardbroker/broker/portal";
   private static final String REQUEST = "shardbroker.requestId";
   private static final String STARTED = "shardbroker.startedNanos";
   /** Set on a session request that holds a place of the admission gate, to be given back. */
@@ -67,6 +71,7 @@ final class HttpApi {
   private final BrokerMetrics metrics;
   private final PrometheusMeterRegistry meters;
   private final byte[] openApi;
+  private final byte[] portalPage;
   private final AdmissionGate admission;
   private final Refusals refusals;
   private final SignInApi signIn;
@@ -94,6 +99,7 @@ final class HttpApi {
     this.metrics = metrics;
     this.meters = meters;
     this.openApi = readOpenApi();
+    this.portalPage = readResource(PORTAL + "/index.html");
     this.admission = new AdmissionGate(settings.admission());
     metrics.watch(admission);
   }
@@ -137,6 +143,15 @@ final class HttpApi {
     config.routes.get(OPENAPI_PATH, ctx -> ctx.contentType("application/yaml; charset=utf-8").result(openApi));
     admin.configure(config);
     adminSessions.routes(config);
+    // The web portal: plain HTML, CSS and JavaScript on the API above, served from the classpath.
+    config.staticFiles.add(files -> {
+      files.hostedPath = "/portal";
+      files.directory = PORTAL;
+      files.location = Location.CLASSPATH;
+      files.headers = Map.of("Cache-Control", "no-cache");
+    });
+    config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").header("Cache-Control", "no-cache")
+        .result(portalPage));
     config.routes.get("/healthz", ctx -> send(ctx, 200, new ApiViews.Status("ok")));
     config.routes.get("/readyz", this::ready);
     config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -330,8 +345,11 @@ final class HttpApi {
   private void fail(Context ctx, BrokerException e) {
     if (e.kind() == Kind.UNAUTHORIZED) {
       String given = ctx.header("Authorization");
-      // a portal that sent a token must not make the browser pop up a password dialog
-      ctx.header("WWW-Authenticate", given != null && given.regionMatches(true, 0, "Bearer ", 0, 7)
+      // A browser answers a Basic challenge with a password dialog, even to fetch(): the portal's
+      // sign-in and its token-bearing calls get a Bearer challenge instead.
+      boolean portal = ctx.path().equals(SignInApi.LOGIN)
+          || given != null && given.regionMatches(true, 0, "Bearer ", 0, 7);
+      ctx.header("WWW-Authenticate", portal
           ? "Bearer realm=\"shardbroker\", error=\"invalid_token\""
           : "Basic realm=\"shardbroker\", charset=\"UTF-8\"");
     }
@@ -387,13 +405,17 @@ final class HttpApi {
   }
 
   private static byte[] readOpenApi() {
-    try (InputStream in = HttpApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+    return readResource(OPENAPI_RESOURCE);
+  }
+
+  private static byte[] readResource(String path) {
+    try (InputStream in = HttpApi.class.getResourceAsStream(path)) {
       if (in == null) {
-        throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the broker's jar");
+        throw new IllegalStateException(path + " is missing from the broker's jar");
       }
       return in.readAllBytes();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + OPENAPI_RESOURCE, e);
+      throw new IllegalStateException("cannot read " + path, e);
     }
   }
 

@@ -53,6 +53,7 @@ class OpenApiContractTest {
    * (or documentation without a route) fails {@link #theDocumentedOperationsAreExactlyTheServedOnes}.
    */
   static final List<String> ROUTES = List.of(
+      "GET /",
       "POST /api/v1/auth/login",
       "POST /api/v1/auth/logout",
       "POST /api/v1/enroll",
@@ -185,6 +186,7 @@ class OpenApiContractTest {
     call.expect(200, "GET /api/v1/pools", "alice", null);
     call.expect(200, "GET /api/v1/topology", "alice", null);
     call.expect(200, "GET /api/v1/vms", "alice", null);
+    call.expect(200, "GET /", null, null);
     call.expect(200, "GET /healthz", null, null);
     call.expect(200, "GET /readyz", null, null);
     call.expect(200, "GET /metrics", null, null);

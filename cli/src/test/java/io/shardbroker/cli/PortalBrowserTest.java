@@ -1,0 +1,143 @@
+package io.shardbroker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.shardbroker.agent.host.SimulatedSessionHost;
+import io.shardbroker.agent.sim.SimulatedFleet;
+import io.shardbroker.store.StoreSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The user portal in a real browser (Debian's headless Chromium and ChromeDriver) against a whole
+ * shardbroker on loopback sockets: sign in, connect, see the session, log off. Skipped, saying
+ * why, only outside CI when Chromium is not installed; CI ({@code .ci/run}) installs it.
+ */
+@Timeout(180)
+class PortalBrowserTest {
+
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  /** Where the test leaves its screenshots (the README shows copies of them). */
+  private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+
+  @TempDir Path dir;
+  private LocalCluster cluster;
+  private WebDriver browser;
+  private WebDriverWait waiting;
+
+  @BeforeEach
+  void start() throws Exception {
+    boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    if (!installed && System.getenv("SHARDBROKER_CI") != null) {
+      fail("CI must have Chromium: .ci/run installs chromium and chromium-driver");
+    }
+    assumeTrue(installed, "browser test skipped: Chromium is not installed here "
+        + "(sudo apt-get install chromium chromium-driver)");
+    SimulatedFleet.Spec fleet = new SimulatedFleet.Spec(
+        List.of(new SimulatedFleet.PoolSpec("desktop", 6, 1), new SimulatedFleet.PoolSpec("shared", 2, 4)),
+        new SimulatedSessionHost.Settings("rdp", 3389, Duration.ZERO, Duration.ZERO, 0.0), 7);
+    cluster = LocalCluster.start(new LocalCluster.Spec(2, 1, fleet, "127.0.0.1", 0,
+        StoreSettings.embedded(dir.resolve("data")), DemoCommand.SEED, Duration.ofSeconds(2)));
+    await().atMost(WAIT).until(cluster::ready);
+
+    Path home = Files.createDirectories(dir.resolve("browser"));
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort()
+        // Chromium writes crash reports and caches under $HOME otherwise, even with --user-data-dir
+        .withEnvironment(Map.of("XDG_CONFIG_HOME", home.toString(), "XDG_CACHE_HOME", home.toString()))
+        .build();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
+        "--user-data-dir=" + home.resolve("profile"));
+    browser = new ChromeDriver(service, options);
+    waiting = new WebDriverWait(browser, WAIT);
+  }
+
+  @AfterEach
+  void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aUserSignsInConnectsSeesTheSessionAndLogsOff() throws Exception {
+    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/");
+
+    signIn("bob", "not-the-password");
+    waiting.until(ExpectedConditions.textToBe(By.id("message"), "Wrong user name or password."));
+
+    signIn("bob", DemoCommand.PASSWORD);
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("desktops")));
+    assertThat(browser.findElement(By.id("user-name")).getText()).isEqualTo("Bob Office");
+    assertThat(browser.findElement(By.id("sign-in")).isDisplayed()).as("the sign-in form, once signed in").isFalse();
+    WebElement desktop = waiting.until(ExpectedConditions.visibilityOfElementLocated(
+        By.cssSelector("#pools li[data-pool='desktop']")));
+    waiting.until(ExpectedConditions.textToBePresentInElement(desktop, "6 desktops free"));
+    assertThat(browser.findElement(By.id("no-sessions")).isDisplayed()).isTrue();
+
+    desktop.findElement(By.tagName("button")).click();
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("connection")));
+    assertThat(browser.findElement(By.id("connection-ticket")).getText()).startsWith("sct-");
+    assertThat(browser.findElement(By.id("connection-protocol")).getText()).isEqualTo("RDP");
+    assertThat(browser.findElement(By.id("rdp-file")).isDisplayed()).isTrue();
+    WebElement session = waiting.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#sessions li")));
+    assertThat(session.getText()).contains("desktop on desktop-");
+    waiting.until(ExpectedConditions.textToBePresentInElement(
+        browser.findElement(By.cssSelector("#pools li[data-pool='desktop']")), "5 desktops free"));
+    screenshot("portal.png");
+
+    session.findElement(By.xpath(".//button[text()='Log off']")).click();
+    waiting.until(ExpectedConditions.textToBe(By.id("message"), "Your session has been logged off."));
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("no-sessions")));
+    assertThat(browser.findElements(By.cssSelector("#sessions li"))).isEmpty();
+
+    browser.findElement(By.id("sign-out")).click();
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("sign-in")));
+    assertThat(browser.findElement(By.id("desktops")).isDisplayed()).isFalse();
+  }
+
+  private void signIn(String user, String password) {
+    WebElement name = waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("username")));
+    name.clear();
+    name.sendKeys(user);
+    WebElement secret = browser.findElement(By.id("password"));
+    secret.clear();
+    secret.sendKeys(password);
+    browser.findElement(By.cssSelector("#sign-in button[type='submit']")).click();
+  }
+
+  private void screenshot(String name) throws Exception {
+    Files.createDirectories(SCREENSHOTS);
+    Path taken = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath();
+    Files.copy(taken, SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+  }
+}
