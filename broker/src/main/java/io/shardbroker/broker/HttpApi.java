@@ -72,6 +72,7 @@ final class HttpApi {
   private final PrometheusMeterRegistry meters;
   private final byte[] openApi;
   private final byte[] portalPage;
+  private final byte[] adminPage;
   private final AdmissionGate admission;
   private final Refusals refusals;
   private final SignInApi signIn;
@@ -100,6 +101,7 @@ final class HttpApi {
     this.meters = meters;
     this.openApi = readOpenApi();
     this.portalPage = readResource(PORTAL + "/index.html");
+    this.adminPage = readResource(PORTAL + "/admin.html");
     this.admission = new AdmissionGate(settings.admission());
     metrics.watch(admission);
   }
@@ -150,8 +152,8 @@ final class HttpApi {
       files.location = Location.CLASSPATH;
       files.headers = Map.of("Cache-Control", "no-cache");
     });
-    config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").header("Cache-Control", "no-cache")
-        .result(portalPage));
+    config.routes.get("/", ctx -> page(ctx, portalPage));
+    config.routes.get("/admin", ctx -> page(ctx, adminPage));
     config.routes.get("/healthz", ctx -> send(ctx, 200, new ApiViews.Status("ok")));
     config.routes.get("/readyz", this::ready);
     config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -402,6 +404,11 @@ final class HttpApi {
   static String requestId(Context ctx) {
     String id = ctx.attribute(REQUEST);
     return id == null ? "-" : id;
+  }
+
+  /** A page of the portal; anyone may load it, its calls to the API need a sign-in. */
+  private static void page(Context ctx, byte[] html) {
+    ctx.contentType("text/html; charset=utf-8").header("Cache-Control", "no-cache").result(html);
   }
 
   private static byte[] readOpenApi() {

@@ -54,6 +54,7 @@ class OpenApiContractTest {
    */
   static final List<String> ROUTES = List.of(
       "GET /",
+      "GET /admin",
       "POST /api/v1/auth/login",
       "POST /api/v1/auth/logout",
       "POST /api/v1/enroll",
@@ -187,6 +188,7 @@ class OpenApiContractTest {
     call.expect(200, "GET /api/v1/topology", "alice", null);
     call.expect(200, "GET /api/v1/vms", "alice", null);
     call.expect(200, "GET /", null, null);
+    call.expect(200, "GET /admin", null, null);
     call.expect(200, "GET /healthz", null, null);
     call.expect(200, "GET /readyz", null, null);
     call.expect(200, "GET /metrics", null, null);

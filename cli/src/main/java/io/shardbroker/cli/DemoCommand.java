@@ -83,7 +83,8 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("  Users (password " + PASSWORD + "): alice (admin; desktop, shared, engineering), "
         + "bob (desktop, shared), carol (engineering)");
     System.out.println();
-    System.out.println("  Open " + url + "/ in a browser and sign in, e.g. as bob.");
+    System.out.println("  Open " + url + "/ in a browser and sign in, e.g. as bob;");
+    System.out.println("  the admin console is " + url + "/admin (alice).");
     System.out.println();
     System.out.println("  Ask for a desktop:");
     System.out.println("    curl -u " + alice + " -H 'Content-Type: application/json' -d '{\"pool\": \"desktop\"}' " + url + "/api/v1/sessions");

@@ -125,6 +125,38 @@ class PortalBrowserTest {
     assertThat(browser.findElement(By.id("desktops")).isDisplayed()).isFalse();
   }
 
+  @Test
+  void anAdminSeesTheTopologyAndDrainsAVmAndOthersAreTurnedAway() throws Exception {
+    String console = "http://127.0.0.1:" + cluster.broker().port() + "/admin";
+    browser.get(console);
+    signIn("bob", DemoCommand.PASSWORD);
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "for administrators"));
+    assertThat(browser.findElement(By.id("console")).isDisplayed()).isFalse();
+
+    signIn("alice", DemoCommand.PASSWORD);
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("console")));
+    // 2 sets of 1 concentrator, each with all 8 VMs attached
+    waiting.until(d -> d.findElements(By.cssSelector("#topology tbody tr")).size() == 2);
+    for (WebElement row : browser.findElements(By.cssSelector("#topology tbody tr"))) {
+      waiting.until(ExpectedConditions.textToBePresentInElement(row, "up"));
+      assertThat(row.findElements(By.tagName("td")).get(4).getText()).isEqualTo("8");
+    }
+    WebElement desktops = browser.findElement(By.cssSelector("#pools tr[data-pool='desktop']"));
+    assertThat(desktops.findElements(By.tagName("td")).get(1).getText()).isEqualTo("6");
+
+    By vm = By.cssSelector("#vms tr[data-vm='desktop-00002']");
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(vm)).findElement(By.tagName("button")).click();
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(vm, "in maintenance"));
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("#pools tr[data-pool='desktop'] td:last-child"), "1"));
+    screenshot("admin.png");
+
+    browser.findElement(By.id("vm-search")).sendKeys("desktop-00002");
+    waiting.until(d -> d.findElements(By.cssSelector("#vms tbody tr")).size() == 1);
+    browser.findElement(vm).findElement(By.tagName("button")).click();  // undrain
+    waiting.until(ExpectedConditions.not(ExpectedConditions.textToBePresentInElementLocated(vm, "in maintenance")));
+  }
+
   private void signIn(String user, String password) {
     WebElement name = waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("username")));
     name.clear();

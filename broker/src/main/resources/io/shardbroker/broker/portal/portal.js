@@ -1,118 +1,10 @@
 // The user portal: sign in, see the pools you may use and your sessions, connect, reconnect, log
-// off. It talks only to the broker's HTTP API (see /api/openapi.yaml) with a bearer token from
-// POST /api/v1/auth/login, kept for this browser tab only.
+// off. It talks only to the broker's HTTP API (see /api/openapi.yaml); common.js holds the calls.
 "use strict";
-
-const TOKEN = "shardbroker.token";
-const $ = (id) => document.getElementById(id);
-
-// What each error code of the API means to a person; the API's own message is the fallback.
-const PLAIN_WORDS = {
-  unauthorized: "Your sign-in has ended. Please sign in again.",
-  too_many_attempts: "Too many failed sign-ins. Please wait a moment and try again.",
-  not_entitled: "You may not use that pool.",
-  pool_exhausted: "No desktop is free in that pool right now. Please try again in a minute.",
-  desktop_unavailable: "Your desktop cannot be reached right now. Please try again in a minute.",
-  no_set_reachable: "The desktops cannot be reached right now. Please try again in a minute.",
-  start_uncertain: "Your desktop may have started. Please try again: you will get the same one.",
-  overloaded: "Many people are connecting right now. Please try again in a moment.",
-  request_in_progress: "Your desktop is still being prepared. Please wait a moment.",
-  session_not_found: "That session has already ended.",
-  end_failed: "The desktop did not log off. Please try again.",
-};
-
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = { "Accept": "application/json" };
-  const token = sessionStorage.getItem(TOKEN);
-  if (token) headers["Authorization"] = "Bearer " + token;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch (e) {
-    throw new ApiError(0, "network", "The broker cannot be reached. Check your connection and try again.");
-  }
-  if (response.status === 204) return null;
-  let answer = null;
-  try {
-    answer = await response.json();
-  } catch (e) {
-    // not JSON: handled below
-  }
-  if (!response.ok) {
-    const code = answer && answer.error ? answer.error : "http_" + response.status;
-    throw new ApiError(response.status, code, PLAIN_WORDS[code] || (answer && answer.message)
-      || "Something went wrong (" + response.status + "). Please try again.");
-  }
-  return answer;
-}
-
-function say(text, kind) {
-  const message = $("message");
-  message.textContent = text;
-  message.className = kind === "info" ? "info" : "";
-  message.hidden = !text;
-}
-
-function failed(error) {
-  if (error instanceof ApiError && error.status === 401 && sessionStorage.getItem(TOKEN)) {
-    sessionStorage.removeItem(TOKEN);
-    showSignIn();
-  }
-  say(error.message || String(error));
-}
-
-function showSignIn() {
-  $("sign-in").hidden = false;
-  $("desktops").hidden = true;
-  $("who").hidden = true;
-  $("username").focus();
-}
-
-async function signIn(event) {
-  event.preventDefault();
-  const button = event.submitter || $("sign-in").querySelector("button");
-  button.disabled = true;
-  try {
-    const signedIn = await api("POST", "/api/v1/auth/login",
-      { username: $("username").value, password: $("password").value });
-    sessionStorage.setItem(TOKEN, signedIn.token);
-    $("password").value = "";
-    say("");
-    await showDesktops();
-  } catch (error) {
-    say(error.code === "unauthorized" ? "Wrong user name or password." : error.message);
-  } finally {
-    button.disabled = false;
-  }
-}
-
-async function signOut() {
-  try {
-    await api("POST", "/api/v1/auth/logout");
-  } catch (error) {
-    // signed out either way
-  }
-  sessionStorage.removeItem(TOKEN);
-  $("connection").hidden = true;
-  say("You are signed out.", "info");
-  showSignIn();
-}
 
 async function showDesktops() {
   const me = await api("GET", "/api/v1/me");
-  $("user-name").textContent = me.displayName || me.name;
-  $("who").hidden = false;
-  $("sign-in").hidden = true;
-  $("desktops").hidden = false;
+  showSignedIn(me, $("desktops"));
   await Promise.all([showPools(), showSessions()]);
 }
 
@@ -150,8 +42,8 @@ async function showPools() {
 
 async function freeIn(pool) {
   try {
-    const vms = await api("GET", "/api/v1/vms?state=available&pool=" + encodeURIComponent(pool));
-    return vms.count;
+    const listed = await api("GET", "/api/v1/vms?state=available&pool=" + encodeURIComponent(pool));
+    return listed.vms.filter((vm) => !vm.maintenance).length;  // a drained VM takes no new session
   } catch (error) {
     return null;
   }
@@ -239,10 +131,4 @@ async function endSession(sessionId, button) {
   }
 }
 
-$("sign-in").addEventListener("submit", signIn);
-$("sign-out").addEventListener("click", signOut);
-if (sessionStorage.getItem(TOKEN)) {
-  showDesktops().catch(failed);
-} else {
-  showSignIn();
-}
+signInFlow(showDesktops);

@@ -1,0 +1,133 @@
+// The admin console: the topology, pools by state, and the VMs with drain and undrain, refreshed
+// every few seconds. Admins only (the admin API refuses everyone else); common.js holds the calls.
+"use strict";
+
+const REFRESH_MS = 3000;
+let vms = [];
+let refresher = null;
+
+async function showConsole() {
+  const me = await api("GET", "/api/v1/me");
+  if (!me.admin) {
+    say("This console is for administrators. Your desktops are at the portal: " + location.origin + "/");
+    showSignIn();
+    return;
+  }
+  showSignedIn(me, $("console"));
+  await refresh();
+  clearInterval(refresher);
+  refresher = setInterval(() => refresh().catch(failed), REFRESH_MS);
+}
+
+async function refresh() {
+  if ($("console").hidden) {
+    clearInterval(refresher);
+    return;
+  }
+  const [topology, listed] = await Promise.all([api("GET", "/api/v1/topology"), api("GET", "/api/v1/vms")]);
+  vms = listed.vms;
+  showTopology(topology);
+  showPools();
+  showVms();
+  $("topology-age").textContent = "as of " + new Date().toLocaleTimeString();
+}
+
+function cell(row, text, className) {
+  const td = document.createElement("td");
+  td.textContent = text === null || text === undefined ? "—" : String(text);
+  if (className) td.className = className;
+  row.append(td);
+  return td;
+}
+
+function showTopology(topology) {
+  const body = $("topology").tBodies[0];
+  body.replaceChildren();
+  for (const set of topology.sets) {
+    for (const c of set.concentrators) {
+      const row = body.insertRow();
+      row.dataset.concentrator = c.id;
+      cell(row, set.id);
+      cell(row, c.id);
+      cell(row, c.address);
+      cell(row, c.status, "status-" + c.status);
+      cell(row, c.attachedVms);
+      cell(row, c.unreachableVms);
+      cell(row, c.sessions);
+    }
+  }
+}
+
+function showPools() {
+  const counts = new Map();
+  for (const vm of vms) {
+    const pool = counts.get(vm.pool) || { available: 0, in_use: 0, pending: 0, draining: 0, unreachable: 0, maintenance: 0 };
+    pool[vm.state] = (pool[vm.state] || 0) + 1;
+    if (vm.maintenance) pool.maintenance++;
+    counts.set(vm.pool, pool);
+  }
+  const body = $("pools").tBodies[0];
+  body.replaceChildren();
+  const select = $("vm-pool");
+  const chosen = select.value;
+  select.replaceChildren(new Option("all", ""));
+  for (const [name, pool] of [...counts.entries()].sort()) {
+    const row = body.insertRow();
+    row.dataset.pool = name;
+    cell(row, name);
+    for (const state of ["available", "in_use", "pending", "draining", "unreachable", "maintenance"]) {
+      cell(row, pool[state]);
+    }
+    select.append(new Option(name, name, false, name === chosen));
+  }
+}
+
+function showVms() {
+  const search = $("vm-search").value.trim().toLowerCase();
+  const pool = $("vm-pool").value;
+  const state = $("vm-state").value;
+  const shown = vms.filter((vm) => (!pool || vm.pool === pool) && (!state || vm.state === state)
+    && (!search || vm.id.toLowerCase().includes(search) || vm.sessions.some((u) => u.toLowerCase().includes(search))));
+  const body = $("vms").tBodies[0];
+  body.replaceChildren();
+  for (const vm of shown.slice(0, 500)) {
+    const row = body.insertRow();
+    row.dataset.vm = vm.id;
+    cell(row, vm.id);
+    cell(row, vm.pool);
+    cell(row, vm.state.replace("_", " ") + (vm.maintenance ? " · in maintenance" : ""), "state");
+    cell(row, vm.sessions.join(", ") || "");
+    cell(row, vm.concentrator);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = vm.maintenance ? "" : "secondary";
+    button.textContent = vm.maintenance ? "Undrain" : "Drain";
+    button.addEventListener("click", () => drain(vm, button));
+    cell(row, "").append(button);
+  }
+  $("vm-count").textContent = shown.length > 500 ? "first 500 of " + shown.length : shown.length + " shown";
+}
+
+async function drain(vm, button) {
+  button.disabled = true;
+  const path = "/api/v1/admin/vms/" + encodeURIComponent(vm.id) + "/maintenance";
+  try {
+    if (vm.maintenance) {
+      await api("DELETE", path);
+      say(vm.id + " takes new sessions again.", "info");
+    } else {
+      await api("PUT", path, { reason: "drained from the admin console" });
+      say(vm.id + " is in maintenance: no new sessions start there; running ones go on.", "info");
+    }
+    await refresh();
+  } catch (error) {
+    failed(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+for (const id of ["vm-search", "vm-pool", "vm-state"]) {
+  $(id).addEventListener("input", showVms);
+}
+signInFlow(showConsole);
