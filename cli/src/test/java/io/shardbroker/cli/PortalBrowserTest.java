@@ -155,6 +155,17 @@ class PortalBrowserTest {
     waiting.until(d -> d.findElements(By.cssSelector("#vms tbody tr")).size() == 1);
     browser.findElement(vm).findElement(By.tagName("button")).click();  // undrain
     waiting.until(ExpectedConditions.not(ExpectedConditions.textToBePresentInElementLocated(vm, "in maintenance")));
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#audit tr[data-action='vm.undrain']")));
+    assertThat(browser.findElements(By.cssSelector("#audit tr[data-action='vm.drain']"))).hasSize(1);
+
+    // bob's session, started from a script, is ended from the console
+    ApiClient api = new ApiClient("http://127.0.0.1:" + cluster.broker().port(), WAIT);
+    assertThat(api.openSession("bob", DemoCommand.PASSWORD, "desktop").join().status()).isEqualTo(201);
+    By bobs = By.cssSelector("#sessions tr[data-user='bob']");
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(bobs)).findElement(By.tagName("button")).click();
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "Ended bob's session"));
+    waiting.until(ExpectedConditions.invisibilityOfElementLocated(bobs));
+    assertThat(api.get("bob", DemoCommand.PASSWORD, "/api/v1/sessions").body().get("sessions")).isEmpty();
   }
 
   private void signIn(String user, String password) {

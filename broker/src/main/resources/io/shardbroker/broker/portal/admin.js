@@ -1,5 +1,5 @@
-// The admin console: the topology, pools by state, and the VMs with drain and undrain, refreshed
-// every few seconds. Admins only (the admin API refuses everyone else); common.js holds the calls.
+// The admin console: the topology, pools by state, the VMs with drain and undrain, the running
+// sessions with end, and the audit log, refreshed every few seconds. Admins only (the admin API refuses everyone else); common.js holds the calls.
 "use strict";
 
 const REFRESH_MS = 3000;
@@ -24,11 +24,14 @@ async function refresh() {
     clearInterval(refresher);
     return;
   }
-  const [topology, listed] = await Promise.all([api("GET", "/api/v1/topology"), api("GET", "/api/v1/vms")]);
+  const [topology, listed, audit] = await Promise.all([api("GET", "/api/v1/topology"), api("GET", "/api/v1/vms"),
+    api("GET", "/api/v1/admin/audit?limit=50")]);
   vms = listed.vms;
   showTopology(topology);
   showPools();
   showVms();
+  showSessions();
+  showAudit(audit.entries);
   $("topology-age").textContent = "as of " + new Date().toLocaleTimeString();
 }
 
@@ -106,6 +109,65 @@ function showVms() {
     cell(row, "").append(button);
   }
   $("vm-count").textContent = shown.length > 500 ? "first 500 of " + shown.length : shown.length + " shown";
+}
+
+/** One row per user session, from the VM listing (which names each session's user). */
+function showSessions() {
+  const body = $("sessions").tBodies[0];
+  body.replaceChildren();
+  let count = 0;
+  for (const vm of vms) {
+    for (const user of vm.sessions) {
+      count++;
+      const row = body.insertRow();
+      row.dataset.vm = vm.id;
+      row.dataset.user = user;
+      cell(row, user);
+      cell(row, vm.id);
+      cell(row, vm.pool);
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.textContent = "End session";
+      button.addEventListener("click", () => endSession(user, vm.id, button));
+      cell(row, "").append(button);
+    }
+  }
+  $("session-count").textContent = count + " running";
+}
+
+async function endSession(user, vmId, button) {
+  button.disabled = true;
+  try {
+    const mine = await api("GET", "/api/v1/admin/users/" + encodeURIComponent(user) + "/sessions");
+    const session = mine.sessions.find((s) => s.vmId === vmId);
+    if (!session) {
+      say(user + " has no session on " + vmId + " any more.", "info");
+    } else {
+      await api("DELETE", "/api/v1/admin/users/" + encodeURIComponent(user) + "/sessions/"
+        + encodeURIComponent(session.sessionId));
+      say("Ended " + user + "'s session on " + vmId + ".", "info");
+    }
+    await refresh();
+  } catch (error) {
+    failed(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showAudit(entries) {
+  const body = $("audit").tBodies[0];
+  body.replaceChildren();
+  for (const entry of entries) {
+    const row = body.insertRow();
+    row.dataset.action = entry.action;
+    cell(row, new Date(entry.at).toLocaleString());
+    cell(row, entry.actor);
+    cell(row, entry.action);
+    cell(row, entry.target);
+    cell(row, entry.detail);
+  }
 }
 
 async function drain(vm, button) {
