@@ -152,6 +152,7 @@ final class HttpApi {
       files.location = Location.CLASSPATH;
       files.headers = Map.of("Cache-Control", "no-cache");
     });
+    config.staticFiles.enableWebjars();  // uPlot, for the console's charts
     config.routes.get("/", ctx -> page(ctx, portalPage));
     config.routes.get("/admin", ctx -> page(ctx, adminPage));
     config.routes.get("/healthz", ctx -> send(ctx, 200, new ApiViews.Status("ok")));

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -141,6 +142,7 @@ class PortalBrowserTest {
       waiting.until(ExpectedConditions.textToBePresentInElement(row, "up"));
       assertThat(row.findElements(By.tagName("td")).get(4).getText()).isEqualTo("8");
     }
+    waiting.until(d -> d.findElements(By.cssSelector(".chart canvas")).size() == 3);  // rate, latency, failovers
     WebElement desktops = browser.findElement(By.cssSelector("#pools tr[data-pool='desktop']"));
     assertThat(desktops.findElements(By.tagName("td")).get(1).getText()).isEqualTo("6");
 
@@ -149,7 +151,6 @@ class PortalBrowserTest {
     waiting.until(ExpectedConditions.textToBePresentInElementLocated(vm, "in maintenance"));
     waiting.until(ExpectedConditions.textToBePresentInElementLocated(
         By.cssSelector("#pools tr[data-pool='desktop'] td:last-child"), "1"));
-    screenshot("admin.png");
 
     browser.findElement(By.id("vm-search")).sendKeys("desktop-00002");
     waiting.until(d -> d.findElements(By.cssSelector("#vms tbody tr")).size() == 1);
@@ -161,6 +162,12 @@ class PortalBrowserTest {
     // bob's session, started from a script, is ended from the console
     ApiClient api = new ApiClient("http://127.0.0.1:" + cluster.broker().port(), WAIT);
     assertThat(api.openSession("bob", DemoCommand.PASSWORD, "desktop").join().status()).isEqualTo(201);
+    // the brokering chart moves: the session shows in the rate it draws
+    waiting.until(d -> {
+      String peak = d.findElement(By.id("brokering-now")).getDomAttribute("data-peak");
+      return peak != null && Double.parseDouble(peak) > 0;
+    });
+    screenshot("admin.png");
     By bobs = By.cssSelector("#sessions tr[data-user='bob']");
     waiting.until(ExpectedConditions.visibilityOfElementLocated(bobs)).findElement(By.tagName("button")).click();
     waiting.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "Ended bob's session"));
@@ -178,7 +185,9 @@ class PortalBrowserTest {
     browser.findElement(By.cssSelector("#sign-in button[type='submit']")).click();
   }
 
+  /** The top of the page, as a person first sees it. */
   private void screenshot(String name) throws Exception {
+    ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
     Files.createDirectories(SCREENSHOTS);
     Path taken = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath();
     Files.copy(taken, SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);

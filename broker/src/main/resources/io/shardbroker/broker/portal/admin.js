@@ -14,6 +14,7 @@ async function showConsole() {
     return;
   }
   showSignedIn(me, $("console"));
+  Charts.start();
   await refresh();
   clearInterval(refresher);
   refresher = setInterval(() => refresh().catch(failed), REFRESH_MS);
