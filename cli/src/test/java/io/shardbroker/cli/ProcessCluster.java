@@ -3,9 +3,9 @@ package io.shardbroker.cli;
 import static org.awaitility.Awaitility.await;
 
 import io.shardbroker.cli.local.LocalCertificates;
+import io.shardbroker.cli.local.LocalProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,8 +63,8 @@ final class ProcessCluster implements AutoCloseable {
 
   /** A TCP port that was free a moment ago. */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    try {
+      return LocalProcesses.freePort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

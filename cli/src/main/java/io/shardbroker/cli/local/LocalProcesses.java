@@ -2,6 +2,7 @@ package io.shardbroker.cli.local;
 
 import io.shardbroker.cli.ShardbrokerCommand;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.security.CodeSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -87,8 +89,25 @@ public final class LocalProcesses implements AutoCloseable {
     }
   }
 
-  /** A TCP port on loopback that was free a moment ago. */
+  /** Where {@link #freePort} draws ports: below the ephemeral range, above the well-known ones. */
+  private static final int PRIVATE_PORTS_FROM = 20_000;
+  private static final int PRIVATE_PORTS_TO = 32_000;
+
+  /**
+   * A TCP port on loopback that was free a moment ago, for a process started later. It is drawn
+   * below Linux's ephemeral range (32768 and up): a port from that range can be taken meanwhile
+   * by any outgoing connection on the machine, which once made a chaos run's concentrator fail to
+   * bind. Falls back to an ephemeral port when none is free below.
+   */
   public static int freePort() throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(PRIVATE_PORTS_FROM, PRIVATE_PORTS_TO);
+      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return socket.getLocalPort();
+      } catch (IOException taken) {
+        // try another
+      }
+    }
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
