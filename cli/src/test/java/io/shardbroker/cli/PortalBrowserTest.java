@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
@@ -173,6 +174,22 @@ class PortalBrowserTest {
     waiting.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "Ended bob's session"));
     waiting.until(ExpectedConditions.invisibilityOfElementLocated(bobs));
     assertThat(api.get("bob", DemoCommand.PASSWORD, "/api/v1/sessions").body().get("sessions")).isEmpty();
+  }
+
+  @Test
+  void thePortalWorksOnAPhoneWidthScreen() throws Exception {
+    browser.manage().window().setSize(new Dimension(390, 844));
+    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/");
+    signIn("bob", DemoCommand.PASSWORD);
+    WebElement desktop = waiting.until(ExpectedConditions.visibilityOfElementLocated(
+        By.cssSelector("#pools li[data-pool='desktop']")));
+    desktop.findElement(By.tagName("button")).click();
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("connection")));
+    long overflow = (Long) ((JavascriptExecutor) browser).executeScript(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+    assertThat(overflow).as("pixels the page is wider than the phone").isLessThanOrEqualTo(0);
+    assertThat(browser.findElement(By.id("rdp-file")).isDisplayed()).isTrue();
+    screenshot("portal-phone.png");
   }
 
   private void signIn(String user, String password) {
