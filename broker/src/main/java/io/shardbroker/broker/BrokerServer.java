@@ -41,8 +41,8 @@ public final class BrokerServer implements AutoCloseable {
     BrokerMetrics metrics = new BrokerMetrics(meters, directory);
     DrainedVms drained = new DrainedVms(store.maintenance(), clock);
     SessionBroker broker = new SessionBroker(settings, directory, store, drained, metrics, clock, scheduler);
-    Authenticator authenticator = settings.ldap() == null ? new Authenticator(store.accounts(), clock)
-        : new Authenticator(store.accounts(), new LdapDirectory(settings.ldap()),
+    Authenticator authenticator = settings.security().ldap() == null ? new Authenticator(store.accounts(), clock)
+        : new Authenticator(store.accounts(), new LdapDirectory(settings.security().ldap()),
             new Actor("directory", settings.brokerId()), clock);
     HttpApi api = new HttpApi(settings, store, authenticator, broker,
         directory, drained, metrics, meters, clock);

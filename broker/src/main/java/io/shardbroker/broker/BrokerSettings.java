@@ -3,7 +3,6 @@ package io.shardbroker.broker;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
-import io.shardbroker.store.LdapSettings;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -22,6 +21,7 @@ import java.util.regex.Pattern;
  * @param candidateSearch which concentrators of a set are asked for candidates: all (broadcast,
  *     the default) or a sample, which may miss a user's session (see {@link CandidateSearch})
  * @param admission how many session requests are brokered at once and how many may wait
+ * @param security HTTPS, sign-in, agent enrollment and directory settings
  */
 public record BrokerSettings(
     String brokerId,
@@ -33,10 +33,7 @@ public record BrokerSettings(
     int maxStartAttempts,
     CandidateSearch candidateSearch,
     Admission admission,
-    HttpsCertificate https,
-    SignInPolicy signIn,
-    Enrollment enrollment,
-    LdapSettings ldap) {
+    BrokerSecurity security) {
 
   public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
   public static final int HTTP_PORT_DEFAULT = 8080;
@@ -86,8 +83,8 @@ public record BrokerSettings(
   }
 
   public BrokerSettings {
-    if (signIn == null) {
-      throw new IllegalArgumentException("give a sign-in policy (SignInPolicy.DEFAULT)");
+    if (security == null) {
+      throw new IllegalArgumentException("give the security settings (BrokerSecurity.DEFAULT)");
     }
     requireName("broker id", brokerId);
     if (httpHost == null || httpHost.isBlank()) {
@@ -116,51 +113,42 @@ public record BrokerSettings(
   public static BrokerSettings of(String brokerId, String httpHost, int httpPort, Topology topology) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, Timeouts.DEFAULTS,
         CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT, CandidateSearch.DEFAULT,
-        Admission.DEFAULT, null, SignInPolicy.DEFAULT, null, null);
+        Admission.DEFAULT, BrokerSecurity.DEFAULT);
   }
 
   public BrokerSettings withTimeouts(Timeouts newTimeouts) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, newTimeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https, signIn, enrollment, ldap);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, security);
   }
 
   public BrokerSettings withCandidateSearch(CandidateSearch newSearch) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, newSearch, admission, https, signIn, enrollment, ldap);
+        candidatesPerConcentrator, maxStartAttempts, newSearch, admission, security);
   }
 
   public BrokerSettings withAdmission(Admission newAdmission) {
     return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission, https, signIn, enrollment, ldap);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission, security);
+  }
+
+  public BrokerSettings withSecurity(BrokerSecurity newSecurity) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, newSecurity);
   }
 
   /** These settings with the HTTP API served over HTTPS with {@code certificate} (null: plain HTTP). */
   public BrokerSettings withHttps(HttpsCertificate certificate) {
-    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, certificate, signIn, enrollment, ldap);
-  }
-
-  /** These settings with another sign-in policy (token lifetime, throttling). */
-  public BrokerSettings withSignIn(SignInPolicy policy) {
-    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https, policy, enrollment, ldap);
+    return withSecurity(security.withHttps(certificate));
   }
 
   /** These settings with agent enrollment on this broker (null: none). */
-  public BrokerSettings withEnrollment(Enrollment newEnrollment) {
-    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https, signIn, newEnrollment, ldap);
-  }
-
-  /** These settings with sign-in against an LDAP directory too (null: the store's users only). */
-  public BrokerSettings withLdap(LdapSettings directory) {
-    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, https, signIn, enrollment, directory);
+  public BrokerSettings withEnrollment(Enrollment enrollment) {
+    return withSecurity(security.withEnrollment(enrollment));
   }
 
   /** {@code https} or {@code http}. */
   public String httpScheme() {
-    return https == null ? "http" : "https";
+    return security.https() == null ? "http" : "https";
   }
 
   /** Checks a topology as settings do; the message names what is wrong. */

@@ -90,10 +90,10 @@ final class HttpApi {
     this.directory = directory;
     this.drained = drained;
     this.refusals = new Refusals(store.security(), settings.brokerId());
-    SignInThrottle throttle = new SignInThrottle(settings.signIn(), clock);
+    SignInThrottle throttle = new SignInThrottle(settings.security().signIn(), clock);
     this.signIn = new SignInApi(store.accounts(), authenticator,
-        new SignInTokens(store.security(), settings.signIn(), clock), throttle, refusals);
-    this.enrollment = new EnrollmentApi(settings.enrollment(), store.security(), throttle, refusals,
+        new SignInTokens(store.security(), settings.security().signIn(), clock), throttle, refusals);
+    this.enrollment = new EnrollmentApi(settings.security().enrollment(), store.security(), throttle, refusals,
         settings.brokerId());
     this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);
     this.adminSessions = new AdminSessionsApi(broker, store.security(), settings.brokerId());
@@ -110,11 +110,11 @@ final class HttpApi {
     config.startup.showJavalinBanner = false;
     config.jetty.addConnector((server, httpConfig) -> {
       ServerConnector connector;
-      if (settings.https() == null) {
+      if (settings.security().https() == null) {
         connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
       } else {
         SslContextFactory.Server tls = new SslContextFactory.Server();
-        tls.setSslContext(settings.https().sslContext());
+        tls.setSslContext(settings.security().https().sslContext());
         HttpConfiguration httpsConfig = new HttpConfiguration(httpConfig);
         httpsConfig.addCustomizer(new SecureRequestCustomizer());
         connector = new ServerConnector(server, new SslConnectionFactory(tls, "http/1.1"),

@@ -1,6 +1,7 @@
 package io.shardbroker.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.shardbroker.broker.BrokerSecurity;
 import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
 import io.shardbroker.broker.Admission;
@@ -96,7 +97,7 @@ final class BrokerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     common.applyLogLevel();
     BrokerConfig config = ConfigFiles.read(common.config, BrokerConfig.class);
-    BrokerSettings settings = settings(config).withHttps(https(config.tls())).withLdap(ldap(config.ldap()));
+    BrokerSettings settings = settings(config);
     refusePlainHttpOnTheNetwork(settings, tls.insecure(config.tls()));
     LinkSecurity security = tls.resolve(config.tls(), "a broker", peer -> peer.role() == Role.BROKER,
         Role.BROKER, null);
@@ -149,7 +150,8 @@ final class BrokerCommand implements Callable<Integer> {
             BrokerSettings.CANDIDATES_PER_CONCENTRATOR_DEFAULT),
         CommonOptions.orDefault(config.maxStartAttempts(), BrokerSettings.MAX_START_ATTEMPTS_DEFAULT),
         candidateSearch(config.candidateSearch()),
-        admission(config.admission()), null, signIn(config.signIn()), enrollment(config.enrollment()), null);
+        admission(config.admission()), new BrokerSecurity(https(config.tls()), signIn(config.signIn()),
+            enrollment(config.enrollment()), ldap(config.ldap())));
   }
 
   /** The HTTP API's certificate from the flags or the config file, or null for plain HTTP. */
@@ -170,7 +172,7 @@ final class BrokerCommand implements Callable<Integer> {
    * interface only (for a TLS proxy on the same host, or a trial), unless told --insecure.
    */
   static void refusePlainHttpOnTheNetwork(BrokerSettings settings, boolean insecure) {
-    if (settings.https() != null || loopback(settings.httpHost())) {
+    if (settings.security().https() != null || loopback(settings.httpHost())) {
       return;
     }
     if (!insecure) {
