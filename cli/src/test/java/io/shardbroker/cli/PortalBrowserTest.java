@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.store.StoreSettings;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,6 +30,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -58,12 +60,7 @@ class PortalBrowserTest {
     }
     assumeTrue(installed, "browser test skipped: Chromium is not installed here "
         + "(sudo apt-get install chromium chromium-driver)");
-    SimulatedFleet.Spec fleet = new SimulatedFleet.Spec(
-        List.of(new SimulatedFleet.PoolSpec("desktop", 6, 1), new SimulatedFleet.PoolSpec("shared", 2, 4)),
-        new SimulatedSessionHost.Settings("rdp", 3389, Duration.ZERO, Duration.ZERO, 0.0), 7);
-    cluster = LocalCluster.start(new LocalCluster.Spec(2, 1, fleet, "127.0.0.1", 0,
-        StoreSettings.embedded(dir.resolve("data")), DemoCommand.SEED, Duration.ofSeconds(2)));
-    await().atMost(WAIT).until(cluster::ready);
+    cluster = startCluster(dir);
 
     Path home = Files.createDirectories(dir.resolve("browser"));
     ChromeDriverService service = new ChromeDriverService.Builder()
@@ -78,6 +75,25 @@ class PortalBrowserTest {
         "--user-data-dir=" + home.resolve("profile"));
     browser = new ChromeDriver(service, options);
     waiting = new WebDriverWait(browser, WAIT);
+  }
+
+  /**
+   * The demo's users and pools on 2 sets of 1 concentrator each, with 8 simulated VMs: 6 desktops
+   * of one session and 2 shared hosts of 4; ready when it returns.
+   */
+  static LocalCluster startCluster(Path dir) throws IOException {
+    SimulatedFleet.Spec fleet = new SimulatedFleet.Spec(
+        List.of(new SimulatedFleet.PoolSpec("desktop", 6, 1), new SimulatedFleet.PoolSpec("shared", 2, 4)),
+        new SimulatedSessionHost.Settings("rdp", 3389, Duration.ZERO, Duration.ZERO, 0.0), 7);
+    LocalCluster cluster = LocalCluster.start(new LocalCluster.Spec(2, 1, fleet, "127.0.0.1", 0,
+        StoreSettings.embedded(dir.resolve("data")), DemoCommand.SEED, Duration.ofSeconds(2)));
+    try {
+      await().atMost(WAIT).until(cluster::ready);
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
   }
 
   @AfterEach
@@ -177,6 +193,64 @@ class PortalBrowserTest {
   }
 
   @Test
+  void anAdminAddsAGroupAUserAndAnEntitlementAndTheUserGetsTheirDesktop() throws Exception {
+    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/admin");
+    signIn("alice", DemoCommand.PASSWORD);
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#users tr[data-user='alice']")));
+
+    browser.findElement(By.id("group-name")).sendKeys("designers");
+    browser.findElement(By.id("group-description")).sendKeys("Design team");
+    browser.findElement(By.cssSelector("#group-form button[type='submit']")).click();
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#groups tr[data-group='designers']")));
+
+    browser.findElement(By.id("user-add")).click();
+    browser.findElement(By.id("user-name-input")).sendKeys("dora");
+    browser.findElement(By.id("user-display")).sendKeys("Dora Designer");
+    browser.findElement(By.id("user-password")).sendKeys("dora-pass-1");
+    browser.findElement(By.cssSelector("#user-groups input[value='designers']")).click();
+    browser.findElement(By.cssSelector("#user-form button[type='submit']")).click();
+    By dora = By.cssSelector("#users tr[data-user='dora']");
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(dora, "designers"));
+    assertThat(browser.findElement(By.id("user-form")).isDisplayed()).as("the form, once saved").isFalse();
+
+    new Select(browser.findElement(By.id("entitle-pool"))).selectByValue("shared");
+    new Select(browser.findElement(By.id("entitle-kind"))).selectByValue("group");
+    new Select(browser.findElement(By.id("entitle-who"))).selectByValue("designers");
+    browser.findElement(By.cssSelector("#entitle-form button[type='submit']")).click();
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(
+        By.cssSelector("#entitlements tr[data-entitlement='shared:group:designers']")));
+
+    ApiClient api = new ApiClient("http://127.0.0.1:" + cluster.broker().port(), WAIT);
+    assertThat(api.get("dora", "dora-pass-1", "/api/v1/pools").body().get("pools"))
+        .extracting(p -> p.get("name").asText()).containsExactly("shared");
+    assertThat(api.openSession("dora", "dora-pass-1", "shared").join().status()).isEqualTo(201);
+    screenshot("admin-accounts.png", By.id("user-count"));
+
+    // the last admin cannot lock herself out: the store refuses, and the console says why
+    browser.findElement(By.cssSelector("#users tr[data-user='alice']")).findElement(By.xpath(".//button[text()='Edit']"))
+        .click();
+    browser.findElement(By.id("user-enabled")).click();
+    browser.findElement(By.cssSelector("#user-form button[type='submit']")).click();
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "enabled member of 'admins'"));
+    browser.findElement(By.id("user-cancel")).click();
+
+    // a disabled user cannot sign in; deleting asks for a second click
+    browser.findElement(dora).findElement(By.xpath(".//button[text()='Edit']")).click();
+    browser.findElement(By.id("user-enabled")).click();
+    browser.findElement(By.cssSelector("#user-form button[type='submit']")).click();
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(dora, "disabled"));
+    assertThat(api.get("dora", "dora-pass-1", "/api/v1/pools").status()).isEqualTo(401);
+    WebElement delete = browser.findElement(dora).findElement(By.xpath(".//button[text()='Delete']"));
+    delete.click();
+    assertThat(browser.findElements(dora)).as("dora, after one click on Delete").hasSize(1);
+    delete.click();
+    waiting.until(ExpectedConditions.invisibilityOfElementLocated(dora));
+    for (String action : List.of("group.create", "user.create", "entitlement.create", "user.update", "user.delete")) {
+      waiting.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#audit tr[data-action='" + action + "']")));
+    }
+  }
+
+  @Test
   void thePortalWorksOnAPhoneWidthScreen() throws Exception {
     browser.manage().window().setSize(new Dimension(390, 844));
     browser.get("http://127.0.0.1:" + cluster.broker().port() + "/");
@@ -205,6 +279,17 @@ class PortalBrowserTest {
   /** The top of the page, as a person first sees it. */
   private void screenshot(String name) throws Exception {
     ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+    save(name);
+  }
+
+  /** The page scrolled down to the heading that holds {@code inHeading}. */
+  private void screenshot(String name, By inHeading) throws Exception {
+    ((JavascriptExecutor) browser).executeScript("arguments[0].closest('h2').scrollIntoView()",
+        browser.findElement(inHeading));
+    save(name);
+  }
+
+  private void save(String name) throws Exception {
     Files.createDirectories(SCREENSHOTS);
     Path taken = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath();
     Files.copy(taken, SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);

@@ -1,10 +1,14 @@
 // The admin console: the topology, pools by state, the VMs with drain and undrain, the running
-// sessions with end, and the audit log, refreshed every few seconds. Admins only (the admin API refuses everyone else); common.js holds the calls.
+// sessions with end, and the audit log, refreshed every few seconds; users, groups and
+// entitlements (accounts.js) less often, since they change only by hand. Admins only (the admin
+// API refuses everyone else); common.js holds the calls.
 "use strict";
 
 const REFRESH_MS = 3000;
+const ACCOUNTS_EVERY = 10;  // refreshes: users, groups and entitlements are at most 30 s old
 let vms = [];
 let refresher = null;
+let refreshes = 0;
 
 async function showConsole() {
   const me = await api("GET", "/api/v1/me");
@@ -15,7 +19,7 @@ async function showConsole() {
   }
   showSignedIn(me, $("console"));
   Charts.start();
-  await refresh();
+  await Promise.all([refresh(), Accounts.reload()]);
   clearInterval(refresher);
   refresher = setInterval(() => refresh().catch(failed), REFRESH_MS);
 }
@@ -28,6 +32,7 @@ async function refresh() {
   const [topology, listed, audit] = await Promise.all([api("GET", "/api/v1/topology"), api("GET", "/api/v1/vms"),
     api("GET", "/api/v1/admin/audit?limit=50")]);
   vms = listed.vms;
+  if (++refreshes % ACCOUNTS_EVERY === 0) Accounts.reload().catch(failed);
   showTopology(topology);
   showPools();
   showVms();

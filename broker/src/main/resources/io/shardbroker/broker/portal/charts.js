@@ -45,14 +45,19 @@ const Charts = (() => {
     return null;
   }
 
+  /** Clock times only: uPlot's default adds the date under the first tick. */
+  function clockTimes(u, splits) {
+    return splits.map((s) => new Date(s * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+  }
+
   function plot(element, title, series) {
     const width = Math.max(280, Math.min(element.clientWidth || 400, 600));
     return new uPlot({
       title, width, height: 180,
-      // always the last five minutes, also while there are only a few points
-      scales: { x: { time: true, range: (u, min, max) => [max - KEEP * SCRAPE_MS / 1000, max] } },
-      series: [{}].concat(series),
-      axes: [{}, { size: 50 }],
+      // always the five minutes up to now; the newest point is on the right edge
+      scales: { x: { time: true, range: () => [Date.now() / 1000 - KEEP * SCRAPE_MS / 1000, Date.now() / 1000] } },
+      series: [{}].concat(series),  // uPlot draws dots too while points are few and far apart
+      axes: [{ values: clockTimes }, { size: 50 }],
     }, [times, ...series.map(() => [])], element);
   }
 
@@ -97,7 +102,7 @@ const Charts = (() => {
         rate: plot($("chart-rate"), "Brokerings a second", [{ label: "per second", stroke: "#2f6fde" }]),
         latency: plot($("chart-latency"), "Latency (ms)", [{ label: "p50", stroke: "#17803d" },
           { label: "p99", stroke: "#b3261e" }]),
-        failovers: plot($("chart-failovers"), "Failovers to the other set", [{ label: "per read", stroke: "#8a5a00" }]),
+        failovers: plot($("chart-failovers"), "Failovers to the other set", [{ label: "per 2 s", stroke: "#8a5a00" }]),
       };
       scrape();
       timer = setInterval(scrape, SCRAPE_MS);
