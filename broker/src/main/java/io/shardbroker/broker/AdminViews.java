@@ -28,11 +28,15 @@ final class AdminViews {
 
   record PoolList(List<PoolView> pools) {}
 
-  /** A pool as a user sees it in {@code GET /api/v1/pools}. */
-  record EntitledPool(String name, String displayName, String kind, String sessionMode, String protocol) {
-    static EntitledPool of(Pool p) {
+  /**
+   * A pool as a user sees it in {@code GET /api/v1/pools}; {@code freeSessions} is null when no
+   * concentrator set could be asked.
+   */
+  record EntitledPool(
+      String name, String displayName, String kind, String sessionMode, String protocol, Long freeSessions) {
+    static EntitledPool of(Pool p, Long freeSessions) {
       return new EntitledPool(p.name(), p.displayName(), wire(p.kind()), wire(p.sessionMode()),
-          p.protocol());
+          p.protocol(), freeSessions);
     }
   }
 

@@ -3,6 +3,7 @@ package io.shardbroker.broker;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.shardbroker.protocol.v1.Connection;
 import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.VmView;
 import java.time.Instant;
@@ -77,6 +78,29 @@ final class ApiViews {
 
   record VmList(String set, boolean complete, int count, List<VmItem> vms) {}
 
+  /**
+   * One pool's VMs by state, each VM once; {@code inMaintenance}: how many of them are drained;
+   * {@code freeSessions}: the sessions brokering may still start there.
+   */
+  record PoolSummary(
+      String pool, long available, long inUse, long pending, long draining, long unreachable,
+      long inMaintenance, long freeSessions) {
+
+    static PoolSummary of(PoolCounts c) {
+      return new PoolSummary(c.getPool(), unsigned(c.getAvailable()), unsigned(c.getInUse()),
+          unsigned(c.getPending()), unsigned(c.getDraining()), unsigned(c.getUnreachable()),
+          unsigned(c.getInMaintenance()), unsigned(c.getFreeSlots()));
+    }
+  }
+
+  /** {@code GET /api/v1/vms/summary}: the pools in name order. */
+  record VmSummary(String set, boolean complete, List<PoolSummary> pools) {
+    static VmSummary of(VmCounts.Counted counted) {
+      return new VmSummary(counted.setId(), counted.complete(),
+          counted.byPool().values().stream().map(PoolSummary::of).toList());
+    }
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record ConcentratorItem(
       String id, String address, String status, Integer attachedVms, Integer unreachableVms,
@@ -90,6 +114,11 @@ final class ApiViews {
 
   static String stateName(io.shardbroker.protocol.v1.VmStatus status) {
     return status.name().substring("VM_STATUS_".length()).toLowerCase(Locale.ROOT);
+  }
+
+  /** A protobuf uint32, which Java holds in an int. */
+  private static long unsigned(int uint32) {
+    return Integer.toUnsignedLong(uint32);
   }
 
   private static String instant(long epochMillis) {

@@ -72,6 +72,11 @@ final class ConcentratorDirectory implements AutoCloseable {
     boolean anyUp() {
       return members.stream().anyMatch(m -> m.health == Health.UP);
     }
+
+    /** True when every member is known to be down (not merely not heard from yet). */
+    boolean allDown() {
+      return members.stream().allMatch(m -> m.health == Health.DOWN);
+    }
   }
 
   /** One member's answer to a scatter: a value, or the status of its failure. */
@@ -177,7 +182,7 @@ final class ConcentratorDirectory implements AutoCloseable {
     List<SetView> down = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       SetView set = sets.get((home + i) % n);
-      (set.members().stream().allMatch(m -> m.health == Health.DOWN) ? down : up).add(set);
+      (set.allDown() ? down : up).add(set);
     }
     up.addAll(down);
     return up;
@@ -212,6 +217,49 @@ final class ConcentratorDirectory implements AutoCloseable {
       calls.add(call.apply(m.stub.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)));
     }
     return new Scatter<>(set, targets, calls, deadline);
+  }
+
+  /** The replies of the set that {@link #firstAnswering} settled on. */
+  record Answered<T>(SetView set, List<Reply<T>> replies) {
+    /** False when some member did not answer, a member the scatter skipped as down included. */
+    boolean complete() {
+      return replies.size() == set.members().size() && replies.stream().allMatch(Reply::ok);
+    }
+  }
+
+  /**
+   * The sets to ask about the whole fleet (every set sees every VM): the one named, or when
+   * {@code setId} is null or empty all of them, in a fixed order.
+   *
+   * @throws BrokerException {@code BAD_REQUEST} when no set has that name
+   */
+  List<SetView> namedOrAll(String setId) {
+    if (setId == null || setId.isEmpty()) {
+      return orderFor("");
+    }
+    SetView set = set(setId);
+    if (set == null) {
+      throw new BrokerException(BrokerException.Kind.BAD_REQUEST, "there is no set named '" + setId + "'");
+    }
+    return List.of(set);
+  }
+
+  /**
+   * Scatters the call over the sets in {@code order}, one after the other, until some member of
+   * one answers; that set's replies.
+   *
+   * @throws BrokerException {@code NO_SET_REACHABLE} when no member of any set answered
+   */
+  <T> Answered<T> firstAnswering(
+      List<SetView> order, Duration deadline, Function<ConcentratorFutureStub, ListenableFuture<T>> call) {
+    for (SetView set : order) {
+      List<Reply<T>> replies = scatter(set, deadline, call);
+      if (replies.stream().anyMatch(Reply::ok)) {
+        return new Answered<>(set, replies);
+      }
+    }
+    throw new BrokerException(BrokerException.Kind.NO_SET_REACHABLE,
+        "no concentrator set could be reached; try again shortly");
   }
 
   /** Calls sent to the members of one set, whose answers are collected once. */
@@ -271,10 +319,15 @@ final class ConcentratorDirectory implements AutoCloseable {
     }
   }
 
-  /** A failed call: the member is down if the failure says it cannot be reached. */
+  /**
+   * A failed call: the member is down if the failure says it cannot be reached. UNIMPLEMENTED is
+   * not such a failure: an older concentrator, during a rolling upgrade, lacks a newer call such
+   * as CountVms yet brokers as before. (A server that is no concentrator at all fails the health
+   * poll, which marks it down whatever the code.)
+   */
   private void failed(Member member, Status status) {
     switch (status.getCode()) {
-      case UNAVAILABLE, DEADLINE_EXCEEDED, UNIMPLEMENTED -> markDown(member, status);
+      case UNAVAILABLE, DEADLINE_EXCEEDED -> markDown(member, status);
       default -> log.warn("concentrator {} answered {}", member.id(), status);
     }
   }

@@ -16,6 +16,7 @@ import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.VmStatus;
 import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.Group;
+import io.shardbroker.store.Pool;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreException;
 import io.shardbroker.store.User;
@@ -24,8 +25,10 @@ import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -78,6 +81,7 @@ final class HttpApi {
   private final SignInApi signIn;
   private final EnrollmentApi enrollment;
   private final AdminSessionsApi adminSessions;
+  private final VmCounts counts;
 
   HttpApi(
       BrokerSettings settings, Store store, Authenticator authenticator, SessionBroker broker,
@@ -97,6 +101,7 @@ final class HttpApi {
         settings.brokerId());
     this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);
     this.adminSessions = new AdminSessionsApi(broker, store.security(), settings.brokerId());
+    this.counts = new VmCounts(directory, drained, settings.timeouts().list());
     this.metrics = metrics;
     this.meters = meters;
     this.openApi = readOpenApi();
@@ -140,6 +145,7 @@ final class HttpApi {
     config.routes.delete("/api/v1/sessions/{sessionId}", this::endSession);
     config.routes.get("/api/v1/topology", this::topology);
     config.routes.get("/api/v1/vms", this::vms);
+    config.routes.get("/api/v1/vms/summary", this::vmSummary);
     config.routes.get("/api/v1/pools", this::pools);
     config.routes.get("/api/v1/me", this::me);
     config.routes.get(OPENAPI_PATH, ctx -> ctx.contentType("application/yaml; charset=utf-8").result(openApi));
@@ -305,6 +311,10 @@ final class HttpApi {
     send(ctx, 200, new ApiViews.VmList(listing.setId(), listing.complete(), vms.size(), vms));
   }
 
+  private void vmSummary(Context ctx) {
+    send(ctx, 200, ApiViews.VmSummary.of(counts.of(ctx.queryParam("set"))));
+  }
+
   private static VmStatus parseState(String state) {
     if (state == null || state.isEmpty()) {
       return VmStatus.VM_STATUS_UNSPECIFIED;
@@ -322,9 +332,12 @@ final class HttpApi {
     throw new BrokerException(Kind.BAD_REQUEST, "state", "state must be one of " + known + "; got '" + state + "'");
   }
 
+  /** The user's pools, each with its free sessions when some set answers; without, when none does. */
   private void pools(Context ctx) {
-    send(ctx, 200, new AdminViews.EntitledPoolList(store.entitlements().poolsOf(user(ctx)).stream()
-        .map(AdminViews.EntitledPool::of)
+    List<Pool> pools = store.entitlements().poolsOf(user(ctx));
+    Optional<VmCounts.Counted> counted = pools.isEmpty() ? Optional.empty() : counts.forUser(user(ctx));
+    send(ctx, 200, new AdminViews.EntitledPoolList(pools.stream()
+        .map(p -> AdminViews.EntitledPool.of(p, counted.map(c -> c.freeSessions(p.name())).orElse(null)))
         .toList()));
   }
 

@@ -1,15 +1,14 @@
 package io.shardbroker.broker;
 
-import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Status;
 import io.shardbroker.broker.BrokerException.Kind;
+import io.shardbroker.broker.ConcentratorDirectory.Answered;
 import io.shardbroker.broker.ConcentratorDirectory.Member;
 import io.shardbroker.broker.ConcentratorDirectory.Reply;
 import io.shardbroker.broker.ConcentratorDirectory.Scatter;
 import io.shardbroker.broker.SessionsSeen.Seen;
 import io.shardbroker.broker.ConcentratorDirectory.SetView;
 import io.shardbroker.protocol.v1.Candidate;
-import io.shardbroker.protocol.v1.ConcentratorGrpc.ConcentratorFutureStub;
 import io.shardbroker.protocol.v1.EndResult;
 import io.shardbroker.protocol.v1.EndSessionRequest;
 import io.shardbroker.protocol.v1.EndSessionResponse;
@@ -43,7 +42,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -572,8 +570,8 @@ final class SessionBroker {
   /** The user's sessions, as the first set that answers sees them. */
   List<PlacedSession> sessionsOf(String user) {
     ListSessionsRequest request = ListSessionsRequest.newBuilder().setUser(user).build();
-    Answered<ListSessionsResponse> answered = firstAnswering(directory.orderFor(user),
-        stub -> stub.listSessions(request));
+    Answered<ListSessionsResponse> answered = directory.firstAnswering(directory.orderFor(user),
+        settings.timeouts().list(), stub -> stub.listSessions(request));
     Map<String, PlacedSession> merged = new LinkedHashMap<>();
     for (Reply<ListSessionsResponse> reply : answered.replies()) {
       if (reply.ok()) {
@@ -636,21 +634,12 @@ final class SessionBroker {
 
   /** The VMs as one set sees them: the named set, or the first that answers. */
   VmListing listVms(String setId, String pool, VmStatus status) {
-    List<SetView> candidates;
-    if (setId == null || setId.isEmpty()) {
-      candidates = directory.orderFor("");
-    } else {
-      SetView set = directory.set(setId);
-      if (set == null) {
-        throw new BrokerException(Kind.BAD_REQUEST, "there is no set named '" + setId + "'");
-      }
-      candidates = List.of(set);
-    }
     ListVmsRequest request = ListVmsRequest.newBuilder()
         .setPool(pool == null ? "" : pool)
         .setStatus(status)
         .build();
-    Answered<ListVmsResponse> answered = firstAnswering(candidates, stub -> stub.listVms(request));
+    Answered<ListVmsResponse> answered = directory.firstAnswering(directory.namedOrAll(setId),
+        settings.timeouts().list(), stub -> stub.listVms(request));
     Map<String, VmView> merged = new LinkedHashMap<>();
     for (Reply<ListVmsResponse> reply : answered.replies()) {
       if (reply.ok()) {
@@ -662,24 +651,7 @@ final class SessionBroker {
       }
     }
     List<VmView> vms = merged.values().stream().sorted(Comparator.comparing(VmView::getVmId)).toList();
-    // A member the scatter skipped as down did not answer either.
-    boolean complete = answered.replies().size() == answered.set().members().size()
-        && answered.replies().stream().allMatch(Reply::ok);
-    return new VmListing(answered.set().id(), complete, vms);
-  }
-
-  /** The replies of the first set in {@code order} where some concentrator answered. */
-  private record Answered<T>(SetView set, List<Reply<T>> replies) {}
-
-  private <T> Answered<T> firstAnswering(
-      List<SetView> order, Function<ConcentratorFutureStub, ListenableFuture<T>> call) {
-    for (SetView set : order) {
-      List<Reply<T>> replies = directory.scatter(set, settings.timeouts().list(), call);
-      if (replies.stream().anyMatch(Reply::ok)) {
-        return new Answered<>(set, replies);
-      }
-    }
-    throw new BrokerException(Kind.NO_SET_REACHABLE, "no concentrator set could be reached; try again shortly");
+    return new VmListing(answered.set().id(), answered.complete(), vms);
   }
 
   /** VMs as a set sees them; {@code complete} is false when some of its concentrators did not answer. */

@@ -7,6 +7,8 @@ import io.grpc.stub.StreamObserver;
 import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.ConcentratorGrpc;
 import io.shardbroker.protocol.v1.Connection;
+import io.shardbroker.protocol.v1.CountVmsRequest;
+import io.shardbroker.protocol.v1.CountVmsResponse;
 import io.shardbroker.protocol.v1.EndResult;
 import io.shardbroker.protocol.v1.EndSessionRequest;
 import io.shardbroker.protocol.v1.EndSessionResponse;
@@ -19,6 +21,7 @@ import io.shardbroker.protocol.v1.ListSessionsResponse;
 import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.ListVmsResponse;
 import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.PoolFreeSlots;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartResult;
@@ -276,7 +279,7 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     }
     ListVmsResponse.Builder answer = ListVmsResponse.newBuilder().setConcentratorId(id);
     for (Vm vm : vms.values()) {
-      VmStatus status = vm.sessions.isEmpty() ? VmStatus.VM_STATUS_AVAILABLE : VmStatus.VM_STATUS_IN_USE;
+      VmStatus status = status(vm);
       if ((request.getPool().isEmpty() || request.getPool().equals(vm.pool))
           && (request.getStatus() == VmStatus.VM_STATUS_UNSPECIFIED || request.getStatus() == status)) {
         answer.addVms(VmView.newBuilder().setVmId(vm.id).setPool(vm.pool).setStatus(status)
@@ -285,6 +288,45 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     }
     responses.onNext(answer.build());
     responses.onCompleted();
+  }
+
+  @Override
+  public synchronized void countVms(CountVmsRequest request, StreamObserver<CountVmsResponse> responses) {
+    if (failIfUnavailable(responses)) {
+      return;
+    }
+    Set<String> maintenance = Set.copyOf(request.getMaintenanceVmIdsList());
+    Map<String, PoolCounts.Builder> pools = new LinkedHashMap<>();
+    for (Vm vm : vms.values()) {
+      PoolCounts.Builder pool = pools.computeIfAbsent(vm.pool, p -> PoolCounts.newBuilder().setPool(p));
+      switch (status(vm)) {
+        case VM_STATUS_AVAILABLE -> pool.setAvailable(pool.getAvailable() + 1);
+        case VM_STATUS_IN_USE -> pool.setInUse(pool.getInUse() + 1);
+        default -> pool.setUnreachable(pool.getUnreachable() + 1);
+      }
+      if (maintenance.contains(vm.id)) {
+        pool.setInMaintenance(pool.getInMaintenance() + 1);
+      } else {
+        pool.setFreeSlots(pool.getFreeSlots() + room(vm));
+      }
+    }
+    CountVmsResponse.Builder answer = CountVmsResponse.newBuilder().setConcentratorId(id);
+    pools.values().forEach(answer::addPools);
+    responses.onNext(answer.build());
+    responses.onCompleted();
+  }
+
+  /** As a concentrator has it, for the few states this fake's VMs can be in. */
+  private static VmStatus status(Vm vm) {
+    if (!vm.reachable) {
+      return VmStatus.VM_STATUS_UNREACHABLE;
+    }
+    return vm.sessions.isEmpty() ? VmStatus.VM_STATUS_AVAILABLE : VmStatus.VM_STATUS_IN_USE;
+  }
+
+  /** The sessions the VM can still take, as its free slots. */
+  private static int room(Vm vm) {
+    return vm.reachable && !vm.refuses ? Math.max(0, vm.capacity - vm.sessions.size()) : 0;
   }
 
   @Override
@@ -316,8 +358,7 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     }
     Map<String, Integer> free = new LinkedHashMap<>();
     for (Vm vm : vms.values()) {
-      int room = vm.reachable && !vm.refuses ? Math.max(0, vm.capacity - vm.sessions.size()) : 0;
-      free.merge(vm.pool, room, Integer::sum);
+      free.merge(vm.pool, room(vm), Integer::sum);
     }
     HealthResponse.Builder health = HealthResponse.newBuilder()
         .setConcentratorId(id).setSetId(setId).setAttachedVms(vms.size())

@@ -33,11 +33,7 @@ class MaintenanceTest {
   void start() throws Exception {
     broker = TestBroker.start();
     api = broker.api;
-    broker.a1.addVm("host-1", "shared", 4);
-    broker.a1.addSession("host-1", "carol-1", "carol");
-    broker.a2.addVm("host-2", "shared", 4);
-    broker.a2.addSession("host-2", "x-1", "someone");
-    broker.a2.addSession("host-2", "x-2", "someone-else");
+    broker.addSharedHosts();
   }
 
   @AfterEach

@@ -68,6 +68,7 @@ class OpenApiContractTest {
       "GET /api/v1/pools",
       "GET /api/v1/topology",
       "GET /api/v1/vms",
+      "GET /api/v1/vms/summary",
       "GET /healthz",
       "GET /readyz",
       "GET /metrics",
@@ -187,6 +188,7 @@ class OpenApiContractTest {
     call.expect(200, "GET /api/v1/pools", "alice", null);
     call.expect(200, "GET /api/v1/topology", "alice", null);
     call.expect(200, "GET /api/v1/vms", "alice", null);
+    call.expect(200, "GET /api/v1/vms/summary", "alice", null);
     call.expect(200, "GET /", null, null);
     call.expect(200, "GET /admin", null, null);
     call.expect(200, "GET /healthz", null, null);

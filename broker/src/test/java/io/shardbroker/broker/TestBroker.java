@@ -118,6 +118,18 @@ final class TestBroker implements AutoCloseable {
     return new Api("http://127.0.0.1:" + broker.port(), http);
   }
 
+  /**
+   * The multi-session pool {@code shared}: {@code host-1} on a1 with carol's session (1 of 4),
+   * {@code host-2} on a2 with two sessions of others (2 of 4).
+   */
+  void addSharedHosts() {
+    a1.addVm("host-1", "shared", 4);
+    a1.addSession("host-1", "carol-1", "carol");
+    a2.addVm("host-2", "shared", 4);
+    a2.addSession("host-2", "x-1", "someone");
+    a2.addSession("host-2", "x-2", "someone-else");
+  }
+
   /** Stops the brokers (not the stores): what a broker's shutdown does before its store closes. */
   void stopBrokers() {
     for (BrokerServer broker : brokers) {

@@ -120,6 +120,8 @@ class PortalBrowserTest {
     WebElement desktop = waiting.until(ExpectedConditions.visibilityOfElementLocated(
         By.cssSelector("#pools li[data-pool='desktop']")));
     waiting.until(ExpectedConditions.textToBePresentInElement(desktop, "6 desktops free"));
+    // 2 hosts of 4 sessions each
+    assertThat(browser.findElement(By.cssSelector("#pools li[data-pool='shared']")).getText()).contains("8 sessions free");
     assertThat(browser.findElement(By.id("no-sessions")).isDisplayed()).isTrue();
 
     desktop.findElement(By.tagName("button")).click();
@@ -166,8 +168,9 @@ class PortalBrowserTest {
     By vm = By.cssSelector("#vms tr[data-vm='desktop-00002']");
     waiting.until(ExpectedConditions.visibilityOfElementLocated(vm)).findElement(By.tagName("button")).click();
     waiting.until(ExpectedConditions.textToBePresentInElementLocated(vm, "in maintenance"));
-    waiting.until(ExpectedConditions.textToBePresentInElementLocated(
-        By.cssSelector("#pools tr[data-pool='desktop'] td:last-child"), "1"));
+    // the pool's counts: 1 in maintenance, 5 free sessions
+    waiting.until(ExpectedConditions.textToBe(By.cssSelector("#pools tr[data-pool='desktop'] td:nth-child(7)"), "1"));
+    waiting.until(ExpectedConditions.textToBe(By.cssSelector("#pools tr[data-pool='desktop'] td:nth-child(8)"), "5"));
 
     browser.findElement(By.id("vm-search")).sendKeys("desktop-00002");
     waiting.until(d -> d.findElements(By.cssSelector("#vms tbody tr")).size() == 1);

@@ -6,6 +6,8 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.shardbroker.protocol.v1.ConcentratorGrpc;
+import io.shardbroker.protocol.v1.CountVmsRequest;
+import io.shardbroker.protocol.v1.CountVmsResponse;
 import io.shardbroker.protocol.v1.EndAnswer;
 import io.shardbroker.protocol.v1.EndRequest;
 import io.shardbroker.protocol.v1.EndResult;
@@ -26,6 +28,7 @@ import io.shardbroker.protocol.v1.StartResult;
 import io.shardbroker.protocol.v1.StartSessionRequest;
 import io.shardbroker.protocol.v1.StartSessionResponse;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -284,6 +287,16 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
     responses.onNext(ListVmsResponse.newBuilder()
         .setConcentratorId(settings.id())
         .addAllVms(registry.list(request.getPool(), request.getStatus()))
+        .build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void countVms(CountVmsRequest request, StreamObserver<CountVmsResponse> responses) {
+    Set<String> maintenance = Set.copyOf(request.getMaintenanceVmIdsList());  // outside the lock
+    responses.onNext(CountVmsResponse.newBuilder()
+        .setConcentratorId(settings.id())
+        .addAllPools(registry.countByPool(maintenance))
         .build());
     responses.onCompleted();
   }

@@ -1,6 +1,8 @@
 package io.shardbroker.concentrator;
 
+import io.shardbroker.protocol.v1.VmStatus;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,6 +20,9 @@ import java.util.random.RandomGenerator;
  * running sum, so that health answers say how much room each pool has in O(1) per pool. Each VM
  * remembers what it added to the sum, since by the time it moves its load has already changed.
  *
+ * <p>And it counts the pool's VMs by status, all of them and not only the candidates, so that
+ * counts per pool and status cost O(1) as well; each VM remembers the status it is counted under.
+ *
  * <p>Not thread-safe: owned by {@link VmRegistry} and used under its lock.
  */
 final class PoolIndex {
@@ -28,19 +33,25 @@ final class PoolIndex {
   private final TreeMap<Long, List<VmRecord>> buckets = new TreeMap<>();
   private int size;
   private long freeSlots;
+  private final Map<VmStatus, Integer> byStatus = new EnumMap<>(VmStatus.class);
+  private int vms;
 
   static long loadKey(VmRecord vm) {
     return vm.used() * LOAD_SCALE / vm.capacity;
   }
 
-  /** Puts the VM where its current load says, or takes it out if it is no longer a candidate. */
+  /**
+   * Counts the VM under its current status and puts it where its current load says, or takes it
+   * out of the candidates if it is no longer one.
+   */
   void update(VmRecord vm) {
+    count(vm);
     long key = vm.isCandidate() ? loadKey(vm) : -1;
     int free = key >= 0 ? vm.capacity - vm.used() : 0;
     if (key == vm.indexKey && free == vm.indexFreeSlots) {
       return;
     }
-    remove(vm);
+    unindex(vm);
     if (key >= 0) {
       List<VmRecord> bucket = buckets.computeIfAbsent(key, k -> new ArrayList<>());
       vm.indexKey = key;
@@ -52,7 +63,32 @@ final class PoolIndex {
     }
   }
 
+  /** The VM leaves the pool: it is forgotten, or comes back in another pool. */
   void remove(VmRecord vm) {
+    unindex(vm);
+    if (vm.countedStatus != null) {
+      byStatus.merge(vm.countedStatus, -1, Integer::sum);
+      vm.countedStatus = null;
+      vms--;
+    }
+  }
+
+  private void count(VmRecord vm) {
+    VmStatus now = vm.status();
+    if (now == vm.countedStatus) {
+      return;
+    }
+    if (vm.countedStatus == null) {
+      vms++;
+    } else {
+      byStatus.merge(vm.countedStatus, -1, Integer::sum);
+    }
+    byStatus.merge(now, 1, Integer::sum);
+    vm.countedStatus = now;
+  }
+
+  /** Takes the VM out of the candidates, if it is one. */
+  private void unindex(VmRecord vm) {
     if (vm.indexKey < 0) {
       return;
     }
@@ -97,5 +133,15 @@ final class PoolIndex {
   /** Sessions the pool's candidates can still take, starts in flight counted as used. */
   long freeSlots() {
     return freeSlots;
+  }
+
+  /** How many of the pool's VMs, candidates or not, have the status. */
+  int count(VmStatus status) {
+    return byStatus.getOrDefault(status, 0);
+  }
+
+  /** How many VMs the pool has, whatever their status. */
+  int vms() {
+    return vms;
   }
 }

@@ -23,7 +23,7 @@ final class VmRecord {
   /** For a VM handed over to another concentrator: when to forget it; 0 otherwise. */
   long forgetAtMillis;
 
-  /** The status it is counted under in the registry, kept in step by {@link VmRegistry}. */
+  /** The status its pool's index counts it under, or null when none does; kept by {@link PoolIndex}. */
   VmStatus countedStatus;
   /** Where it sits in its pool's index: the bucket's load key and its slot there, or -1. */
   long indexKey = -1;

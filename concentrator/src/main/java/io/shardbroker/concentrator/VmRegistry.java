@@ -3,6 +3,7 @@ package io.shardbroker.concentrator;
 import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.protocol.v1.VmStatus;
@@ -14,6 +15,8 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -24,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Design. One lock ({@code this}) guards all of it. Every operation is a few hash lookups and
  * index moves, so the lock is held for microseconds; nothing under it waits on the network.
  * After any change to a {@link VmRecord} the change goes through {@link #refresh}, which keeps
- * the pool index and the per-status counts in step with the record.
+ * its pool's index (candidates by load, VMs by status) in step with the record.
  *
  * <p>A VM is attached through exactly one stream. Updates that arrive on any other stream (an
  * old one that has not noticed it was replaced) are ignored. A VM whose stream breaks or goes
@@ -60,6 +63,11 @@ final class VmRegistry {
 
   record Counts(int reachable, int unreachable, int sessions, Map<VmStatus, Integer> byStatus) {}
 
+  /** The statuses a VM can have. */
+  private static final List<VmStatus> STATUSES = List.of(VmStatus.VM_STATUS_AVAILABLE,
+      VmStatus.VM_STATUS_IN_USE, VmStatus.VM_STATUS_PENDING, VmStatus.VM_STATUS_DRAINING,
+      VmStatus.VM_STATUS_UNREACHABLE);
+
   private final String concentratorId;
   private final Clock clock;
   private final ConcentratorSettings settings;
@@ -71,7 +79,6 @@ final class VmRegistry {
   private final Map<String, Integer> startsInFlight = new HashMap<>();
   /** User -> the VMs that run a session of theirs, once per session. */
   private final Map<String, List<VmRecord>> vmsByUser = new HashMap<>();
-  private final Map<VmStatus, Integer> statusCounts = new EnumMap<>(VmStatus.class);
   private int sessionCount;
 
   VmRegistry(ConcentratorSettings settings, Clock clock) {
@@ -322,9 +329,49 @@ final class VmRegistry {
     return streams;
   }
 
+  /** The counts of all pools together: O(pools). */
   synchronized Counts counts() {
-    int unreachable = statusCounts.getOrDefault(VmStatus.VM_STATUS_UNREACHABLE, 0);
-    return new Counts(vms.size() - unreachable, unreachable, sessionCount, new EnumMap<>(statusCounts));
+    Map<VmStatus, Integer> byStatus = new EnumMap<>(VmStatus.class);
+    for (VmStatus status : STATUSES) {
+      byStatus.put(status, pools.values().stream().mapToInt(index -> index.count(status)).sum());
+    }
+    int unreachable = byStatus.get(VmStatus.VM_STATUS_UNREACHABLE);
+    return new Counts(vms.size() - unreachable, unreachable, sessionCount, byStatus);
+  }
+
+  /**
+   * Per pool with VMs listed here: its VMs by status, how many of them are in {@code maintenance},
+   * and the sessions it can still start on the others. O(pools + maintenance), whatever the number
+   * of VMs: the pool indexes keep the counts and the free slots as running sums, and each VM in
+   * maintenance takes back the free slots it adds to its pool's.
+   */
+  synchronized List<PoolCounts> countByPool(Set<String> maintenance) {
+    Map<String, PoolCounts.Builder> counts = new TreeMap<>();
+    Map<String, Long> free = new HashMap<>();
+    pools.forEach((pool, index) -> {
+      if (index.vms() > 0) {
+        counts.put(pool, PoolCounts.newBuilder()
+            .setPool(pool)
+            .setAvailable(index.count(VmStatus.VM_STATUS_AVAILABLE))
+            .setInUse(index.count(VmStatus.VM_STATUS_IN_USE))
+            .setPending(index.count(VmStatus.VM_STATUS_PENDING))
+            .setDraining(index.count(VmStatus.VM_STATUS_DRAINING))
+            .setUnreachable(index.count(VmStatus.VM_STATUS_UNREACHABLE)));
+        free.put(pool, index.freeSlots());
+      }
+    });
+    for (String vmId : maintenance) {
+      VmRecord vm = vms.get(vmId);
+      if (vm != null) {
+        PoolCounts.Builder pool = counts.get(vm.pool);
+        pool.setInMaintenance(pool.getInMaintenance() + 1);
+        free.merge(vm.pool, (long) -vm.indexFreeSlots, Long::sum);
+      }
+    }
+    List<PoolCounts> answer = new ArrayList<>(counts.size());
+    counts.forEach((pool, builder) ->
+        answer.add(builder.setFreeSlots((int) Math.min(free.get(pool), Integer.MAX_VALUE)).build()));
+    return answer;
   }
 
   /**
@@ -349,25 +396,14 @@ final class VmRegistry {
     return pools.computeIfAbsent(pool, p -> new PoolIndex());
   }
 
-  /** Brings the pool index and the status counts in line with the record. */
+  /** Brings the pool's index (candidates, status counts) in line with the record. */
   private void refresh(VmRecord vm) {
     poolIndex(vm.pool).update(vm);
-    VmStatus now = vm.status();
-    if (now != vm.countedStatus) {
-      if (vm.countedStatus != null) {
-        statusCounts.merge(vm.countedStatus, -1, Integer::sum);
-      }
-      statusCounts.merge(now, 1, Integer::sum);
-      vm.countedStatus = now;
-    }
   }
 
   private void forget(VmRecord vm) {
     replaceState(vm, VmState.getDefaultInstance());
     poolIndex(vm.pool).remove(vm);
-    if (vm.countedStatus != null) {
-      statusCounts.merge(vm.countedStatus, -1, Integer::sum);
-    }
     vms.remove(vm.vmId);
   }
 

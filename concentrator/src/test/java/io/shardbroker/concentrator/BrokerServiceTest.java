@@ -13,6 +13,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
+import io.shardbroker.protocol.v1.CountVmsRequest;
+import io.shardbroker.protocol.v1.CountVmsResponse;
 import io.shardbroker.protocol.v1.EndRequest;
 import io.shardbroker.protocol.v1.EndResult;
 import io.shardbroker.protocol.v1.EndSessionRequest;
@@ -22,6 +24,7 @@ import io.shardbroker.protocol.v1.FindCandidatesResponse;
 import io.shardbroker.protocol.v1.HealthRequest;
 import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.PoolFreeSlots;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartRequest;
@@ -30,6 +33,7 @@ import io.shardbroker.protocol.v1.StartSessionRequest;
 import io.shardbroker.protocol.v1.StartSessionResponse;
 import io.shardbroker.protocol.v1.VmStatus;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -162,6 +166,59 @@ class BrokerServiceTest {
   private Map<String, Integer> freeSlots() {
     return concentrator.broker.health(HealthRequest.getDefaultInstance()).getFreeSlotsList().stream()
         .collect(Collectors.toMap(PoolFreeSlots::getPool, PoolFreeSlots::getFreeSlots));
+  }
+
+  // ---- CountVms -------------------------------------------------------------------------------
+
+  /**
+   * Each VM counts once, in its status, in maintenance or not; its room counts as free only while
+   * it is a candidate and not in maintenance, a multi-session host's with every slot it has left.
+   */
+  @Test
+  void countVmsCountsEachPoolsVmsByStatusAndTheRoomBrokeringMayUse() throws Exception {
+    FakeAgent idle = concentrator.attach("vm-idle", POOL, 1);
+    concentrator.attach("vm-multi", POOL, 4, state(1, true, session("s-1", "alice", POOL)));
+    concentrator.attach("vm-full", POOL, 1, state(1, true, session("s-2", "bob", POOL)));
+    concentrator.attach("vm-draining", POOL, 2, state(1, false));
+    concentrator.attach("vm-drained-host", POOL, 4, state(1, true, session("s-3", "carol", POOL)));
+    concentrator.attach("vm-drained-idle", POOL, 1);
+    FakeAgent gone = concentrator.attach("vm-gone", POOL, 2);
+    gone.breakStream();
+    concentrator.awaitVm("vm-gone", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.attach("vm-labs", "labs", 2);
+    List<String> maintenance = List.of("vm-drained-host", "vm-drained-idle", "vm-gone",
+        "vm-drained-idle", "vm-elsewhere");  // a repeat and a VM not attached here change nothing
+
+    CountVmsResponse counted = countVms(maintenance);
+
+    assertThat(counted.getConcentratorId()).isEqualTo("conc-1");
+    assertThat(counted.getPoolsList()).containsExactlyInAnyOrder(
+        poolCounts(POOL, 2, 3, 0, 1, 1, 3, 4),  // vm-idle 1 + vm-multi 3; not the drained ones' 1 + 3
+        poolCounts("labs", 1, 0, 0, 0, 0, 0, 2));
+    assertThat(countVms(List.of()).getPoolsList()).as("without maintenance")
+        .contains(poolCounts(POOL, 2, 3, 0, 1, 1, 0, 8));
+
+    ListenableFuture<StartSessionResponse> started = start("r-1", "dave", "vm-idle");
+    StartRequest request = idle.awaitStart();
+    assertThat(countVms(maintenance).getPoolsList()).as("while a start is in flight")
+        .contains(poolCounts(POOL, 1, 3, 1, 1, 1, 3, 3));
+    idle.accept(request, session("s-4", "dave", POOL), state(2, true, session("s-4", "dave", POOL)));
+    assertThat(result(started).getResult()).isEqualTo(StartResult.START_RESULT_STARTED);
+    assertThat(countVms(maintenance).getPoolsList()).as("once it ran")
+        .contains(poolCounts(POOL, 1, 4, 0, 1, 1, 3, 3));
+  }
+
+  private CountVmsResponse countVms(List<String> maintenance) {
+    return concentrator.broker.countVms(
+        CountVmsRequest.newBuilder().addAllMaintenanceVmIds(maintenance).build());
+  }
+
+  private static PoolCounts poolCounts(
+      String pool, int available, int inUse, int pending, int draining, int unreachable,
+      int inMaintenance, int freeSlots) {
+    return PoolCounts.newBuilder().setPool(pool).setAvailable(available).setInUse(inUse)
+        .setPending(pending).setDraining(draining).setUnreachable(unreachable)
+        .setInMaintenance(inMaintenance).setFreeSlots(freeSlots).build();
   }
 
   // ---- StartSession ---------------------------------------------------------------------------

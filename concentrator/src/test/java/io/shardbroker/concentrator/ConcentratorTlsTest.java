@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.shardbroker.protocol.v1.ConcentratorGrpc;
+import io.shardbroker.protocol.v1.CountVmsRequest;
 import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.VmView;
 import io.shardbroker.security.CertificateAuthority;
@@ -91,8 +92,12 @@ class ConcentratorTlsTest {
   @Test
   void anAgentCannotUseTheBrokersApi() {
     ManagedChannel agent = channel(Identity.of(Role.AGENT, "vm-1"));
-    assertThatThrownBy(() -> ConcentratorGrpc.newBlockingStub(agent).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .listVms(ListVmsRequest.getDefaultInstance()))
+    ConcentratorGrpc.ConcentratorBlockingStub stub =
+        ConcentratorGrpc.newBlockingStub(agent).withDeadlineAfter(10, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> stub.listVms(ListVmsRequest.getDefaultInstance()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    assertThatThrownBy(() -> stub.countVms(CountVmsRequest.getDefaultInstance()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
   }

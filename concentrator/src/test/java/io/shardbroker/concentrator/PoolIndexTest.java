@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.VmState;
+import io.shardbroker.protocol.v1.VmStatus;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -155,7 +156,8 @@ class PoolIndexTest {
   /**
    * A seeded random walk of updates and removes, checked after every step against a brute-force
    * model (a map of indexed VM to its load): the same VMs are indexed, each sits in the bucket and
-   * slot it claims, and leastLoaded returns the model's loads in order.
+   * slot it claims, and leastLoaded returns the model's loads in order; and every VM updated and
+   * not removed since is counted once, under its status.
    */
   @Test
   void staysConsistentWithABruteForceModelOverARandomWalk() {
@@ -167,6 +169,7 @@ class PoolIndexTest {
       vms.add(vm("vm-" + i, capacity, walk.nextInt(capacity + 1), 0));
     }
     Map<VmRecord, Double> model = new IdentityHashMap<>();
+    Map<VmRecord, VmStatus> statuses = new IdentityHashMap<>();  // every VM in the pool
     int smallest = Integer.MAX_VALUE;
     int largest = 0;
 
@@ -176,6 +179,7 @@ class PoolIndexTest {
       if (move == 0) {
         index.remove(vm);
         model.remove(vm);
+        statuses.remove(vm);
       } else {
         switch (move) {
           case 1 -> vm.stream = vm.stream == null ? LINK : null;
@@ -185,6 +189,7 @@ class PoolIndexTest {
           default -> vm.state = state(walk.nextInt(vm.capacity + 2), vm.state.getAccepting());
         }
         index.update(vm);
+        statuses.put(vm, vm.status());
         if (vm.isCandidate()) {
           model.put(vm, (double) vm.used() / vm.capacity);
         } else {
@@ -195,6 +200,13 @@ class PoolIndexTest {
       assertThat(index.size()).as("size after step %d", step).isEqualTo(model.size());
       assertThat(index.freeSlots()).as("free slots after step %d", step)
           .isEqualTo(model.keySet().stream().mapToLong(v -> v.capacity - v.used()).sum());
+      assertThat(index.vms()).as("VMs after step %d", step).isEqualTo(statuses.size());
+      for (VmStatus status : VmStatus.values()) {
+        if (status != VmStatus.UNRECOGNIZED) {
+          assertThat(index.count(status)).as("%s after step %d", status, step)
+              .isEqualTo(statuses.values().stream().filter(status::equals).count());
+        }
+      }
       smallest = Math.min(smallest, model.size());
       largest = Math.max(largest, model.size());
       for (VmRecord each : vms) {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.protocol.v1.VmStatus;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class VmRegistryTest {
@@ -267,6 +269,9 @@ class VmRegistryTest {
     assertThat(candidates("bob")).isEmpty();
     assertThat(registry.find("bob", "labs", 8).candidates())
         .singleElement().satisfies(c -> assertThat(c.getCapacity()).isEqualTo(3));
+    assertThat(registry.countByPool(Set.of())).as("counted in its new pool only")
+        .extracting(PoolCounts::getPool, PoolCounts::getAvailable, PoolCounts::getFreeSlots)
+        .containsExactly(tuple("labs", 1, 3));
   }
 
   @Test
@@ -384,5 +389,16 @@ class VmRegistryTest {
     Map<VmStatus, Integer> listed = new EnumMap<>(VmStatus.class);
     registry.list("", VmStatus.VM_STATUS_UNSPECIFIED).forEach(v -> listed.merge(v.getStatus(), 1, Integer::sum));
     assertThat(listed).as("by status, as listed").isEqualTo(expected);
+    // And with the per-pool counts, summed.
+    Map<VmStatus, Integer> perPool = new EnumMap<>(VmStatus.class);
+    for (PoolCounts pool : registry.countByPool(Set.of())) {
+      perPool.merge(VmStatus.VM_STATUS_AVAILABLE, pool.getAvailable(), Integer::sum);
+      perPool.merge(VmStatus.VM_STATUS_IN_USE, pool.getInUse(), Integer::sum);
+      perPool.merge(VmStatus.VM_STATUS_PENDING, pool.getPending(), Integer::sum);
+      perPool.merge(VmStatus.VM_STATUS_DRAINING, pool.getDraining(), Integer::sum);
+      perPool.merge(VmStatus.VM_STATUS_UNREACHABLE, pool.getUnreachable(), Integer::sum);
+    }
+    perPool.values().removeIf(n -> n == 0);
+    assertThat(perPool).as("by status, summed over the pools").isEqualTo(expected);
   }
 }

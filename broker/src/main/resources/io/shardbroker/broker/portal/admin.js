@@ -29,12 +29,12 @@ async function refresh() {
     clearInterval(refresher);
     return;
   }
-  const [topology, listed, audit] = await Promise.all([api("GET", "/api/v1/topology"), api("GET", "/api/v1/vms"),
-    api("GET", "/api/v1/admin/audit?limit=50")]);
+  const [topology, summary, listed, audit] = await Promise.all([api("GET", "/api/v1/topology"),
+    api("GET", "/api/v1/vms/summary"), api("GET", "/api/v1/vms"), api("GET", "/api/v1/admin/audit?limit=50")]);
   vms = listed.vms;
   if (++refreshes % ACCOUNTS_EVERY === 0) Accounts.reload().catch(failed);
   showTopology(topology);
-  showPools();
+  showPools(summary);
   showVms();
   showSessions();
   showAudit(audit.entries);
@@ -67,27 +67,21 @@ function showTopology(topology) {
   }
 }
 
-function showPools() {
-  const counts = new Map();
-  for (const vm of vms) {
-    const pool = counts.get(vm.pool) || { available: 0, in_use: 0, pending: 0, draining: 0, unreachable: 0, maintenance: 0 };
-    pool[vm.state] = (pool[vm.state] || 0) + 1;
-    if (vm.maintenance) pool.maintenance++;
-    counts.set(vm.pool, pool);
-  }
+/** Pools by state, as the concentrators count them (GET /api/v1/vms/summary), not from the VM listing. */
+function showPools(summary) {
   const body = $("pools").tBodies[0];
   body.replaceChildren();
   const select = $("vm-pool");
   const chosen = select.value;
   select.replaceChildren(new Option("all", ""));
-  for (const [name, pool] of [...counts.entries()].sort()) {
+  for (const pool of summary.pools) {
     const row = body.insertRow();
-    row.dataset.pool = name;
-    cell(row, name);
-    for (const state of ["available", "in_use", "pending", "draining", "unreachable", "maintenance"]) {
-      cell(row, pool[state]);
+    row.dataset.pool = pool.pool;
+    cell(row, pool.pool);
+    for (const count of ["available", "inUse", "pending", "draining", "unreachable", "inMaintenance", "freeSessions"]) {
+      cell(row, pool[count]);
     }
-    select.append(new Option(name, name, false, name === chosen));
+    select.append(new Option(pool.pool, pool.pool, false, pool.pool === chosen));
   }
 }
 

@@ -25,27 +25,17 @@ async function showPools() {
     text.innerHTML = '<div class="name"></div><div class="detail"></div>';
     text.querySelector(".name").textContent = pool.displayName || pool.name;
     const detail = text.querySelector(".detail");
-    detail.textContent = pool.protocol.toUpperCase();
-    freeIn(pool.name).then((free) => {
-      detail.textContent = pool.protocol.toUpperCase() + " · " + (free === null ? "free desktops unknown"
-        : free === 1 ? "1 desktop free" : free + " desktops free");
-      item.dataset.free = free === null ? "" : String(free);
-    });
+    const free = pool.freeSessions;  // null when the desktops cannot be counted now
+    const what = pool.sessionMode === "multi" ? ["session", "sessions"] : ["desktop", "desktops"];
+    detail.textContent = pool.protocol.toUpperCase() + " · " + (free === null ? "free " + what[1] + " unknown"
+      : free === 1 ? "1 " + what[0] + " free" : free + " " + what[1] + " free");
+    item.dataset.free = free === null ? "" : String(free);
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = "Connect";
     button.addEventListener("click", () => connect(pool.name, button));
     item.append(text, button);
     list.append(item);
-  }
-}
-
-async function freeIn(pool) {
-  try {
-    const listed = await api("GET", "/api/v1/vms?state=available&pool=" + encodeURIComponent(pool));
-    return listed.vms.filter((vm) => !vm.maintenance).length;  // a drained VM takes no new session
-  } catch (error) {
-    return null;
   }
 }
 
