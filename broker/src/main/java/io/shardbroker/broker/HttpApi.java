@@ -96,7 +96,8 @@ final class HttpApi {
     this.refusals = new Refusals(store.security(), settings.brokerId());
     SignInThrottle throttle = new SignInThrottle(settings.security().signIn(), clock);
     this.signIn = new SignInApi(store.accounts(), authenticator,
-        new SignInTokens(store.security(), settings.security().signIn(), clock), throttle, refusals);
+        new SignInTokens(store.security(), settings.security().signIn(), clock), throttle, refusals,
+        settings.security().signIn().notice());
     this.enrollment = new EnrollmentApi(settings.security().enrollment(), store.security(), throttle, refusals,
         settings.brokerId());
     this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);

@@ -15,7 +15,8 @@ import java.util.Optional;
  * Who is asking: every {@code /api/} request but sign-in itself carries either a bearer token
  * from {@code POST /api/v1/auth/login} (the web portal) or HTTP Basic credentials (scripts).
  * Password checks of both go through the {@link SignInThrottle}, and every refusal is audited.
- * {@code POST /api/v1/auth/logout} revokes the token it is sent with.
+ * {@code POST /api/v1/auth/logout} revokes the token it is sent with. {@code GET
+ * /api/v1/auth/login}, open to all, gives what a sign-in form shows before anyone signs in.
  */
 final class SignInApi {
 
@@ -26,19 +27,24 @@ final class SignInApi {
   /** The answer to a sign-in. */
   record SignedIn(String token, String expiresAt, String user) {}
 
+  /** What a sign-in form shows: the operator's notice, empty for none. */
+  record SignInForm(String notice) {}
+
   private final AccountStore accounts;
   private final Authenticator authenticator;
   private final SignInTokens tokens;
   private final SignInThrottle throttle;
   private final Refusals refusals;
+  private final SignInForm form;
 
   SignInApi(AccountStore accounts, Authenticator authenticator, SignInTokens tokens, SignInThrottle throttle,
-      Refusals refusals) {
+      Refusals refusals, String notice) {
     this.accounts = accounts;
     this.authenticator = authenticator;
     this.tokens = tokens;
     this.throttle = throttle;
     this.refusals = refusals;
+    this.form = new SignInForm(notice);
   }
 
   /** Registers the authentication of {@code /api/*}; call where it must run among the before-handlers. */
@@ -52,6 +58,7 @@ final class SignInApi {
   }
 
   void routes(JavalinConfig config) {
+    config.routes.get(LOGIN, ctx -> Json.send(ctx, 200, form));
     config.routes.post(LOGIN, this::login);
     config.routes.post(LOGOUT, this::logout);
   }

@@ -55,6 +55,7 @@ class OpenApiContractTest {
   static final List<String> ROUTES = List.of(
       "GET /",
       "GET /admin",
+      "GET /api/v1/auth/login",
       "POST /api/v1/auth/login",
       "POST /api/v1/auth/logout",
       "POST /api/v1/enroll",
@@ -195,6 +196,7 @@ class OpenApiContractTest {
     call.expect(200, "GET /readyz", null, null);
     call.expect(200, "GET /metrics", null, null);
     call.expect(200, "GET /api/openapi.yaml", null, null);
+    call.expect(200, "GET /api/v1/auth/login", null, null);
     String token = call.expect(200, "POST /api/v1/auth/login", null,
         json("username", "bob", "password", PASSWORD)).text("/token");
     call.expectWithToken(204, "POST /api/v1/auth/logout", token, null);

@@ -4,6 +4,7 @@ import static io.shardbroker.broker.TestBroker.PASSWORD;
 import static io.shardbroker.broker.TestBroker.assertError;
 import static io.shardbroker.broker.TestBroker.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.store.AuditEntry;
@@ -155,6 +156,21 @@ class SignInTest {
     assertThat(broker.a1.sessionsOn("vm-1")).isZero();
     assertThat(broker.store.audit().query(new AuditEntry.Query(TestBroker.ADMIN, "session.end", null, null, null, null))
         .items()).extracting(AuditEntry::target).containsExactly("alice-1");
+  }
+
+  @Test
+  void theSignInFormsNoticeIsOpenToAllAndEmptyUnlessSet() throws Exception {
+    assertThat(send(broker.api.base, null, "GET", "/api/v1/auth/login", null).json().get("notice").asText()).isEmpty();
+
+    String notice = "Authorized use only.\nHelp: the service desk, 555-0100.";
+    TestBroker.Api withNotice = broker.startBroker("noticing", broker.store,
+        s -> s.withSecurity(s.security().withSignIn(SignInPolicy.DEFAULT.withNotice("  " + notice + "\n"))));
+    TestBroker.Answer form = send(withNotice.base, null, "GET", "/api/v1/auth/login", null);
+    assertThat(form.status()).isEqualTo(200);
+    assertThat(form.json().get("notice").asText()).isEqualTo(notice);
+
+    assertThatThrownBy(() -> SignInPolicy.DEFAULT.withNotice("x".repeat(SignInPolicy.NOTICE_MAX + 1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 2000 characters");
   }
 
   private TestBroker.Answer login(String user, String password) throws Exception {

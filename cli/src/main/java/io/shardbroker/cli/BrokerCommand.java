@@ -233,7 +233,8 @@ final class BrokerCommand implements Callable<Integer> {
         CommonOptions.orDefault(config.addressFreeFailures(), d.addressFreeFailures()),
         CommonOptions.orDefault(config.addressLockAfter(), d.addressLockAfter()),
         CommonOptions.orDefault(config.firstDelay(), d.firstDelay()),
-        CommonOptions.orDefault(config.lockFor(), d.lockFor()));
+        CommonOptions.orDefault(config.lockFor(), d.lockFor()),
+        CommonOptions.orDefault(config.notice(), d.notice()));
   }
 
   static Admission admission(AdmissionConfig config) {

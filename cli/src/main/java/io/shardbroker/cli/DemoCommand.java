@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
 final class DemoCommand implements Callable<Integer> {
 
   static final String PASSWORD = "demo-pass";
+  /** Shown above the portal's sign-in form, so that a first visitor knows how to get in. */
+  static final String SIGN_IN_NOTICE = "This is the shardbroker demo. Sign in as bob to get a desktop, or as "
+      + "alice to manage the fleet at /admin. The password is " + PASSWORD + ".";
   /** Who and what the demo's store starts with; applied at every start, it adds only what is missing. */
   static final Seed SEED = new Seed(
       List.of(new Pool("desktop", "Office desktop", Pool.Kind.FLOATING, Pool.SessionMode.SINGLE, "rdp", true),
@@ -71,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
         new SimulatedSessionHost.Settings("rdp", 3389, Duration.ofMillis(20), Duration.ZERO, 0.0),
         42);
     LocalCluster cluster = LocalCluster.start(new LocalCluster.Spec(2, 2, fleet, "127.0.0.1",
-        httpPort, StoreSettings.embedded(data), SEED, Duration.ofSeconds(2)));
+        httpPort, StoreSettings.embedded(data), SEED, Duration.ofSeconds(2), SIGN_IN_NOTICE));
     Lifecycle.awaitCondition(cluster::ready, () -> log.info("demo: {}/{} agent links attached",
         cluster.fleet().attachedLinks(), cluster.fleet().size() * 2));
     String url = "http://127.0.0.1:" + cluster.broker().port();

@@ -45,10 +45,11 @@ final class LocalCluster implements AutoCloseable {
    * @param store where the broker keeps its state
    * @param seed users, groups, pools and entitlements the store starts with
    * @param heartbeatInterval how often agents report in
+   * @param signInNotice what the portal shows above its sign-in form; empty for nothing
    */
   record Spec(
       int sets, int concentratorsPerSet, SimulatedFleet.Spec fleet, String httpHost, int httpPort,
-      StoreSettings store, Seed seed, Duration heartbeatInterval) {}
+      StoreSettings store, Seed seed, Duration heartbeatInterval, String signInNotice) {}
 
   private static final String BROKER_ID = "local-broker";
 
@@ -97,8 +98,10 @@ final class LocalCluster implements AutoCloseable {
       fleet.start();
 
       LinkSecurity brokerLinks = issue(ca, Identity.of(Role.BROKER, BROKER_ID), List.of());
+      BrokerSettings settings = BrokerSettings.of(BROKER_ID, spec.httpHost(), spec.httpPort(), this.topology);
       this.broker = new BrokerServer(
-          BrokerSettings.of(BROKER_ID, spec.httpHost(), spec.httpPort(), this.topology),
+          settings.withSecurity(settings.security().withSignIn(
+              settings.security().signIn().withNotice(spec.signInNotice()))),
           store, address -> Roles.concentratorChannel(address, brokerLinks), scheduler, Clock.systemUTC(),
           Roles.meters()).start();
 

@@ -86,7 +86,8 @@ class PortalBrowserTest {
         List.of(new SimulatedFleet.PoolSpec("desktop", 6, 1), new SimulatedFleet.PoolSpec("shared", 2, 4)),
         new SimulatedSessionHost.Settings("rdp", 3389, Duration.ZERO, Duration.ZERO, 0.0), 7);
     LocalCluster cluster = LocalCluster.start(new LocalCluster.Spec(2, 1, fleet, "127.0.0.1", 0,
-        StoreSettings.embedded(dir.resolve("data")), DemoCommand.SEED, Duration.ofSeconds(2)));
+        StoreSettings.embedded(dir.resolve("data")), DemoCommand.SEED, Duration.ofSeconds(2),
+        DemoCommand.SIGN_IN_NOTICE));
     try {
       await().atMost(WAIT).until(cluster::ready);
     } catch (RuntimeException e) {
@@ -109,6 +110,7 @@ class PortalBrowserTest {
   @Test
   void aUserSignsInConnectsSeesTheSessionAndLogsOff() throws Exception {
     browser.get("http://127.0.0.1:" + cluster.broker().port() + "/");
+    waiting.until(ExpectedConditions.textToBe(By.id("sign-in-notice"), DemoCommand.SIGN_IN_NOTICE));
 
     signIn("bob", "not-the-password");
     waiting.until(ExpectedConditions.textToBe(By.id("message"), "Wrong user name or password."));

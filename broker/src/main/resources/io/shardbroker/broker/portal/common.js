@@ -94,6 +94,7 @@ function signInFlow(show) {
     + '<button type="submit">Sign in</button>';
   $("sign-in").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
+  showNotice();
   if (sessionStorage.getItem(TOKEN)) {
     show().catch(failed);
   } else {
@@ -102,6 +103,21 @@ function signInFlow(show) {
 }
 
 const signedIn = { show: async () => {} };
+
+/** The operator's notice above the sign-in form (GET /api/v1/auth/login), when there is one. */
+async function showNotice() {
+  let form;
+  try {
+    form = await api("GET", "/api/v1/auth/login");
+  } catch (error) {
+    return;  // the form works without it
+  }
+  if (!form.notice) return;
+  const notice = document.createElement("p");
+  notice.id = "sign-in-notice";
+  notice.textContent = form.notice;  // plain text, never HTML
+  $("sign-in").querySelector("h2").after(notice);
+}
 
 async function signIn(event) {
   event.preventDefault();

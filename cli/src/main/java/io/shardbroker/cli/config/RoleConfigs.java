@@ -41,10 +41,14 @@ public final class RoleConfigs {
   /** The enroller this broker certifies agents with ({@code shardbroker certs issue --enroller}). */
   public record EnrollmentConfig(String cert, String key, Duration agentValidity) {}
 
-  /** Sign-in tokens' lifetime, and when failed sign-ins are slowed and locked (see SignInPolicy). */
+  /**
+   * Sign-in tokens' lifetime, when failed sign-ins are slowed and locked, and the notice the portal
+   * shows above its sign-in form (see SignInPolicy).
+   */
   public record SignInConfig(
       Duration tokenLifetime, Integer userFreeFailures, Integer userLockAfter,
-      Integer addressFreeFailures, Integer addressLockAfter, Duration firstDelay, Duration lockFor) {}
+      Integer addressFreeFailures, Integer addressLockAfter, Duration firstDelay, Duration lockFor,
+      String notice) {}
 
   /**
    * The PEM files a role shows and trusts on its links ({@code shardbroker certs} makes them):
