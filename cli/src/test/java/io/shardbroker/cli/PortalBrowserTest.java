@@ -271,6 +271,25 @@ class PortalBrowserTest {
     screenshot("portal-phone.png");
   }
 
+  @Test
+  void theConsoleWorksOnAPhoneWidthScreen() throws Exception {
+    browser.manage().window().setSize(new Dimension(390, 844));
+    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/admin");
+    signIn("alice", DemoCommand.PASSWORD);
+    waiting.until(d -> d.findElements(By.cssSelector(".chart canvas")).size() == 3);
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#vms tr[data-vm='desktop-00001']")));
+    waiting.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#users tr[data-user='alice']")));
+    browser.findElement(By.id("user-add")).click();
+    // wide tables scroll inside their boxes; the page itself stays as wide as the phone
+    long overflow = (Long) ((JavascriptExecutor) browser).executeScript(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+    assertThat(overflow).as("pixels the console is wider than the phone").isLessThanOrEqualTo(0);
+    for (WebElement chart : browser.findElements(By.cssSelector(".chart"))) {
+      assertThat(chart.getRect().getX() + chart.getRect().getWidth()).as("a chart's right edge").isLessThanOrEqualTo(390);
+    }
+    screenshot("admin-phone.png");
+  }
+
   private void signIn(String user, String password) {
     WebElement name = waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("username")));
     name.clear();

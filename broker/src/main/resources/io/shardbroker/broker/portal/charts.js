@@ -45,9 +45,10 @@ const Charts = (() => {
     return null;
   }
 
-  /** Clock times only: uPlot's default adds the date under the first tick. */
+  /** Clock times only, 24-hour so they stay short: uPlot's default adds the date under the first tick. */
   function clockTimes(u, splits) {
-    return splits.map((s) => new Date(s * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+    return splits.map((s) => new Date(s * 1000).toLocaleTimeString([],
+      { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }));
   }
 
   function plot(element, title, series) {
@@ -57,7 +58,7 @@ const Charts = (() => {
       // always the five minutes up to now; the newest point is on the right edge
       scales: { x: { time: true, range: () => [Date.now() / 1000 - KEEP * SCRAPE_MS / 1000, Date.now() / 1000] } },
       series: [{}].concat(series),  // uPlot draws dots too while points are few and far apart
-      axes: [{ values: clockTimes }, { size: 50 }],
+      axes: [{ values: clockTimes, space: 45 }, { size: 50 }],  // space: px between time ticks at least
     }, [times, ...series.map(() => [])], element);
   }
 
