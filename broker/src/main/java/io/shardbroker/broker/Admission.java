@@ -9,18 +9,24 @@ import java.time.Duration;
  * bounds a request is answered at once with a retryable {@code 503 overloaded}, before its
  * password is even checked, and the requests already admitted keep their pace.
  *
+ * <p>Open connections are bounded too, since each costs heap whether or not its request is
+ * admitted: past {@code connections} the broker stops accepting, and further clients wait in the
+ * operating system's accept queue until one closes.
+ *
  * @param inFlight session requests brokered at once
  * @param queued requests that may wait for one of those places meanwhile
  * @param maxWait how long a request waits for a place before it is answered {@code overloaded}
+ * @param connections HTTP connections open at once
  */
-public record Admission(int inFlight, int queued, Duration maxWait) {
+public record Admission(int inFlight, int queued, Duration maxWait, int connections) {
 
   /**
    * A brokering mostly waits on the network (tens of ms), so 128 at once keep a broker's cores busy
    * at thousands a second; 1,024 waiting drain in under a second at that pace, and a user would
-   * rather wait a few seconds in a burst than be told to come back.
+   * rather wait a few seconds in a burst than be told to come back. An open connection costs a
+   * few KiB of heap, so 10,000 of them fit any heap a broker runs with.
    */
-  public static final Admission DEFAULT = new Admission(128, 1024, Duration.ofSeconds(10));
+  public static final Admission DEFAULT = new Admission(128, 1024, Duration.ofSeconds(10), 10_000);
 
   public Admission {
     if (inFlight < 1) {
@@ -31,6 +37,10 @@ public record Admission(int inFlight, int queued, Duration maxWait) {
     }
     if (maxWait == null || maxWait.isNegative()) {
       throw new IllegalArgumentException("admission max wait must be zero or positive, got " + maxWait);
+    }
+    if (connections <= inFlight + queued) {
+      throw new IllegalArgumentException("admission connections must be more than in-flight and queued "
+          + "requests together (" + (inFlight + queued) + "), got " + connections);
     }
   }
 }

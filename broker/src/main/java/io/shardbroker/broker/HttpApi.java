@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import io.javalin.http.staticfiles.Location;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.EndpointNotFound;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -34,6 +33,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -57,8 +57,6 @@ final class HttpApi {
   private static final String OPENAPI_RESOURCE = "openapi.yaml";
   private static final int ACCEPT_QUEUE = 4096;
   static final String USER = "shardbroker.user";
-  /** Where the web portal's files are on the classpath. */
-  private static final String PORTAL = "/io/shardbroker/broker/portal";
   private static final String REQUEST = "shardbroker.requestId";
   private static final String STARTED = "shardbroker.startedNanos";
   /** Set on a session request that holds a place of the admission gate, to be given back. */
@@ -74,8 +72,7 @@ final class HttpApi {
   private final BrokerMetrics metrics;
   private final PrometheusMeterRegistry meters;
   private final byte[] openApi;
-  private final byte[] portalPage;
-  private final byte[] adminPage;
+  private final PortalFiles portal = new PortalFiles();
   private final AdmissionGate admission;
   private final Refusals refusals;
   private final SignInApi signIn;
@@ -106,8 +103,6 @@ final class HttpApi {
     this.metrics = metrics;
     this.meters = meters;
     this.openApi = readOpenApi();
-    this.portalPage = readResource(PORTAL + "/index.html");
-    this.adminPage = readResource(PORTAL + "/admin.html");
     this.admission = new AdmissionGate(settings.admission());
     metrics.watch(admission);
   }
@@ -115,6 +110,11 @@ final class HttpApi {
   void configure(JavalinConfig config) {
     config.startup.showJavalinBanner = false;
     config.jetty.addConnector((server, httpConfig) -> {
+      // Jetty keeps a cache of header fields per connection from its second request on: about
+      // 50 KiB each. A storm's clients held 13,000 connections open, and the caches took 650 MiB of
+      // a 1 GiB heap; without them a connection costs a few KiB. Parsing headers afresh costs less
+      // than the garbage collection the caches caused.
+      httpConfig.setHeaderCacheSize(0);
       ServerConnector connector;
       if (settings.security().https() == null) {
         connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
@@ -130,6 +130,10 @@ final class HttpApi {
       connector.setPort(settings.httpPort());
       // A logon storm opens connections by the thousand; the OS default backlog (50) resets them.
       connector.setAcceptQueueSize(ACCEPT_QUEUE);
+      // Past the bound, Jetty stops accepting until a connection closes; clients wait in the accept
+      // queue. (Its option to shorten idle timeouts meanwhile was tried: it expires thousands of
+      // connections under a lock that every close waits for, and the broker stalled.)
+      server.addBean(new NetworkConnectionLimit(settings.admission().connections(), connector));
       return connector;
     });
     // Requests Jetty refuses itself (a malformed URL, oversized headers) get the JSON error shape too.
@@ -152,16 +156,8 @@ final class HttpApi {
     config.routes.get(OPENAPI_PATH, ctx -> ctx.contentType("application/yaml; charset=utf-8").result(openApi));
     admin.configure(config);
     adminSessions.routes(config);
-    // The web portal: plain HTML, CSS and JavaScript on the API above, served from the classpath.
-    config.staticFiles.add(files -> {
-      files.hostedPath = "/portal";
-      files.directory = PORTAL;
-      files.location = Location.CLASSPATH;
-      files.headers = Map.of("Cache-Control", "no-cache");
-    });
-    config.staticFiles.enableWebjars();  // uPlot, for the console's charts
-    config.routes.get("/", ctx -> page(ctx, portalPage));
-    config.routes.get("/admin", ctx -> page(ctx, adminPage));
+    // The web portal: plain HTML, CSS and JavaScript on the API above, from memory.
+    portal.routes(config);
     config.routes.get("/healthz", ctx -> send(ctx, 200, new ApiViews.Status("ok")));
     config.routes.get("/readyz", this::ready);
     config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -421,24 +417,8 @@ final class HttpApi {
     return id == null ? "-" : id;
   }
 
-  /** A page of the portal; anyone may load it, its calls to the API need a sign-in. */
-  private static void page(Context ctx, byte[] html) {
-    ctx.contentType("text/html; charset=utf-8").header("Cache-Control", "no-cache").result(html);
-  }
-
   private static byte[] readOpenApi() {
-    return readResource(OPENAPI_RESOURCE);
-  }
-
-  private static byte[] readResource(String path) {
-    try (InputStream in = HttpApi.class.getResourceAsStream(path)) {
-      if (in == null) {
-        throw new IllegalStateException(path + " is missing from the broker's jar");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + path, e);
-    }
+    return PortalFiles.resource(OPENAPI_RESOURCE);
   }
 
   private static String newRequestId() {

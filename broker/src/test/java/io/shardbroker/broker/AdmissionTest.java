@@ -29,7 +29,7 @@ class AdmissionTest {
   void start() throws Exception {
     broker = TestBroker.start();
     single = broker.startBroker("single", broker.store,
-        settings -> settings.withAdmission(new Admission(1, 0, Duration.ZERO)));
+        settings -> settings.withAdmission(new Admission(1, 0, Duration.ZERO, 10)));
     for (int i = 1; i <= 4; i++) {
       broker.a1.addVm("vm-" + i, "desktop", 1);
     }
@@ -73,11 +73,13 @@ class AdmissionTest {
 
   @Test
   void boundsBelowOneOrANegativeWaitAreRefusedWithTheirValue() {
-    assertThatThrownBy(() -> new Admission(0, 10, Duration.ZERO))
+    assertThatThrownBy(() -> new Admission(0, 10, Duration.ZERO, 100))
         .hasMessage("admission in-flight must be at least 1, got 0");
-    assertThatThrownBy(() -> new Admission(1, -1, Duration.ZERO))
+    assertThatThrownBy(() -> new Admission(1, -1, Duration.ZERO, 10))
         .hasMessage("admission queued must be 0 or more, got -1");
-    assertThatThrownBy(() -> new Admission(1, 0, Duration.ofSeconds(-1)))
+    assertThatThrownBy(() -> new Admission(1, 0, Duration.ofSeconds(-1), 10))
         .hasMessage("admission max wait must be zero or positive, got PT-1S");
+    assertThatThrownBy(() -> new Admission(8, 8, Duration.ZERO, 16))
+        .hasMessage("admission connections must be more than in-flight and queued requests together (16), got 16");
   }
 }

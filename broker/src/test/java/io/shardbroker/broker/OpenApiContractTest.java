@@ -55,6 +55,8 @@ class OpenApiContractTest {
   static final List<String> ROUTES = List.of(
       "GET /",
       "GET /admin",
+      "GET /portal/{file}",
+      "GET /webjars/uplot/{version}/dist/{file}",
       "GET /api/v1/auth/login",
       "POST /api/v1/auth/login",
       "POST /api/v1/auth/logout",
@@ -192,6 +194,8 @@ class OpenApiContractTest {
     call.expect(200, "GET /api/v1/vms/summary", "alice", null);
     call.expect(200, "GET /", null, null);
     call.expect(200, "GET /admin", null, null);
+    call.expect(200, "GET /portal/{file}", null, null, "portal.js");
+    call.expect(200, "GET /webjars/uplot/{version}/dist/{file}", null, null, "1.6.30", "uPlot.min.css");
     call.expect(200, "GET /healthz", null, null);
     call.expect(200, "GET /readyz", null, null);
     call.expect(200, "GET /metrics", null, null);

@@ -244,7 +244,8 @@ final class BrokerCommand implements Callable<Integer> {
     }
     return new Admission(CommonOptions.orDefault(config.inFlight(), d.inFlight()),
         CommonOptions.orDefault(config.queued(), d.queued()),
-        CommonOptions.orDefault(config.maxWait(), d.maxWait()));
+        CommonOptions.orDefault(config.maxWait(), d.maxWait()),
+        CommonOptions.orDefault(config.connections(), d.connections()));
   }
 
   static CandidateSearch candidateSearch(CandidateSearchConfig config) {

@@ -60,8 +60,8 @@ public final class RoleConfigs {
   public record TlsConfig(
       String dir, String cert, String key, String ca, Boolean insecure, String httpsCert, String httpsKey) {}
 
-  /** Session requests brokered at once, how many may wait, and how long. */
-  public record AdmissionConfig(Integer inFlight, Integer queued, Duration maxWait) {}
+  /** Session requests brokered at once, how many may wait, and how long; open connections at once. */
+  public record AdmissionConfig(Integer inFlight, Integer queued, Duration maxWait, Integer connections) {}
 
   /**
    * Which concentrators of a set a request asks for candidates: {@code broadcast} (all; the
