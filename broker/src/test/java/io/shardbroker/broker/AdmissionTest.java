@@ -8,7 +8,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardbroker.broker.TestBroker.Answer;
 import io.shardbroker.broker.TestBroker.Api;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -17,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A broker past its admission bounds answers at once, and gives every place back. */
+/** A broker past its admission bounds answers at once, gives every place back, and past its connection bound waits to accept. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AdmissionTest {
 
@@ -69,6 +76,46 @@ class AdmissionTest {
 
     assertThat(single.send("carol", PASSWORD, "POST", "/api/v1/sessions", json("pool", "desktop"), null)
         .status()).isEqualTo(201);
+  }
+
+  @Test
+  void pastItsConnectionBoundTheBrokerAcceptsOnlyWhenAConnectionCloses() throws Exception {
+    // "single" takes 10 connections: 10 open ones each get their answer, the 11th waits
+    URI uri = URI.create(single.base);
+    List<Socket> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 10; i++) {
+        Socket socket = new Socket(uri.getHost(), uri.getPort());
+        open.add(socket);
+        assertThat(healthz(socket)).startsWith("HTTP/1.1 200");
+      }
+      try (Socket waiting = new Socket(uri.getHost(), uri.getPort())) {  // in the accept queue
+        waiting.setSoTimeout(300);
+        waiting.getOutputStream().write(HEALTHZ);
+        assertThatThrownBy(() -> waiting.getInputStream().read()).as("an answer past the bound")
+            .isInstanceOf(SocketTimeoutException.class);
+
+        open.remove(0).close();
+        waiting.setSoTimeout(10_000);
+        assertThat(new String(waiting.getInputStream().readNBytes(15), StandardCharsets.US_ASCII))
+            .isEqualTo("HTTP/1.1 200 OK");
+      }
+    } finally {
+      for (Socket socket : open) {
+        socket.close();
+      }
+    }
+  }
+
+  private static final byte[] HEALTHZ = "GET /healthz HTTP/1.1\r\nHost: broker\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+  /** Asks on a kept-alive connection; the answer's first line. */
+  private static String healthz(Socket socket) throws IOException {
+    socket.setSoTimeout(10_000);
+    socket.getOutputStream().write(HEALTHZ);
+    byte[] head = new byte[512];
+    int n = socket.getInputStream().read(head);
+    return new String(head, 0, Math.max(n, 0), StandardCharsets.US_ASCII);
   }
 
   @Test
