@@ -76,7 +76,8 @@ final class ApiViews {
     }
   }
 
-  record VmList(String set, boolean complete, int count, List<VmItem> vms) {}
+  /** {@code count}: the VMs listed; {@code matching}: all that passed the filters, past {@code limit} too. */
+  record VmList(String set, boolean complete, int count, long matching, List<VmItem> vms) {}
 
   /**
    * One pool's VMs by state, each VM once; {@code inMaintenance}: how many of them are drained;

@@ -12,6 +12,7 @@ import io.shardbroker.broker.ApiViews.ErrorBody;
 import io.shardbroker.broker.BrokerException.Kind;
 import io.shardbroker.broker.ConcentratorDirectory.Member;
 import io.shardbroker.protocol.v1.HealthResponse;
+import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.VmStatus;
 import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.Group;
@@ -56,6 +57,9 @@ final class HttpApi {
   static final String OPENAPI_PATH = "/api/openapi.yaml";
   private static final String OPENAPI_RESOURCE = "openapi.yaml";
   private static final int ACCEPT_QUEUE = 4096;
+  /** The longest {@code q} of {@code GET /api/v1/vms}, and its largest {@code limit}. */
+  private static final int MATCH_MAX = 128;
+  private static final int LIMIT_MAX = 10_000;
   static final String USER = "shardbroker.user";
   private static final String REQUEST = "shardbroker.requestId";
   private static final String STARTED = "shardbroker.startedNanos";
@@ -79,6 +83,7 @@ final class HttpApi {
   private final EnrollmentApi enrollment;
   private final AdminSessionsApi adminSessions;
   private final VmCounts counts;
+  private final VmPages pages;
 
   HttpApi(
       BrokerSettings settings, Store store, Authenticator authenticator, SessionBroker broker,
@@ -100,6 +105,7 @@ final class HttpApi {
     this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);
     this.adminSessions = new AdminSessionsApi(broker, store.security(), settings.brokerId());
     this.counts = new VmCounts(directory, drained, settings.timeouts().list());
+    this.pages = new VmPages(directory, settings.timeouts().list());
     this.metrics = metrics;
     this.meters = meters;
     this.openApi = readOpenApi();
@@ -299,13 +305,52 @@ final class HttpApi {
   private void vms(Context ctx) {
     // Every VM is shown, also those naming a pool the store does not know (they are never brokered).
     String pool = ctx.queryParam("pool");
-    VmStatus status = parseState(ctx.queryParam("state"));
-    SessionBroker.VmListing listing = broker.listVms(ctx.queryParam("set"), pool, status);
+    String match = ctx.queryParam("q");
+    if (match != null && match.length() > MATCH_MAX) {
+      throw new BrokerException(Kind.BAD_REQUEST, "q", "q may have at most " + MATCH_MAX + " characters");
+    }
+    ListVmsRequest request = ListVmsRequest.newBuilder()
+        .setPool(pool == null ? "" : pool)
+        .setStatus(parseState(ctx.queryParam("state")))
+        .setMatch(match == null ? "" : match)
+        .setWithSessions(parseBoolean(ctx, "withSessions"))
+        .setLimit(parseLimit(ctx))
+        .build();
+    VmPages.Page page = pages.list(ctx.queryParam("set"), request);
     var inMaintenance = drained.current();
-    var vms = listing.vms().stream()
+    var vms = page.vms().stream()
         .map(vm -> ApiViews.VmItem.of(vm, inMaintenance.contains(vm.getVmId())))
         .toList();
-    send(ctx, 200, new ApiViews.VmList(listing.setId(), listing.complete(), vms.size(), vms));
+    send(ctx, 200, new ApiViews.VmList(page.setId(), page.complete(), vms.size(), page.matching(), vms));
+  }
+
+  private static boolean parseBoolean(Context ctx, String name) {
+    String text = ctx.queryParam(name);
+    if (text == null || text.isEmpty() || text.equals("false")) {
+      return false;
+    }
+    if (text.equals("true")) {
+      return true;
+    }
+    throw new BrokerException(Kind.BAD_REQUEST, name, name + " must be true or false; got '" + text + "'");
+  }
+
+  /** {@code limit}: 1 to {@value #LIMIT_MAX}; without it, 0 (every VM). */
+  private static int parseLimit(Context ctx) {
+    String text = ctx.queryParam("limit");
+    if (text == null || text.isEmpty()) {
+      return 0;
+    }
+    try {
+      int limit = Integer.parseInt(text);
+      if (limit >= 1 && limit <= LIMIT_MAX) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new BrokerException(Kind.BAD_REQUEST, "limit", "limit must be a whole number from 1 to " + LIMIT_MAX
+        + "; got '" + text + "'");
   }
 
   private void vmSummary(Context ctx) {

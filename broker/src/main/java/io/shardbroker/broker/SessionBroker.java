@@ -17,14 +17,11 @@ import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.FindCandidatesResponse;
 import io.shardbroker.protocol.v1.ListSessionsRequest;
 import io.shardbroker.protocol.v1.ListSessionsResponse;
-import io.shardbroker.protocol.v1.ListVmsRequest;
-import io.shardbroker.protocol.v1.ListVmsResponse;
 import io.shardbroker.protocol.v1.PlacedSession;
 import io.shardbroker.protocol.v1.StartResult;
 import io.shardbroker.protocol.v1.StartSessionRequest;
 import io.shardbroker.protocol.v1.StartSessionResponse;
 import io.shardbroker.protocol.v1.VmStatus;
-import io.shardbroker.protocol.v1.VmView;
 import io.shardbroker.store.Assignment;
 import io.shardbroker.store.Pool;
 import io.shardbroker.store.SessionEvent;
@@ -631,29 +628,4 @@ final class SessionBroker {
     }
     throw new BrokerException(Kind.SESSION_NOT_FOUND, "you have no session with id '" + sessionId + "'");
   }
-
-  /** The VMs as one set sees them: the named set, or the first that answers. */
-  VmListing listVms(String setId, String pool, VmStatus status) {
-    ListVmsRequest request = ListVmsRequest.newBuilder()
-        .setPool(pool == null ? "" : pool)
-        .setStatus(status)
-        .build();
-    Answered<ListVmsResponse> answered = directory.firstAnswering(directory.namedOrAll(setId),
-        settings.timeouts().list(), stub -> stub.listVms(request));
-    Map<String, VmView> merged = new LinkedHashMap<>();
-    for (Reply<ListVmsResponse> reply : answered.replies()) {
-      if (reply.ok()) {
-        for (VmView vm : reply.value().getVmsList()) {
-          // After a re-home the old concentrator may still list the VM as unreachable.
-          merged.merge(vm.getVmId(), vm,
-              (a, b) -> a.getStatus() == VmStatus.VM_STATUS_UNREACHABLE ? b : a);
-        }
-      }
-    }
-    List<VmView> vms = merged.values().stream().sorted(Comparator.comparing(VmView::getVmId)).toList();
-    return new VmListing(answered.set().id(), answered.complete(), vms);
-  }
-
-  /** VMs as a set sees them; {@code complete} is false when some of its concentrators did not answer. */
-  record VmListing(String setId, boolean complete, List<VmView> vms) {}
 }

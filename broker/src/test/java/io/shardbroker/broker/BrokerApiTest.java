@@ -407,6 +407,31 @@ class BrokerApiTest {
   }
 
   @Test
+  void aPageOfVmsIsTheFirstByIdOfBothConcentratorsAndSaysHowManyMatch() throws Exception {
+    for (int i = 1; i <= 6; i++) {  // odd ones at a1, even ones at a2
+      (i % 2 == 1 ? a1 : a2).addVm("vm-" + i, "desktop", 1);
+    }
+    a2.addSession("vm-4", "s-4", "Bob");
+    a1.addSession("vm-5", "s-5", "alice");
+
+    JsonNode page = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a&limit=3").GET().build()).body());
+    assertThat(page.get("vms")).extracting(vm -> vm.get("id").asText()).containsExactly("vm-1", "vm-2", "vm-3");
+    assertThat(page.get("count").asInt()).isEqualTo(3);
+    assertThat(page.get("matching").asLong()).isEqualTo(6);
+
+    JsonNode bobs = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a&q=bOB").GET().build()).body());
+    assertThat(bobs.get("vms")).extracting(vm -> vm.get("id").asText()).containsExactly("vm-4");
+    JsonNode running = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a&withSessions=true&limit=1")
+        .GET().build()).body());
+    assertThat(running.get("vms")).extracting(vm -> vm.get("id").asText()).containsExactly("vm-4");
+    assertThat(running.get("matching").asLong()).isEqualTo(2);
+
+    for (String bad : List.of("limit=0", "limit=10001", "limit=ten", "withSessions=yes", "q=" + "x".repeat(129))) {
+      assertError(send(request("alice", PASSWORD, "/api/v1/vms?" + bad).GET().build()), 400, "bad_request");
+    }
+  }
+
+  @Test
   void aListingWithoutAConcentratorKnownToBeDownIsNotComplete() throws Exception {
     a2.addVm("vm-2", "desktop", 1);
     a1.unavailable = true;

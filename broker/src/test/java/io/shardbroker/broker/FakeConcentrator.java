@@ -32,8 +32,10 @@ import io.shardbroker.protocol.v1.VmView;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -277,16 +279,24 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     if (failIfUnavailable(responses)) {
       return;
     }
-    ListVmsResponse.Builder answer = ListVmsResponse.newBuilder().setConcentratorId(id);
+    // As a concentrator filters: pool, status, a part of the id or a user in any case, with sessions
+    String match = request.getMatch().toLowerCase(Locale.ROOT);
+    List<VmView> passed = new ArrayList<>();
     for (Vm vm : vms.values()) {
       VmStatus status = status(vm);
       if ((request.getPool().isEmpty() || request.getPool().equals(vm.pool))
-          && (request.getStatus() == VmStatus.VM_STATUS_UNSPECIFIED || request.getStatus() == status)) {
-        answer.addVms(VmView.newBuilder().setVmId(vm.id).setPool(vm.pool).setStatus(status)
-            .setCapacity(vm.capacity).addAllSessions(vm.sessions).setConcentratorId(id));
+          && (request.getStatus() == VmStatus.VM_STATUS_UNSPECIFIED || request.getStatus() == status)
+          && (!request.getWithSessions() || !vm.sessions.isEmpty())
+          && (vm.id.toLowerCase(Locale.ROOT).contains(match)
+              || vm.sessions.stream().anyMatch(s -> s.getUser().toLowerCase(Locale.ROOT).contains(match)))) {
+        passed.add(VmView.newBuilder().setVmId(vm.id).setPool(vm.pool).setStatus(status)
+            .setCapacity(vm.capacity).addAllSessions(vm.sessions).setConcentratorId(id).build());
       }
     }
-    responses.onNext(answer.build());
+    passed.sort(Comparator.comparing(VmView::getVmId));
+    int limit = request.getLimit() == 0 ? passed.size() : Math.min(request.getLimit(), passed.size());
+    responses.onNext(ListVmsResponse.newBuilder().setConcentratorId(id)
+        .addAllVms(passed.subList(0, limit)).setMatching(passed.size()).build());
     responses.onCompleted();
   }
 

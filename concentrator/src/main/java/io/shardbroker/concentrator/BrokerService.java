@@ -284,9 +284,11 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
 
   @Override
   public void listVms(ListVmsRequest request, StreamObserver<ListVmsResponse> responses) {
+    VmRegistry.Listing listing = registry.list(request);
     responses.onNext(ListVmsResponse.newBuilder()
         .setConcentratorId(settings.id())
-        .addAllVms(registry.list(request.getPool(), request.getStatus()))
+        .addAllVms(listing.vms())
+        .setMatching(listing.matching())
         .build());
     responses.onCompleted();
   }

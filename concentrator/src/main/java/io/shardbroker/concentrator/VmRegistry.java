@@ -2,6 +2,7 @@ package io.shardbroker.concentrator;
 
 import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.Hello;
+import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.PlacedSession;
 import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.Session;
@@ -11,10 +12,12 @@ import io.shardbroker.protocol.v1.VmView;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -64,6 +67,8 @@ final class VmRegistry {
   record Counts(int reachable, int unreachable, int sessions, Map<VmStatus, Integer> byStatus) {}
 
   /** The statuses a VM can have. */
+  private static final Comparator<VmRecord> BY_ID = Comparator.comparing(vm -> vm.vmId);
+
   private static final List<VmStatus> STATUSES = List.of(VmStatus.VM_STATUS_AVAILABLE,
       VmStatus.VM_STATUS_IN_USE, VmStatus.VM_STATUS_PENDING, VmStatus.VM_STATUS_DRAINING,
       VmStatus.VM_STATUS_UNREACHABLE);
@@ -240,25 +245,70 @@ final class VmRegistry {
     return null;
   }
 
-  synchronized List<VmView> list(String pool, VmStatus status) {
-    List<VmView> views = new ArrayList<>();
+  /** The VMs of a listing, by VM id, and how many passed its filters, also those past its limit. */
+  record Listing(List<VmView> vms, int matching) {}
+
+  /** Every VM of {@code pool} with {@code status}; an empty pool or unspecified status matches all. */
+  List<VmView> list(String pool, VmStatus status) {
+    return list(ListVmsRequest.newBuilder().setPool(pool).setStatus(status).build()).vms();
+  }
+
+  /**
+   * The VMs that pass the request's filters, at most its limit of them: the first by VM id, kept
+   * in a heap of that size, so a page of a large fleet costs O(VMs x log limit) and builds views
+   * for the page only.
+   */
+  synchronized Listing list(ListVmsRequest request) {
+    int limit = request.getLimit() == 0 ? Integer.MAX_VALUE : request.getLimit();
+    PriorityQueue<VmRecord> first = new PriorityQueue<>(BY_ID.reversed());  // the greatest on top
+    int matching = 0;
     for (VmRecord vm : vms.values()) {
-      if ((pool.isEmpty() || vm.pool.equals(pool))
-          && (status == VmStatus.VM_STATUS_UNSPECIFIED || vm.status() == status)) {
-        views.add(VmView.newBuilder()
-            .setVmId(vm.vmId)
-            .setPool(vm.pool)
-            .setStatus(vm.status())
-            .setCapacity(vm.capacity)
-            .addAllSessions(vm.state.getSessionsList())
-            .setPendingStarts(vm.pendingStarts)
-            .setConcentratorId(concentratorId)
-            .setSequence(vm.state.getSequence())
-            .setLastHeardMs(vm.lastHeardMillis)
-            .build());
+      if (passes(vm, request)) {
+        matching++;
+        first.add(vm);
+        if (first.size() > limit) {
+          first.poll();
+        }
       }
     }
-    return views;
+    List<VmRecord> page = new ArrayList<>(first);
+    page.sort(BY_ID);
+    return new Listing(page.stream().map(this::view).toList(), matching);
+  }
+
+  private static boolean passes(VmRecord vm, ListVmsRequest request) {
+    if (!request.getPool().isEmpty() && !vm.pool.equals(request.getPool())
+        || request.getStatus() != VmStatus.VM_STATUS_UNSPECIFIED && vm.status() != request.getStatus()
+        || request.getWithSessions() && vm.state.getSessionsCount() == 0) {
+      return false;
+    }
+    String match = request.getMatch();
+    return match.isEmpty() || contains(vm.vmId, match)
+        || vm.state.getSessionsList().stream().anyMatch(session -> contains(session.getUser(), match));
+  }
+
+  /** Whether {@code part} is in {@code text}, in any case, without copying either. */
+  private static boolean contains(String text, String part) {
+    for (int i = 0; i + part.length() <= text.length(); i++) {
+      if (text.regionMatches(true, i, part, 0, part.length())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private VmView view(VmRecord vm) {
+    return VmView.newBuilder()
+        .setVmId(vm.vmId)
+        .setPool(vm.pool)
+        .setStatus(vm.status())
+        .setCapacity(vm.capacity)
+        .addAllSessions(vm.state.getSessionsList())
+        .setPendingStarts(vm.pendingStarts)
+        .setConcentratorId(concentratorId)
+        .setSequence(vm.state.getSequence())
+        .setLastHeardMs(vm.lastHeardMillis)
+        .build();
   }
 
   /** Sessions of {@code user} in {@code pool}; an empty argument matches all. */

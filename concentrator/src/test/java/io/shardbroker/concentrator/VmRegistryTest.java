@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.Hello;
+import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.PlacedSession;
 import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.Session;
@@ -54,6 +55,31 @@ class VmRegistryTest {
     assertThat(candidates("bob")).extracting(Candidate::getVmId).containsExactly("vm-1");
     assertThat(registry.find("bob", POOL, 8).candidates().get(0).getUsed()).isEqualTo(1);
     assertThat(registry.find("bob", "other-pool", 8).candidates()).isEmpty();
+  }
+
+  @Test
+  void aListingFiltersByIdOrUserInAnyCaseAndByRunningSessionsAndGivesTheFirstPageById() {
+    registry.attach(hello("vm-3", 1, state(1, true, session("s-3", "Carol", POOL))), streamA);
+    registry.attach(hello("vm-1", 1, state(1, true)), streamB);
+    registry.attach(hello("vm-2", 4, state(1, true, session("s-2", "alice", POOL), session("s-4", "dave", POOL))), streamC);
+    registry.attach(hello("VM-10", 1, state(1, true)), new AgentStream(null, () -> {}));
+
+    assertThat(ids(ListVmsRequest.getDefaultInstance())).containsExactly("VM-10", "vm-1", "vm-2", "vm-3");
+    assertThat(ids(ListVmsRequest.newBuilder().setMatch("vm-1").build())).containsExactly("VM-10", "vm-1");
+    assertThat(ids(ListVmsRequest.newBuilder().setMatch("CAROL").build())).containsExactly("vm-3");
+    assertThat(ids(ListVmsRequest.newBuilder().setMatch("av").build())).as("dave's").containsExactly("vm-2");
+    assertThat(ids(ListVmsRequest.newBuilder().setWithSessions(true).build())).containsExactly("vm-2", "vm-3");
+
+    VmRegistry.Listing page = registry.list(ListVmsRequest.newBuilder().setMatch("vm").setLimit(2).build());
+    assertThat(page.vms()).extracting(VmView::getVmId).containsExactly("VM-10", "vm-1");
+    assertThat(page.matching()).isEqualTo(4);
+    VmRegistry.Listing none = registry.list(ListVmsRequest.newBuilder().setMatch("nobody").setLimit(2).build());
+    assertThat(none.vms()).isEmpty();
+    assertThat(none.matching()).isZero();
+  }
+
+  private List<String> ids(ListVmsRequest request) {
+    return registry.list(request).vms().stream().map(VmView::getVmId).toList();
   }
 
   @Test

@@ -6,7 +6,7 @@
 
 const REFRESH_MS = 3000;
 const ACCOUNTS_EVERY = 10;  // refreshes: users, groups and entitlements are at most 30 s old
-let vms = [];
+const PAGE = 500;  // VMs the tables ask for: the concentrators filter, the broker sends a page
 let refresher = null;
 let refreshes = 0;
 
@@ -29,14 +29,14 @@ async function refresh() {
     clearInterval(refresher);
     return;
   }
-  const [topology, summary, listed, audit] = await Promise.all([api("GET", "/api/v1/topology"),
-    api("GET", "/api/v1/vms/summary"), api("GET", "/api/v1/vms"), api("GET", "/api/v1/admin/audit?limit=50")]);
-  vms = listed.vms;
+  const [topology, summary, listed, running, audit] = await Promise.all([api("GET", "/api/v1/topology"),
+    api("GET", "/api/v1/vms/summary"), api("GET", vmQuery()), api("GET", "/api/v1/vms?withSessions=true&limit=" + PAGE),
+    api("GET", "/api/v1/admin/audit?limit=50")]);
   if (++refreshes % ACCOUNTS_EVERY === 0) Accounts.reload().catch(failed);
   showTopology(topology);
   showPools(summary);
-  showVms();
-  showSessions();
+  showVms(listed);
+  showSessions(running);
   showAudit(audit.entries);
   $("topology-age").textContent = "as of " + new Date().toLocaleTimeString();
 }
@@ -85,15 +85,20 @@ function showPools(summary) {
   }
 }
 
-function showVms() {
-  const search = $("vm-search").value.trim().toLowerCase();
-  const pool = $("vm-pool").value;
-  const state = $("vm-state").value;
-  const shown = vms.filter((vm) => (!pool || vm.pool === pool) && (!state || vm.state === state)
-    && (!search || vm.id.toLowerCase().includes(search) || vm.sessions.some((u) => u.toLowerCase().includes(search))));
+/** The VM table's request: its filters, applied by the concentrators, and a page of PAGE VMs. */
+function vmQuery() {
+  const query = new URLSearchParams({ limit: PAGE });
+  const filters = { q: $("vm-search").value.trim(), pool: $("vm-pool").value, state: $("vm-state").value };
+  for (const [name, value] of Object.entries(filters)) {
+    if (value) query.set(name, value);
+  }
+  return "/api/v1/vms?" + query;
+}
+
+function showVms(listed) {
   const body = $("vms").tBodies[0];
   body.replaceChildren();
-  for (const vm of shown.slice(0, 500)) {
+  for (const vm of listed.vms) {
     const row = body.insertRow();
     row.dataset.vm = vm.id;
     cell(row, vm.id);
@@ -108,15 +113,16 @@ function showVms() {
     button.addEventListener("click", () => drain(vm, button));
     cell(row, "").append(button);
   }
-  $("vm-count").textContent = shown.length > 500 ? "first 500 of " + shown.length : shown.length + " shown";
+  $("vm-count").textContent = listed.matching > listed.count ? "first " + listed.count + " of " + listed.matching
+    : listed.count + " shown";
 }
 
-/** One row per user session, from the VM listing (which names each session's user). */
-function showSessions() {
+/** One row per user session, from the listing of VMs with sessions (which names each session's user). */
+function showSessions(running) {
   const body = $("sessions").tBodies[0];
   body.replaceChildren();
   let count = 0;
-  for (const vm of vms) {
+  for (const vm of running.vms) {
     for (const user of vm.sessions) {
       count++;
       const row = body.insertRow();
@@ -133,7 +139,8 @@ function showSessions() {
       cell(row, "").append(button);
     }
   }
-  $("session-count").textContent = count + " running";
+  $("session-count").textContent = count + " running" + (running.matching > running.count
+    ? " on the first " + running.count + " of " + running.matching + " VMs with sessions" : "");
 }
 
 async function endSession(user, vmId, button) {
@@ -189,7 +196,12 @@ async function drain(vm, button) {
   }
 }
 
+// A filter asks the broker again, once typing pauses.
+let filtering = null;
 for (const id of ["vm-search", "vm-pool", "vm-state"]) {
-  $(id).addEventListener("input", showVms);
+  $(id).addEventListener("input", () => {
+    clearTimeout(filtering);
+    filtering = setTimeout(() => api("GET", vmQuery()).then(showVms).catch(failed), 250);
+  });
 }
 signInFlow(showConsole);
