@@ -25,11 +25,8 @@ async function showPools() {
     text.innerHTML = '<div class="name"></div><div class="detail"></div>';
     text.querySelector(".name").textContent = pool.displayName || pool.name;
     const detail = text.querySelector(".detail");
-    const free = pool.freeSessions;  // null when the desktops cannot be counted now
-    const what = pool.sessionMode === "multi" ? ["session", "sessions"] : ["desktop", "desktops"];
-    detail.textContent = pool.protocol.toUpperCase() + " · " + (free === null ? "free " + what[1] + " unknown"
-      : free === 1 ? "1 " + what[0] + " free" : free + " " + what[1] + " free");
-    item.dataset.free = free === null ? "" : String(free);
+    detail.textContent = pool.protocol.toUpperCase() + " · " + availability(pool);
+    item.dataset.free = pool.freeSessions === null ? "" : String(pool.freeSessions);
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = "Connect";
@@ -37,6 +34,14 @@ async function showPools() {
     item.append(text, button);
     list.append(item);
   }
+}
+
+/** What a pool has for the user: a dedicated pool keeps one desktop per user, so its free count says nothing to them. */
+function availability(pool) {
+  if (pool.kind === "dedicated") return "your own desktop";
+  const free = pool.freeSessions;  // null when the desktops cannot be counted now
+  const what = pool.sessionMode === "multi" ? ["session", "sessions"] : ["desktop", "desktops"];
+  return free === null ? "free " + what[1] + " unknown" : free === 1 ? "1 " + what[0] + " free" : free + " " + what[1] + " free";
 }
 
 async function showSessions() {
