@@ -430,6 +430,12 @@ final class HttpApi {
         send(ctx, 503, ErrorBody.of("store_unavailable",
             "the broker's database cannot be reached; try again shortly"));
       }
+      case DIRECTORY_UNAVAILABLE -> {
+        log.warn("[{}] sign-in directory failed: {}", requestId(ctx), e.getMessage());
+        ctx.header("Retry-After", Long.toString(settings.timeouts().retryAfter().toSeconds()));
+        send(ctx, 503, ErrorBody.of("directory_unavailable",
+            "the sign-in directory cannot be reached, so your password cannot be checked; try again shortly"));
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.store.AuditEntry;
+import io.shardbroker.store.LdapSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -171,6 +172,23 @@ class SignInTest {
 
     assertThatThrownBy(() -> SignInPolicy.DEFAULT.withNotice("x".repeat(SignInPolicy.NOTICE_MAX + 1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 2000 characters");
+  }
+
+  @Test
+  void aDirectoryThatCannotBeReachedIsSaidSoNotTakenForAWrongPassword() throws Exception {
+    // nothing listens on port 1 of loopback: every bind fails at once
+    LdapSettings unreachable = LdapSettings.of("ldap://127.0.0.1:1", "uid={0},ou=people,dc=example,dc=com",
+        "ou=groups,dc=example,dc=com").withTimeout(Duration.ofSeconds(2));
+    TestBroker.Api withDirectory = broker.startBroker("directory", broker.store,
+        s -> s.withSecurity(s.security().withLdap(unreachable)));
+
+    TestBroker.Answer refused = send(withDirectory.base, null, "POST", "/api/v1/auth/login",
+        json("username", "dora", "password", "her-password"));
+    assertError(refused, 503, "directory_unavailable");
+    assertThat(refused.header("Retry-After")).isPresent();
+    // a local user does not need the directory
+    assertThat(send(withDirectory.base, null, "POST", "/api/v1/auth/login", json("username", "alice",
+        "password", PASSWORD)).status()).isEqualTo(200);
   }
 
   private TestBroker.Answer login(String user, String password) throws Exception {

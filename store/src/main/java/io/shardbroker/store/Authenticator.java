@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * other name goes to the directory; a user it confirms is created or brought in step in the store
  * ({@link AccountStore#syncDirectoryUser}, audited as {@code provisioner}) before being signed in,
  * and refused if an admin disabled them here. A directory that cannot answer throws {@link
- * StoreException.Kind#UNAVAILABLE} rather than refusing: an outage is not a wrong password. (So
+ * StoreException.Kind#DIRECTORY_UNAVAILABLE} rather than refusing: an outage is not a wrong password. (So
  * with a directory, how long a refusal takes tells a local name, one hash, from another, a round
  * trip to the directory; it does not tell a wrong password from an unknown name.)
  *

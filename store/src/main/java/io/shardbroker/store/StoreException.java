@@ -16,6 +16,8 @@ public final class StoreException extends RuntimeException {
     CONFLICT,
     /** The database cannot be reached or failed; trying again later may work. */
     UNAVAILABLE,
+    /** The sign-in directory (LDAP) cannot be reached or failed; trying again later may work. */
+    DIRECTORY_UNAVAILABLE,
     /** The schema could not be brought up to date; the database was left as it was. */
     MIGRATION_FAILED
   }

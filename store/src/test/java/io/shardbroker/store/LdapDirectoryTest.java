@@ -107,7 +107,7 @@ class LdapDirectoryTest {
     // A wrong search account password is the broker's fault, not the user's: not a refusal.
     LdapDirectory misconfigured = new LdapDirectory(settings.withBindAccount(account, "wrong password"));
     assertThat(TestData.failure(() -> misconfigured.authenticate("alice", PASSWORD)).kind())
-        .isEqualTo(StoreException.Kind.UNAVAILABLE);
+        .isEqualTo(StoreException.Kind.DIRECTORY_UNAVAILABLE);
     assertThat(misconfigured.authenticate("alice", "wrong password")).isEmpty();
   }
 
@@ -118,7 +118,7 @@ class LdapDirectoryTest {
 
     for (String password : new String[] {PASSWORD, "wrong password"}) {
       StoreException e = TestData.failure(() -> directory.authenticate("alice", password));
-      assertThat(e.kind()).isEqualTo(StoreException.Kind.UNAVAILABLE);
+      assertThat(e.kind()).isEqualTo(StoreException.Kind.DIRECTORY_UNAVAILABLE);
       assertThat(e.getMessage()).startsWith("the sign-in directory failed").doesNotContain(password);
     }
   }
@@ -133,7 +133,7 @@ class LdapDirectoryTest {
 
       StoreException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
           () -> TestData.failure(() -> directory.authenticate("alice", PASSWORD)));
-      assertThat(e.kind()).isEqualTo(StoreException.Kind.UNAVAILABLE);
+      assertThat(e.kind()).isEqualTo(StoreException.Kind.DIRECTORY_UNAVAILABLE);
     }
   }
 }

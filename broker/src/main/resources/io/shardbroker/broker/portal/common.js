@@ -16,6 +16,8 @@ const PLAIN_WORDS = {
   no_set_reachable: "The desktops cannot be reached right now. Please try again in a minute.",
   start_uncertain: "Your desktop may have started. Please try again: you will get the same one.",
   overloaded: "Many people are connecting right now. Please try again in a moment.",
+  store_unavailable: "The service is having trouble right now. Please try again in a minute.",
+  directory_unavailable: "Your password cannot be checked right now. Please try again in a minute.",
   request_in_progress: "Your desktop is still being prepared. Please wait a moment.",
   session_not_found: "That session has already ended.",
   end_failed: "The desktop did not log off. Please try again.",
