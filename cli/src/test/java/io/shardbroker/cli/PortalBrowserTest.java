@@ -198,7 +198,7 @@ class PortalBrowserTest {
   }
 
   @Test
-  void anAdminAddsAGroupAUserAndAnEntitlementAndTheUserGetsTheirDesktop() throws Exception {
+  void anAdminManagesUsersGroupsPoolsAndEntitlementsAndTheUsersSeeIt() throws Exception {
     browser.get("http://127.0.0.1:" + cluster.broker().port() + "/admin");
     signIn("alice", DemoCommand.PASSWORD);
     waiting.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#users tr[data-user='alice']")));
@@ -250,7 +250,25 @@ class PortalBrowserTest {
     assertThat(browser.findElements(dora)).as("dora, after one click on Delete").hasSize(1);
     delete.click();
     waiting.until(ExpectedConditions.invisibilityOfElementLocated(dora));
-    for (String action : List.of("group.create", "user.create", "entitlement.create", "user.update", "user.delete")) {
+    // a new pool is offered for entitlements; a disabled pool is no longer offered to its users
+    browser.findElement(By.id("pool-name")).sendKeys("studio");
+    new Select(browser.findElement(By.id("pool-mode"))).selectByValue("multi");
+    browser.findElement(By.cssSelector("#pool-form button[type='submit']")).click();
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("#pool-settings tr[data-pool='studio']"), "many per host"));
+    waiting.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#entitle-pool option[value='studio']")));
+    By desktop = By.cssSelector("#pool-settings tr[data-pool='desktop']");
+    browser.findElement(desktop).findElement(By.xpath(".//button[text()='Disable']")).click();
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(desktop, "disabled"));
+    assertThat(api.get("bob", DemoCommand.PASSWORD, "/api/v1/pools").body().get("pools"))
+        .extracting(p -> p.get("name").asText()).containsExactly("shared");
+    browser.findElement(desktop).findElement(By.xpath(".//button[text()='Enable']")).click();
+    waiting.until(ExpectedConditions.not(ExpectedConditions.textToBePresentInElementLocated(desktop, "disabled")));
+    assertThat(api.get("bob", DemoCommand.PASSWORD, "/api/v1/pools").body().get("pools"))
+        .extracting(p -> p.get("name").asText()).containsExactly("desktop", "shared");
+
+    for (String action : List.of("group.create", "user.create", "entitlement.create", "user.update", "user.delete",
+        "pool.create", "pool.update")) {
       waiting.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#audit tr[data-action='" + action + "']")));
     }
   }

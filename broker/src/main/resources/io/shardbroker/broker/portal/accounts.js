@@ -1,5 +1,5 @@
-// The admin console's users, groups and entitlements: lists, and forms to add, change and remove
-// them through the admin API (/api/v1/admin/...). Every change is audited by the broker. The store
+// The admin console's users, groups, pools' settings and entitlements: lists, and forms to add,
+// change and remove them through the admin API (/api/v1/admin/...). Every change is audited by the broker. The store
 // refuses to disable or remove the last enabled admin; its message is shown as it is.
 // Reloaded after each change and by admin.js every ACCOUNTS_EVERY refreshes; an open form is kept.
 "use strict";
@@ -19,6 +19,7 @@ const Accounts = (() => {
     pools = p.pools;
     showUsers();
     showGroups();
+    showPoolSettings();
     showEntitlements(e.entitlements);
     fillChoices();
   }
@@ -176,6 +177,38 @@ const Accounts = (() => {
     }
   }
 
+  // ---- pools ---------------------------------------------------------------------------------
+
+  function showPoolSettings() {
+    const body = $("pool-settings").tBodies[0];
+    body.replaceChildren();
+    for (const pool of pools) {
+      const row = body.insertRow();
+      row.dataset.pool = pool.name;
+      cell(row, pool.name);
+      cell(row, pool.displayName);
+      cell(row, pool.kind);
+      cell(row, pool.sessionMode === "multi" ? "many per host" : "one per desktop");
+      cell(row, pool.protocol);
+      cell(row, pool.enabled ? "enabled" : "disabled", pool.enabled ? "" : "status-down");
+      const path = ADMIN + "/pools/" + encodeURIComponent(pool.name);
+      actions(row,
+        button(pool.enabled ? "Disable" : "Enable", (b) => change(b, () => api("PATCH", path, { enabled: !pool.enabled }),
+          pool.name + (pool.enabled ? " takes no new sessions now." : " takes new sessions again.")), "secondary"),
+        removeButton("Delete", (b) => change(b, () => api("DELETE", path), "Deleted pool " + pool.name + ".")));
+    }
+  }
+
+  async function addPool(event) {
+    event.preventDefault();
+    const name = $("pool-name").value.trim();
+    const pool = { name, kind: $("pool-kind").value, sessionMode: $("pool-mode").value,
+      protocol: $("pool-protocol").value.trim(), displayName: $("pool-display").value.trim() || name };
+    if (await change(event.submitter, () => api("POST", ADMIN + "/pools", pool), "Added pool " + name + ".")) {
+      $("pool-form").reset();
+    }
+  }
+
   // ---- entitlements --------------------------------------------------------------------------
 
   function showEntitlements(entitlements) {
@@ -218,6 +251,7 @@ const Accounts = (() => {
   $("user-cancel").addEventListener("click", closeUserForm);
   $("user-form").addEventListener("submit", saveUser);
   $("group-form").addEventListener("submit", addGroup);
+  $("pool-form").addEventListener("submit", addPool);
   $("entitle-kind").addEventListener("input", fillChoices);
   $("entitle-form").addEventListener("submit", entitle);
 
