@@ -7,31 +7,20 @@ import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.EndpointNotFound;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.shardbroker.broker.ApiViews.ConcentratorItem;
 import io.shardbroker.broker.ApiViews.ErrorBody;
 import io.shardbroker.broker.BrokerException.Kind;
-import io.shardbroker.broker.ConcentratorDirectory.Member;
-import io.shardbroker.protocol.v1.HealthResponse;
-import io.shardbroker.protocol.v1.ListVmsRequest;
-import io.shardbroker.protocol.v1.VmStatus;
 import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.Group;
 import io.shardbroker.store.Pool;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreException;
 import io.shardbroker.store.User;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -57,9 +46,6 @@ final class HttpApi {
   static final String OPENAPI_PATH = "/api/openapi.yaml";
   private static final String OPENAPI_RESOURCE = "openapi.yaml";
   private static final int ACCEPT_QUEUE = 4096;
-  /** The longest {@code q} of {@code GET /api/v1/vms}, and its largest {@code limit}. */
-  private static final int MATCH_MAX = 128;
-  private static final int LIMIT_MAX = 10_000;
   static final String USER = "shardbroker.user";
   private static final String REQUEST = "shardbroker.requestId";
   private static final String STARTED = "shardbroker.startedNanos";
@@ -71,7 +57,6 @@ final class HttpApi {
   private final Authenticator authenticator;
   private final SessionBroker broker;
   private final ConcentratorDirectory directory;
-  private final DrainedVms drained;
   private final AdminApi admin;
   private final BrokerMetrics metrics;
   private final PrometheusMeterRegistry meters;
@@ -83,7 +68,7 @@ final class HttpApi {
   private final EnrollmentApi enrollment;
   private final AdminSessionsApi adminSessions;
   private final VmCounts counts;
-  private final VmPages pages;
+  private final FleetApi fleet;
 
   HttpApi(
       BrokerSettings settings, Store store, Authenticator authenticator, SessionBroker broker,
@@ -94,7 +79,6 @@ final class HttpApi {
     this.authenticator = authenticator;
     this.broker = broker;
     this.directory = directory;
-    this.drained = drained;
     this.refusals = new Refusals(store.security(), settings.brokerId());
     SignInThrottle throttle = new SignInThrottle(settings.security().signIn(), clock);
     this.signIn = new SignInApi(store.accounts(), authenticator,
@@ -105,7 +89,7 @@ final class HttpApi {
     this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);
     this.adminSessions = new AdminSessionsApi(broker, store.security(), settings.brokerId());
     this.counts = new VmCounts(directory, drained, settings.timeouts().list());
-    this.pages = new VmPages(directory, settings.timeouts().list());
+    this.fleet = new FleetApi(directory, drained, counts, new VmPages(directory, settings.timeouts().list()));
     this.metrics = metrics;
     this.meters = meters;
     this.openApi = readOpenApi();
@@ -154,9 +138,7 @@ final class HttpApi {
     config.routes.post("/api/v1/sessions", this::openSession);
     config.routes.get("/api/v1/sessions", this::listSessions);
     config.routes.delete("/api/v1/sessions/{sessionId}", this::endSession);
-    config.routes.get("/api/v1/topology", this::topology);
-    config.routes.get("/api/v1/vms", this::vms);
-    config.routes.get("/api/v1/vms/summary", this::vmSummary);
+    fleet.routes(config);
     config.routes.get("/api/v1/pools", this::pools);
     config.routes.get("/api/v1/me", this::me);
     config.routes.get(OPENAPI_PATH, ctx -> ctx.contentType("application/yaml; charset=utf-8").result(openApi));
@@ -283,96 +265,6 @@ final class HttpApi {
   }
 
   // ---- fleet ---------------------------------------------------------------------------------
-
-  private void topology(Context ctx) {
-    var sets = directory.sets().stream()
-        .map(set -> new ApiViews.SetItem(set.id(), set.members().stream().map(this::describe).toList()))
-        .toList();
-    send(ctx, 200, new ApiViews.TopologyView(directory.topology().getVersion(), sets));
-  }
-
-  private ConcentratorItem describe(Member m) {
-    HealthResponse health = m.lastHealth;
-    boolean up = m.health == ConcentratorDirectory.Health.UP;
-    return new ConcentratorItem(m.id(), m.endpoint.getAddress(),
-        m.health.name().toLowerCase(Locale.ROOT),
-        up && health != null ? health.getAttachedVms() : null,
-        up && health != null ? health.getUnreachableVms() : null,
-        up && health != null ? health.getSessions() : null,
-        up ? null : m.lastError);
-  }
-
-  private void vms(Context ctx) {
-    // Every VM is shown, also those naming a pool the store does not know (they are never brokered).
-    String pool = ctx.queryParam("pool");
-    String match = ctx.queryParam("q");
-    if (match != null && match.length() > MATCH_MAX) {
-      throw new BrokerException(Kind.BAD_REQUEST, "q", "q may have at most " + MATCH_MAX + " characters");
-    }
-    ListVmsRequest request = ListVmsRequest.newBuilder()
-        .setPool(pool == null ? "" : pool)
-        .setStatus(parseState(ctx.queryParam("state")))
-        .setMatch(match == null ? "" : match)
-        .setWithSessions(parseBoolean(ctx, "withSessions"))
-        .setLimit(parseLimit(ctx))
-        .build();
-    VmPages.Page page = pages.list(ctx.queryParam("set"), request);
-    var inMaintenance = drained.current();
-    var vms = page.vms().stream()
-        .map(vm -> ApiViews.VmItem.of(vm, inMaintenance.contains(vm.getVmId())))
-        .toList();
-    send(ctx, 200, new ApiViews.VmList(page.setId(), page.complete(), vms.size(), page.matching(), vms));
-  }
-
-  private static boolean parseBoolean(Context ctx, String name) {
-    String text = ctx.queryParam(name);
-    if (text == null || text.isEmpty() || text.equals("false")) {
-      return false;
-    }
-    if (text.equals("true")) {
-      return true;
-    }
-    throw new BrokerException(Kind.BAD_REQUEST, name, name + " must be true or false; got '" + text + "'");
-  }
-
-  /** {@code limit}: 1 to {@value #LIMIT_MAX}; without it, 0 (every VM). */
-  private static int parseLimit(Context ctx) {
-    String text = ctx.queryParam("limit");
-    if (text == null || text.isEmpty()) {
-      return 0;
-    }
-    try {
-      int limit = Integer.parseInt(text);
-      if (limit >= 1 && limit <= LIMIT_MAX) {
-        return limit;
-      }
-    } catch (NumberFormatException e) {
-      // answered below
-    }
-    throw new BrokerException(Kind.BAD_REQUEST, "limit", "limit must be a whole number from 1 to " + LIMIT_MAX
-        + "; got '" + text + "'");
-  }
-
-  private void vmSummary(Context ctx) {
-    send(ctx, 200, ApiViews.VmSummary.of(counts.of(ctx.queryParam("set"))));
-  }
-
-  private static VmStatus parseState(String state) {
-    if (state == null || state.isEmpty()) {
-      return VmStatus.VM_STATUS_UNSPECIFIED;
-    }
-    for (VmStatus s : VmStatus.values()) {
-      if (s != VmStatus.VM_STATUS_UNSPECIFIED && s != VmStatus.UNRECOGNIZED
-          && ApiViews.stateName(s).equals(state)) {
-        return s;
-      }
-    }
-    String known = Arrays.stream(VmStatus.values())
-        .filter(s -> s != VmStatus.VM_STATUS_UNSPECIFIED && s != VmStatus.UNRECOGNIZED)
-        .map(ApiViews::stateName)
-        .collect(Collectors.joining(", "));
-    throw new BrokerException(Kind.BAD_REQUEST, "state", "state must be one of " + known + "; got '" + state + "'");
-  }
 
   /** The user's pools, each with its free sessions when some set answers; without, when none does. */
   private void pools(Context ctx) {
