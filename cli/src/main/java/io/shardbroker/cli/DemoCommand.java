@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
     description = {
         "Runs a whole shardbroker in this process, bound to 127.0.0.1 only: a broker with its HTTP API and an embedded store under --data, 2 sets of 2 concentrators, and 240 simulated VMs (pool 'desktop': 160 single-user desktops; pool 'shared': 40 hosts of 8 sessions each; pool 'engineering': 40 dedicated workstations). Every gRPC link runs mutual TLS, with certificates of a CA made in memory at start.",
         "",
-        "Users alice (in 'admins'), bob and carol sign in with the password '" + DemoCommand.PASSWORD + "'. Ctrl-C stops it."
+        "Then open http://127.0.0.1:8080/ in a browser for the user portal (sign in as bob to get a desktop) and "
+            + "http://127.0.0.1:8080/admin for the admin console (alice). Users alice (in 'admins'), bob and carol "
+            + "sign in with the password '" + DemoCommand.PASSWORD + "'. Ctrl-C stops it."
     })
 final class DemoCommand implements Callable<Integer> {
 
