@@ -29,9 +29,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
-    header = "Manages a broker's pools, users, groups, entitlements and maintenance.",
+    header = "Manages a broker's pools, users, groups, entitlements and maintenance; shows its VMs.",
     description = {
-        "Talks to a broker's admin API (/api/v1/admin/) as a member of the 'admins' group. Each subcommand makes one HTTP call and prints the answer's JSON, pretty-printed, on standard output (nothing when the broker answers 204), for people and for jq. Non-ASCII characters are written as \\u escapes, which jq decodes.",
+        "Talks to a broker's admin API (/api/v1/admin/) as a member of the 'admins' group ('vms' and 'counts' read /api/v1/vms, which every signed-in user may). Each subcommand makes one HTTP call and prints the answer's JSON, pretty-printed, on standard output (nothing when the broker answers 204), for people and for jq. Non-ASCII characters are written as \\u escapes, which jq decodes.",
         "",
         "The connection options come right after 'admin', before the subcommand (which may have a --user of its own). The password is read from $SHARDBROKER_PASSWORD or from --password-file, never from the command line, where every local user could see it.",
         "",
@@ -47,6 +47,8 @@ import picocli.CommandLine.Spec;
         MaintenanceCommands.Drain.class,
         MaintenanceCommands.Undrain.class,
         MaintenanceCommands.Maintenance.class,
+        FleetCommands.Vms.class,
+        FleetCommands.Counts.class,
         EnrollCommand.class,
         HistoryCommands.Sessions.class,
         HistoryCommands.Audit.class
@@ -62,6 +64,8 @@ import picocli.CommandLine.Spec;
         "  shardbroker admin assignments assign --pool engineering --user dave \\",
         "      --vm engineering-0007",
         "  shardbroker admin drain desktop-00146 --reason 'disk replacement'",
+        "  shardbroker admin counts | jq '.pools[] | {pool, freeSessions}'",
+        "  shardbroker admin vms --match dave --with-sessions",
         "  shardbroker admin sessions --user dave --all | jq -r '.events[].event'",
         "  shardbroker admin --url https://broker.example.org pools list"
     })

@@ -11,7 +11,8 @@ import java.util.List;
  */
 final class ApiPath {
 
-  static final String ADMIN_PREFIX = "/api/v1/admin";
+  static final String API_PREFIX = "/api/v1";
+  static final String ADMIN_PREFIX = API_PREFIX + "/admin";
 
   private final String path;
   private final List<String> query;
@@ -23,7 +24,16 @@ final class ApiPath {
 
   /** {@code /api/v1/admin/} followed by the segments, each encoded. */
   static ApiPath admin(String... segments) {
-    StringBuilder path = new StringBuilder(ADMIN_PREFIX);
+    return under(ADMIN_PREFIX, segments);
+  }
+
+  /** {@code /api/v1/} followed by the segments, each encoded: the API every signed-in user has. */
+  static ApiPath api(String... segments) {
+    return under(API_PREFIX, segments);
+  }
+
+  private static ApiPath under(String prefix, String... segments) {
+    StringBuilder path = new StringBuilder(prefix);
     for (String segment : segments) {
       path.append('/').append(segment(segment));
     }

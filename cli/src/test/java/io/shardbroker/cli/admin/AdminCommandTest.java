@@ -148,6 +148,11 @@ class AdminCommandTest {
         call("drain|vm-1", "PUT " + a + "/vms/vm-1/maintenance", "{}"),
         call("undrain|vm-1", "DELETE " + a + "/vms/vm-1/maintenance", null),
         call("maintenance", "GET " + a + "/maintenance", null),
+        call("vms", "GET /api/v1/vms?limit=100", null),
+        call("vms|--pool|desktop|--state|in_use|--match|bob smith|--with-sessions|--limit|500|--set|b",
+            "GET /api/v1/vms?set=b&pool=desktop&state=in_use&q=bob%20smith&withSessions=true&limit=500", null),
+        call("counts", "GET /api/v1/vms/summary", null),
+        call("counts|--set|a", "GET /api/v1/vms/summary?set=a", null),
 
         call("sessions", "GET " + a + "/sessions", null),
         call("sessions|--user|bob|--pool|desktop|--vm|vm-1|--event|refusal|--since|2026-11-25T00:00:00Z"
@@ -429,7 +434,7 @@ class AdminCommandTest {
 
     assertThat(cli.execute("admin", "--help")).isZero();
     assertThat(out.toString()).contains("Usage: shardbroker admin", "Examples:", "SHARDBROKER_PASSWORD",
-        "pools", "users", "groups", "entitlements", "assignments", "drain", "undrain", "maintenance",
+        "pools", "users", "groups", "entitlements", "assignments", "drain", "undrain", "maintenance", "vms", "counts",
         "sessions", "audit");
   }
 
