@@ -146,6 +146,11 @@ final class LocalCluster implements AutoCloseable {
     return broker;
   }
 
+  /** The concentrators, set by set; a test may close one to see the rest carry on. */
+  List<ConcentratorServer> concentrators() {
+    return List.copyOf(concentrators);
+  }
+
   /** Concentrator id -> its /metrics URL. */
   List<String> concentratorMetricUrls() {
     List<String> urls = new ArrayList<>();

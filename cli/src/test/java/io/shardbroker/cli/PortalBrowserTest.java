@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
+import io.shardbroker.concentrator.ConcentratorServer;
 import io.shardbroker.store.StoreSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -271,6 +272,18 @@ class PortalBrowserTest {
         "pool.create", "pool.update")) {
       waiting.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#audit tr[data-action='" + action + "']")));
     }
+  }
+
+  @Test
+  void withEveryConcentratorDownTheConsoleShowsThemDownAndSaysWhy() throws Exception {
+    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/admin");
+    signIn("alice", DemoCommand.PASSWORD);
+    waiting.until(d -> d.findElements(By.cssSelector("#topology td.status-up")).size() == 2);
+
+    cluster.concentrators().forEach(ConcentratorServer::close);
+    waiting.until(d -> d.findElements(By.cssSelector("#topology td.status-down")).size() == 2);
+    waiting.until(ExpectedConditions.textToBe(By.id("message"),
+        "The desktops cannot be reached right now. Please try again in a minute."));
   }
 
   @Test

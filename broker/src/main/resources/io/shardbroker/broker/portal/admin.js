@@ -9,6 +9,7 @@ const ACCOUNTS_EVERY = 10;  // refreshes: users, groups and entitlements are at 
 const PAGE = 500;  // VMs the tables ask for: the concentrators filter, the broker sends a page
 let refresher = null;
 let refreshes = 0;
+let outage = null;  // the message a failed refresh showed, cleared by the next that succeeds
 
 async function showConsole() {
   const me = await api("GET", "/api/v1/me");
@@ -29,16 +30,29 @@ async function refresh() {
     clearInterval(refresher);
     return;
   }
-  const [topology, summary, listed, running, audit] = await Promise.all([api("GET", "/api/v1/topology"),
-    api("GET", "/api/v1/vms/summary"), api("GET", vmQuery()), api("GET", "/api/v1/vms?withSessions=true&limit=" + PAGE),
+  // Each part on its own: when the concentrators are down, the VM lists fail but the topology,
+  // which says so, must still show.
+  const parts = await Promise.allSettled([api("GET", "/api/v1/topology"), api("GET", "/api/v1/vms/summary"),
+    api("GET", vmQuery()), api("GET", "/api/v1/vms?withSessions=true&limit=" + PAGE),
     api("GET", "/api/v1/admin/audit?limit=50")]);
+  const [topology, summary, listed, running, audit] = parts.map((p) => (p.status === "fulfilled" ? p.value : null));
   if (++refreshes % ACCOUNTS_EVERY === 0) Accounts.reload().catch(failed);
-  showTopology(topology);
-  showPools(summary);
-  showVms(listed);
-  showSessions(running);
-  showAudit(audit.entries);
-  $("topology-age").textContent = "as of " + new Date().toLocaleTimeString();
+  if (topology) {
+    showTopology(topology);
+    $("topology-age").textContent = "as of " + new Date().toLocaleTimeString();
+  }
+  if (summary) showPools(summary);
+  if (listed) showVms(listed);
+  if (running) showSessions(running);
+  if (audit) showAudit(audit.entries);
+  const failure = parts.find((p) => p.status === "rejected");
+  if (failure) {
+    failed(failure.reason);
+    outage = $("message").textContent;
+  } else if (outage !== null) {
+    if ($("message").textContent === outage) say("");  // it is over; other messages stay
+    outage = null;
+  }
 }
 
 function cell(row, text, className) {
