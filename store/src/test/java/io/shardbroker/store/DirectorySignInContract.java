@@ -149,10 +149,10 @@ abstract class DirectorySignInContract {
     assertThat(directory.binds()).hasSize(1);
 
     assertThat(failure(() -> authenticator.authenticate("alice", "wrong password")).kind())
-        .isEqualTo(Kind.UNAVAILABLE);
+        .isEqualTo(Kind.DIRECTORY_UNAVAILABLE);
     clock.advance(PAST_REMEMBER);
     assertThat(failure(() -> authenticator.authenticate("alice", DIRECTORY_PASSWORD)).kind())
-        .isEqualTo(Kind.UNAVAILABLE);
+        .isEqualTo(Kind.DIRECTORY_UNAVAILABLE);
   }
 
   @Test
