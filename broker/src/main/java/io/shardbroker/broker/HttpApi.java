@@ -92,7 +92,7 @@ final class HttpApi {
     this.fleet = new FleetApi(directory, drained, counts, new VmPages(directory, settings.timeouts().list()));
     this.metrics = metrics;
     this.meters = meters;
-    this.openApi = readOpenApi();
+    this.openApi = PortalFiles.resource(OPENAPI_RESOURCE);
     this.admission = new AdmissionGate(settings.admission());
     metrics.watch(admission);
   }
@@ -358,10 +358,6 @@ final class HttpApi {
   static String requestId(Context ctx) {
     String id = ctx.attribute(REQUEST);
     return id == null ? "-" : id;
-  }
-
-  private static byte[] readOpenApi() {
-    return PortalFiles.resource(OPENAPI_RESOURCE);
   }
 
   private static String newRequestId() {

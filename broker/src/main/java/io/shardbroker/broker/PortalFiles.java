@@ -106,6 +106,7 @@ final class PortalFiles {
     return properties.getProperty("version");
   }
 
+  /** A file of the broker's jar: {@code path} is absolute, or relative to this package. */
   static byte[] resource(String path) {
     try (InputStream in = PortalFiles.class.getResourceAsStream(path)) {
       if (in == null) {

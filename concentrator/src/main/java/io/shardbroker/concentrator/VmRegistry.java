@@ -248,11 +248,6 @@ final class VmRegistry {
   /** The VMs of a listing, by VM id, and how many passed its filters, also those past its limit. */
   record Listing(List<VmView> vms, int matching) {}
 
-  /** Every VM of {@code pool} with {@code status}; an empty pool or unspecified status matches all. */
-  List<VmView> list(String pool, VmStatus status) {
-    return list(ListVmsRequest.newBuilder().setPool(pool).setStatus(status).build()).vms();
-  }
-
   /**
    * The VMs that pass the request's filters, at most its limit of them: the first by VM id, kept
    * in a heap of that size, so a page of a large fleet costs O(VMs x log limit) and builds views

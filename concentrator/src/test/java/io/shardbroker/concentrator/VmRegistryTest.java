@@ -42,7 +42,7 @@ class VmRegistryTest {
     assertThat(registry.attach(hello("vm-1", 4, state(3, true, alice)), streamA))
         .isEqualTo(VmRegistry.AttachResult.ATTACHED);
 
-    VmView view = only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED));
+    VmView view = only(list(VmStatus.VM_STATUS_UNSPECIFIED));
     assertThat(view.getVmId()).isEqualTo("vm-1");
     assertThat(view.getPool()).isEqualTo(POOL);
     assertThat(view.getCapacity()).isEqualTo(4);
@@ -78,6 +78,11 @@ class VmRegistryTest {
     assertThat(none.matching()).isZero();
   }
 
+  /** Every VM with {@code status} (unspecified: all). */
+  private List<VmView> list(VmStatus status) {
+    return registry.list(ListVmsRequest.newBuilder().setStatus(status).build()).vms();
+  }
+
   private List<String> ids(ListVmsRequest request) {
     return registry.list(request).vms().stream().map(VmView::getVmId).toList();
   }
@@ -87,12 +92,12 @@ class VmRegistryTest {
     registry.attach(hello("vm-1", 1, state(5, true)), streamA);
 
     registry.applyState("vm-1", streamA, state(4, true, session("s-old", "alice", POOL)));
-    assertThat(only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).getSessionsCount()).isZero();
+    assertThat(only(list(VmStatus.VM_STATUS_UNSPECIFIED)).getSessionsCount()).isZero();
     assertThat(registry.locate("s-old", "")).isNull();
     assertThat(candidates("bob")).hasSize(1);
 
     registry.applyState("vm-1", streamA, state(6, true, session("s-new", "alice", POOL)));
-    VmView view = only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED));
+    VmView view = only(list(VmStatus.VM_STATUS_UNSPECIFIED));
     assertThat(view.getSequence()).isEqualTo(6);
     assertThat(view.getStatus()).isEqualTo(VmStatus.VM_STATUS_IN_USE);
     assertThat(registry.locate("s-new", "alice")).isNotNull();
@@ -105,7 +110,7 @@ class VmRegistryTest {
 
     registry.applyState("vm-1", streamB, state(2, true, session("s-1", "mallory", POOL)));
 
-    assertThat(only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).getSequence()).isEqualTo(1);
+    assertThat(only(list(VmStatus.VM_STATUS_UNSPECIFIED)).getSequence()).isEqualTo(1);
     assertThat(registry.locate("s-1", "")).isNull();
   }
 
@@ -156,7 +161,7 @@ class VmRegistryTest {
 
     assertThat(reservation.stream()).isSameAs(streamA);
     assertThat(reservation.refusal()).isNull();
-    VmView view = only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED));
+    VmView view = only(list(VmStatus.VM_STATUS_UNSPECIFIED));
     assertThat(view.getPendingStarts()).isEqualTo(1);
     assertThat(view.getStatus()).isEqualTo(VmStatus.VM_STATUS_PENDING);
     assertThat(candidates("bob")).isEmpty();
@@ -171,7 +176,7 @@ class VmRegistryTest {
 
     registry.startFinished("vm-1", "alice", POOL, streamA, state(2, true, session("s-1", "alice", POOL)));
 
-    VmView view = only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED));
+    VmView view = only(list(VmStatus.VM_STATUS_UNSPECIFIED));
     assertThat(view.getPendingStarts()).isZero();
     assertThat(view.getSessionsList()).extracting(Session::getSessionId).containsExactly("s-1");
     assertThat(view.getStatus()).isEqualTo(VmStatus.VM_STATUS_IN_USE);
@@ -204,7 +209,7 @@ class VmRegistryTest {
     registry.startFinished("vm-1", "alice", POOL, streamA, null);
 
     assertThat(candidates("bob")).extracting(Candidate::getVmId).containsExactly("vm-1");
-    assertThat(only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).getStatus())
+    assertThat(only(list(VmStatus.VM_STATUS_UNSPECIFIED)).getStatus())
         .isEqualTo(VmStatus.VM_STATUS_AVAILABLE);
   }
 
@@ -229,11 +234,11 @@ class VmRegistryTest {
 
     registry.lost("vm-1", streamA);
 
-    VmView view = only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED));
+    VmView view = only(list(VmStatus.VM_STATUS_UNSPECIFIED));
     assertThat(view.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE);
     assertThat(view.getPendingStarts()).isZero();
-    assertThat(registry.list("", VmStatus.VM_STATUS_UNREACHABLE)).hasSize(1);
-    assertThat(registry.list("", VmStatus.VM_STATUS_IN_USE)).isEmpty();
+    assertThat(list(VmStatus.VM_STATUS_UNREACHABLE)).hasSize(1);
+    assertThat(list(VmStatus.VM_STATUS_IN_USE)).isEmpty();
     assertThat(candidates("carol")).isEmpty();
     assertThat(registry.find("alice", POOL, 8).existing())
         .singleElement().satisfies(p -> assertThat(p.getReachable()).isFalse());
@@ -247,11 +252,11 @@ class VmRegistryTest {
     registry.attach(hello("vm-1", 2, state(1, true, session("s-1", "alice", POOL))), streamA);
 
     registry.detach("vm-1", streamB);  // not the owner: ignored
-    assertThat(only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).getStatus())
+    assertThat(only(list(VmStatus.VM_STATUS_UNSPECIFIED)).getStatus())
         .isNotEqualTo(VmStatus.VM_STATUS_UNREACHABLE);
 
     registry.detach("vm-1", streamA);
-    assertThat(only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).getStatus())
+    assertThat(only(list(VmStatus.VM_STATUS_UNSPECIFIED)).getStatus())
         .isEqualTo(VmStatus.VM_STATUS_UNREACHABLE);
     assertThat(registry.find("alice", POOL, 8).existing()).singleElement()
         .satisfies(p -> assertThat(p.getReachable()).isFalse());
@@ -259,7 +264,7 @@ class VmRegistryTest {
 
     clock.advance(settings.silenceLimit());
     registry.sweep(settings.silenceLimit());
-    assertThat(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).isEmpty();
+    assertThat(list(VmStatus.VM_STATUS_UNSPECIFIED)).isEmpty();
     assertThat(registry.locate("s-1", "")).isNull();
     assertThat(registry.find("alice", POOL, 8).existing()).isEmpty();
     assertThat(candidates("bob")).isEmpty();
@@ -281,7 +286,7 @@ class VmRegistryTest {
 
     assertThat(registry.reserveStart("vm-1", "alice", POOL).stream()).isSameAs(streamB);
     registry.applyState("vm-1", streamA, state(9, false));  // the old stream has no say any more
-    assertThat(only(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).getSequence()).isEqualTo(1);
+    assertThat(only(list(VmStatus.VM_STATUS_UNSPECIFIED)).getSequence()).isEqualTo(1);
     assertCounts(1, 0, 0, VmStatus.VM_STATUS_PENDING, 1);
   }
 
@@ -312,7 +317,7 @@ class VmRegistryTest {
       assertThat(registry.sweep(settings.silenceLimit())).isEmpty();
     }
     // Exactly three intervals of silence is still within the limit; a moment more is not.
-    assertThat(registry.list("", VmStatus.VM_STATUS_UNREACHABLE)).isEmpty();
+    assertThat(list(VmStatus.VM_STATUS_UNREACHABLE)).isEmpty();
     clock.advance(Duration.ofMillis(1));
     assertThat(registry.sweep(settings.silenceLimit())).containsExactly(streamA);
 
@@ -329,11 +334,11 @@ class VmRegistryTest {
 
     clock.advance(settings.unreachableRetention());
     registry.sweep(settings.silenceLimit());
-    assertThat(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).hasSize(1);
+    assertThat(list(VmStatus.VM_STATUS_UNSPECIFIED)).hasSize(1);
 
     clock.advance(Duration.ofMillis(1));
     registry.sweep(settings.silenceLimit());
-    assertThat(registry.list("", VmStatus.VM_STATUS_UNSPECIFIED)).isEmpty();
+    assertThat(list(VmStatus.VM_STATUS_UNSPECIFIED)).isEmpty();
     assertThat(registry.locate("s-1", "")).isNull();
     assertCounts(0, 0, 0);
   }
@@ -377,7 +382,7 @@ class VmRegistryTest {
   }
 
   private VmStatus status(String vmId) {
-    return registry.list("", VmStatus.VM_STATUS_UNSPECIFIED).stream()
+    return list(VmStatus.VM_STATUS_UNSPECIFIED).stream()
         .filter(v -> v.getVmId().equals(vmId)).findFirst().orElseThrow().getStatus();
   }
 
@@ -413,7 +418,7 @@ class VmRegistryTest {
     assertThat(nonZero).as("by status").isEqualTo(expected);
     // The status counts must agree with what a full listing shows.
     Map<VmStatus, Integer> listed = new EnumMap<>(VmStatus.class);
-    registry.list("", VmStatus.VM_STATUS_UNSPECIFIED).forEach(v -> listed.merge(v.getStatus(), 1, Integer::sum));
+    list(VmStatus.VM_STATUS_UNSPECIFIED).forEach(v -> listed.merge(v.getStatus(), 1, Integer::sum));
     assertThat(listed).as("by status, as listed").isEqualTo(expected);
     // And with the per-pool counts, summed.
     Map<VmStatus, Integer> perPool = new EnumMap<>(VmStatus.class);
