@@ -1,18 +1,11 @@
 package io.shardbroker.agent;
 
 import io.shardbroker.agent.host.SessionHost;
-import io.shardbroker.agent.host.SessionSpec;
 import io.shardbroker.protocol.v1.ConcentratorSet;
-import io.shardbroker.protocol.v1.EndAnswer;
-import io.shardbroker.protocol.v1.EndRequest;
 import io.shardbroker.protocol.v1.Hello;
-import io.shardbroker.protocol.v1.StartAnswer;
-import io.shardbroker.protocol.v1.Session;
-import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.VmState;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +16,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +40,6 @@ public final class Agent implements AutoCloseable {
   private final Random random;
   private final String incarnation = UUID.randomUUID().toString();
   private final SessionArbiter arbiter;
-  private final TicketBook tickets;
 
   private Topology topology;
   private final Map<String, ConcentratorLink> links = new LinkedHashMap<>();
@@ -70,9 +61,8 @@ public final class Agent implements AutoCloseable {
     this.clock = clock;
     this.random = random;
     this.topology = settings.topology();
-    this.tickets = new TicketBook(clock);
     this.arbiter = new SessionArbiter(settings.vmId(), settings.pool(), settings.capacity(), host,
-        clock, () -> UUID.randomUUID().toString(), this::stateChanged);
+        new TicketBook(clock), clock, () -> UUID.randomUUID().toString(), this::stateChanged);
   }
 
   /** Attaches to one concentrator of every set; returns at once, attaching goes on in the background. */
@@ -93,8 +83,9 @@ public final class Agent implements AutoCloseable {
   }
 
   private ConcentratorLink newLink(ConcentratorSet set) {
-    return new ConcentratorLink(this, set.getId(), set.getConcentratorsList(), channels, scheduler,
-        clock, new Backoff(settings.reconnectInitial(), settings.reconnectMax(), random));
+    return new ConcentratorLink(settings.vmId(), arbiter, this::hello, this::offerTopology, set.getId(),
+        set.getConcentratorsList(), channels, scheduler, clock,
+        new Backoff(settings.reconnectInitial(), settings.reconnectMax(), random));
   }
 
   public String vmId() {
@@ -159,23 +150,6 @@ public final class Agent implements AutoCloseable {
     return result;
   }
 
-  /**
-   * What a network outage does to this VM, for the simulator's fault injection: every link's
-   * stream is cut at once, as the concentrators see a network fail (the call fails; no goodbye),
-   * and no link reconnects until {@code outage} has passed on the agent's scheduler. Then each
-   * reconnects as after any failure, at the top of its set's rendezvous order with its backoff,
-   * and its Hello carries the VM's state as it is then. Sessions keep running meanwhile: the
-   * desktop does not know its network failed. A closed agent ignores it.
-   *
-   * @throws IllegalArgumentException if {@code outage} is negative
-   */
-  public void dropLinks(Duration outage) {
-    if (outage.isNegative()) {
-      throw new IllegalArgumentException("outage must not be negative, got " + outage);
-    }
-    currentLinks().forEach(link -> link.drop(outage));
-  }
-
   /** Stops or resumes taking new sessions (maintenance); running sessions go on. */
   public void setAccepting(boolean accepting) {
     arbiter.setAccepting(accepting);
@@ -197,46 +171,13 @@ public final class Agent implements AutoCloseable {
         .build();
   }
 
-  long sequence() {
-    return arbiter.sequence();
-  }
-
-  /**
-   * Decides a start; an accepted answer carries a fresh one-time connection ticket, which the
-   * host learns before the answer leaves.
-   */
-  CompletableFuture<StartAnswer> start(StartRequest request) {
-    return arbiter.start(request).thenCompose(this::withTicket);
-  }
-
-  private CompletableFuture<StartAnswer> withTicket(StartAnswer answer) {
-    if (!answer.getAccepted()) {
-      return CompletableFuture.completedFuture(answer);
-    }
-    Session session = answer.getSession();
-    TicketBook.Ticket ticket = tickets.issue(session.getSessionId(), session.getUser());
-    SessionSpec spec = new SessionSpec(session.getSessionId(), session.getUser(), session.getPool(), settings.vmId());
-    return host.ticketIssued(spec, ticket.value(), ticket.expiresAt())
-        .exceptionally(failure -> null)  // the host logs its own trouble; the session stands
-        .thenApply(v -> answer.toBuilder()
-            .setSession(session.toBuilder().setConnection(session.getConnection().toBuilder()
-                .setTicket(ticket.value())
-                .setTicketExpiresAtMs(ticket.expiresAt().toEpochMilli())))
-            .build());
-  }
-
   /**
    * Lets a client of {@code user} in with {@code ticket}: the session it connects to, or empty
    * when the ticket is unknown, used, expired, another user's, or its session is over. What a
    * session host's gateway asks before it accepts a connection.
    */
   public Optional<String> admit(String ticket, String user) {
-    return tickets.redeem(ticket, user)
-        .filter(id -> arbiter.snapshot().getSessionsList().stream().anyMatch(s -> s.getSessionId().equals(id)));
-  }
-
-  CompletableFuture<EndAnswer> end(EndRequest request) {
-    return arbiter.end(request);
+    return arbiter.admit(ticket, user);
   }
 
   private void stateChanged(VmState state) {

@@ -1,8 +1,8 @@
 package io.shardbroker.agent;
 
+import io.shardbroker.protocol.Names;
 import io.shardbroker.protocol.v1.Topology;
 import java.time.Duration;
-import java.util.regex.Pattern;
 
 /**
  * What an agent needs to know about its VM and the concentrators.
@@ -25,12 +25,10 @@ public record AgentSettings(
   public static final Duration RECONNECT_INITIAL_DEFAULT = Duration.ofMillis(200);
   public static final Duration RECONNECT_MAX_DEFAULT = Duration.ofSeconds(10);
   public static final int MAX_CAPACITY = 10_000;
-  /** Ids and pool names: letters, digits and {@code . _ : -}, up to 128, starting alphanumeric. */
-  public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
   public AgentSettings {
-    requireName("VM id", vmId);
-    requireName("pool", pool);
+    Names.require("VM id", vmId);
+    Names.require("pool", pool);
     if (capacity < 1 || capacity > MAX_CAPACITY) {
       throw new IllegalArgumentException(
           "capacity must be 1.." + MAX_CAPACITY + ", got " + capacity + " (VM " + vmId + ")");
@@ -49,10 +47,4 @@ public record AgentSettings(
     this(vmId, pool, capacity, topology, RECONNECT_INITIAL_DEFAULT, RECONNECT_MAX_DEFAULT);
   }
 
-  static void requireName(String what, String value) {
-    if (value == null || !NAME.matcher(value).matches()) {
-      throw new IllegalArgumentException(what + " must be 1-128 letters, digits or . _ : - "
-          + "(starting with a letter or digit), got " + (value == null ? "nothing" : "'" + value + "'"));
-    }
-  }
 }

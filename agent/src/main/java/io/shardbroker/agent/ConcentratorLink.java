@@ -5,17 +5,19 @@ import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.shardbroker.protocol.v1.AgentLinkGrpc;
 import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
-import io.shardbroker.protocol.v1.ConcentratorGrpc;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
-import io.shardbroker.protocol.v1.HealthRequest;
-import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.Heartbeat;
+import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.StateUpdate;
+import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.protocol.v1.Welcome;
 import java.time.Clock;
@@ -25,6 +27,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * and when a stream fails, the next one after a backoff with jitter. Once welcomed it sends a
  * heartbeat at the interval the concentrator asked for (in the Welcome, or later in an
  * acknowledgement), and the agent's state on every change.
- * Requests from the concentrator go to the agent; their answers come back on the same stream.
+ * Starts and ends from the concentrator go to the VM's {@link SessionArbiter}; their answers go
+ * back on the stream they came on.
  *
  * <p>A concentrator that says nothing for {@link #SILENCE_LIMIT} intervals is taken for dead or
  * cut off (a killed host sends no reset): the link drops it and moves on. Heartbeats ask for an
@@ -51,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * restarted concentrator gets back exactly the VMs rendezvous hashing gives it.
  *
  * <p>Moves on purpose — back home after such a look, or to a new first choice after a topology
- * change — are make-before-break, so that some concentrator of the set knows the VM and its
+ * change — are make-before-break (docs/design.md, "Agent"), so that some concentrator of the set knows the VM and its
  * sessions at every instant (a broker that finds no session in the set would start a second
  * one). The link opens a <em>pending</em> stream to the target, with a Hello, while the current
  * stream stays attached: it keeps heartbeating and answering requests, and state updates go to
@@ -63,15 +68,10 @@ import org.slf4j.LoggerFactory;
  * at most one pending stream, and only while the current one is welcomed. Its Hello says
  * {@code moving}, so that the target knows the VM was not lost meanwhile.
  *
- * <p>A {@linkplain #drop dropped} link models the VM's network failing: the streams are cut
- * without a goodbye and nothing connects until the outage is over ({@code outageEnd} is set
- * meanwhile); only the latest outage's end, told apart by {@code outages}, brings the network
- * back.
- *
  * <p>Thread-safety: all fields are guarded by {@code this}, and every write to a stream happens
- * under it, since a gRPC stream observer is not thread-safe. The link never calls into the agent
- * while holding its lock, except to read a snapshot for the Hello, so locks are always taken in
- * the order link, then arbiter.
+ * under it, since a gRPC stream observer is not thread-safe. The link never calls the arbiter
+ * while holding its lock, except to read a snapshot for the Hello or the state's sequence for a
+ * heartbeat, so locks are always taken in the order link, then arbiter.
  */
 final class ConcentratorLink {
 
@@ -85,7 +85,10 @@ final class ConcentratorLink {
   /** The heartbeat interval when a Welcome asks for none. */
   private static final long DEFAULT_INTERVAL_MILLIS = 5_000;
 
-  private final Agent agent;
+  private final String vmId;
+  private final SessionArbiter arbiter;
+  private final Supplier<Hello> hello;
+  private final Consumer<Topology> topologyOffers;
   private final String setId;
   private final ChannelSource channels;
   private final ScheduledExecutorService scheduler;
@@ -99,33 +102,38 @@ final class ConcentratorLink {
   /** The stream of a move under way, not yet welcomed; if set, {@code current} is welcomed. */
   private Attempt pending;
   private ScheduledFuture<?> retry;
-  /** While the network is down: the task that brings it back. Nothing connects before it runs. */
-  private ScheduledFuture<?> outageEnd;
-  /** Counts drops, so that the end of an outage that a later drop extended does nothing. */
-  private long outages;
   private boolean closed;
 
+  /**
+   * @param arbiter decides the starts and ends that come on the stream, and tells the state
+   * @param hello the Hello of a new stream, with the VM's state as it is then
+   * @param topologyOffers takes a topology a concentrator hands over
+   */
   ConcentratorLink(
-      Agent agent, String setId, List<ConcentratorEndpoint> members, ChannelSource channels,
+      String vmId, SessionArbiter arbiter, Supplier<Hello> hello, Consumer<Topology> topologyOffers,
+      String setId, List<ConcentratorEndpoint> members, ChannelSource channels,
       ScheduledExecutorService scheduler, Clock clock, Backoff backoff) {
-    this.agent = agent;
+    this.vmId = vmId;
+    this.arbiter = arbiter;
+    this.hello = hello;
+    this.topologyOffers = topologyOffers;
     this.setId = setId;
     this.channels = channels;
     this.scheduler = scheduler;
     this.clock = clock;
     this.backoff = backoff;
-    this.ranking = Rendezvous.rank(agent.vmId(), members);
+    this.ranking = Rendezvous.rank(vmId, members);
   }
 
   /** Opens a stream to the concentrator at the current position of the ranking. */
   void connect() {
     synchronized (this) {
       retry = null;
-      if (closed || current != null || outageEnd != null) {
+      if (closed || current != null) {
         return;
       }
       if (ranking.isEmpty()) {
-        log.warn("{}: set {} has no concentrators; waiting for a new topology", agent.vmId(), setId);
+        log.warn("{}: set {} has no concentrators; waiting for a new topology", vmId, setId);
         return;
       }
       current = new Attempt(ranking.get(position % ranking.size()));
@@ -145,7 +153,7 @@ final class ConcentratorLink {
     attempt.out = AgentLinkGrpc.newStub(channel).attach(attempt);
     // The Hello goes out under the lock, so no state update can overtake it.
     sendLocked(attempt, AgentMessage.newBuilder()
-        .setHello(agent.hello().toBuilder().setMoving(moving))
+        .setHello(hello.get().toBuilder().setMoving(moving))
         .build());
   }
 
@@ -166,7 +174,7 @@ final class ConcentratorLink {
   private synchronized void notWelcomed(Attempt attempt) {
     if (pending == attempt) {
       log.info("{}: {} of set {} did not welcome the move within {} ms; staying on {}",
-          agent.vmId(), attempt.endpoint.getId(), setId, SILENCE_LIMIT * current.intervalMillis,
+          vmId, attempt.endpoint.getId(), setId, SILENCE_LIMIT * current.intervalMillis,
           current.endpoint.getId());
       abandonLocked();
     }
@@ -199,7 +207,7 @@ final class ConcentratorLink {
   /** Takes a new member list of the set; re-homes when the preferred concentrator changed. */
   void updateMembers(List<ConcentratorEndpoint> members) {
     synchronized (this) {
-      ranking = Rendezvous.rank(agent.vmId(), members);
+      ranking = Rendezvous.rank(vmId, members);
       if (current != null && current.welcomed) {
         rehomeLocked();
         return;
@@ -208,12 +216,12 @@ final class ConcentratorLink {
       position = 0;
       if (current == null || ranking.isEmpty()
           || ranking.get(0).getId().equals(current.endpoint.getId())) {
-        if (current == null && retry == null && outageEnd == null && !closed) {
+        if (current == null && retry == null && !closed) {
           retry = scheduler.schedule(this::connect, 0, TimeUnit.MILLISECONDS);
         }
         return;
       }
-      log.info("{}: topology changed, connecting to {} instead of {} in set {}", agent.vmId(),
+      log.info("{}: topology changed, connecting to {} instead of {} in set {}", vmId,
           ranking.get(0).getId(), current.endpoint.getId(), setId);
       finishLocked(current);
       current = null;
@@ -237,7 +245,7 @@ final class ConcentratorLink {
     if (first == null || first.getId().equals(current.endpoint.getId()) || pending != null) {
       return;
     }
-    log.info("{}: topology changed, moving from {} to {} in set {}", agent.vmId(),
+    log.info("{}: topology changed, moving from {} to {} in set {}", vmId,
         current.endpoint.getId(), first.getId(), setId);
     moveLocked(first);
   }
@@ -257,65 +265,12 @@ final class ConcentratorLink {
     return current != null && current.welcomed ? current.endpoint.getId() : null;
   }
 
-  /**
-   * Cuts the streams as a network failure does: the calls are cancelled, not half-closed, so the
-   * concentrators see them fail rather than end. Nothing connects until {@code outage} has passed
-   * on the scheduler (or a longer outage already under way is over); then the link starts again
-   * at the top of its rendezvous order after one backoff, as after any failure, so that VMs cut at
-   * the same instant do not all come back at the same instant. Sessions are not touched.
-   */
-  synchronized void drop(Duration outage) {
-    if (closed) {
-      return;
-    }
-    long waitNanos = outage.toNanos();
-    if (outageEnd != null) {
-      waitNanos = Math.max(waitNanos, outageEnd.getDelay(TimeUnit.NANOSECONDS));
-      outageEnd.cancel(false);
-    }
-    if (retry != null) {
-      retry.cancel(false);
-      retry = null;
-    }
-    Status dropped = Status.UNAVAILABLE.withDescription("network dropped");
-    if (pending != null) {
-      Attempt cut = pending;
-      pending = null;
-      cut.stopTimers();
-      cut.cancel(dropped);  // a network failure: the concentrator sees the stream fail
-    }
-    if (current != null) {
-      Attempt cut = current;
-      cut.stopTimers();
-      current = null;
-      // Under the lock, as every other write to the stream; the stream's onError finds it replaced.
-      cut.cancel(dropped);
-      log.info("{}: network to {} of set {} dropped for {} ms", agent.vmId(), cut.endpoint.getId(),
-          setId, outage.toMillis());
-    }
-    position = 0;
-    long generation = ++outages;
-    outageEnd = scheduler.schedule(() -> networkBack(generation), waitNanos, TimeUnit.NANOSECONDS);
-  }
-
-  private synchronized void networkBack(long generation) {
-    if (generation != outages || closed) {
-      return;
-    }
-    outageEnd = null;
-    retry = scheduler.schedule(this::connect, backoff.next().toNanos(), TimeUnit.NANOSECONDS);
-  }
-
   /** Closes the streams gracefully: the concentrators forget this VM instead of waiting for it. */
   synchronized void close() {
     closed = true;
     if (retry != null) {
       retry.cancel(false);
       retry = null;
-    }
-    if (outageEnd != null) {
-      outageEnd.cancel(false);
-      outageEnd = null;
     }
     if (pending != null) {
       finishLocked(pending);
@@ -342,7 +297,7 @@ final class ConcentratorLink {
       attempt.out.onNext(message);
     } catch (RuntimeException e) {
       // Cancelled or closed under us; the stream's own onError takes care of reconnecting.
-      log.debug("{}: could not send on the stream to {}: {}", agent.vmId(), attempt.endpoint.getId(),
+      log.debug("{}: could not send on the stream to {}: {}", vmId, attempt.endpoint.getId(),
           e.toString());
     }
   }
@@ -393,14 +348,14 @@ final class ConcentratorLink {
       if (replaced != null) {
         // Only now: the new concentrator knows the VM, so the old one may forget it.
         retireLocked(replaced);
-        log.info("{}: moved from {} to {} in set {}", agent.vmId(), replaced.endpoint.getId(),
+        log.info("{}: moved from {} to {} in set {}", vmId, replaced.endpoint.getId(),
             attempt.endpoint.getId(), setId);
       }
     }
-    log.info("{}: attached to concentrator {} of set {}", agent.vmId(), welcome.getConcentratorId(),
+    log.info("{}: attached to concentrator {} of set {}", vmId, welcome.getConcentratorId(),
         setId);
     if (welcome.hasTopology()) {
-      agent.offerTopology(welcome.getTopology());
+      topologyOffers.accept(welcome.getTopology());
     }
   }
 
@@ -440,7 +395,7 @@ final class ConcentratorLink {
   private synchronized void paced(Attempt attempt, long interval) {
     if (interval > 0 && interval != attempt.intervalMillis && attempt.heartbeat != null
         && (attempt == current || attempt == pending)) {
-      log.debug("{}: {} of set {} asks for a heartbeat every {} ms", agent.vmId(),
+      log.debug("{}: {} of set {} asks for a heartbeat every {} ms", vmId,
           attempt.endpoint.getId(), setId, interval);
       scheduleBeatsLocked(attempt, interval);
     }
@@ -486,7 +441,7 @@ final class ConcentratorLink {
       if (silent <= SILENCE_LIMIT * intervalMillis) {
         sendLocked(attempt, AgentMessage.newBuilder()
             .setHeartbeat(Heartbeat.newBuilder()
-                .setSequence(agent.sequence())
+                .setSequence(arbiter.sequence())
                 .setAckWanted(silent >= ACK_AFTER * intervalMillis))
             .build());
         return;
@@ -527,14 +482,16 @@ final class ConcentratorLink {
       return;
     }
     ConcentratorEndpoint candidate = better.get(i);
-    ListenableFuture<HealthResponse> health = ConcentratorGrpc
+    // The standard gRPC health service, which every role may ask (the Concentrator service's own
+    // Health is for brokers only, and over TLS an agent's call to it is refused).
+    ListenableFuture<HealthCheckResponse> health = HealthGrpc
         .newFutureStub(channels.channel(candidate.getAddress()))
         .withDeadlineAfter(intervalMillis, TimeUnit.MILLISECONDS)
-        .health(HealthRequest.getDefaultInstance());
+        .check(HealthCheckRequest.getDefaultInstance());
     health.addListener(() -> {
-      boolean serving;  // any answer means it serves
+      boolean serving;
       try {
-        serving = health.get() != null;
+        serving = health.get().getStatus() == HealthCheckResponse.ServingStatus.SERVING;
       } catch (ExecutionException | InterruptedException | RuntimeException e) {
         serving = false;
       }
@@ -552,7 +509,7 @@ final class ConcentratorLink {
       if (current != attempt || closed || pending != null) {
         return;
       }
-      log.info("{}: concentrator {} of set {} serves again; moving back from {}", agent.vmId(),
+      log.info("{}: concentrator {} of set {} serves again; moving back from {}", vmId,
           preferred.getId(), setId, attempt.endpoint.getId());
       moveLocked(preferred);
     }
@@ -561,7 +518,7 @@ final class ConcentratorLink {
   private void failed(Attempt attempt, Status status) {
     synchronized (this) {
       if (attempt == pending) {
-        log.info("{}: move to {} of set {} failed ({}); staying on {}", agent.vmId(),
+        log.info("{}: move to {} of set {} failed ({}); staying on {}", vmId,
             attempt.endpoint.getId(), setId, status.getCode(), current.endpoint.getId());
         abandonLocked();  // already over; closing it only tidies up
         return;
@@ -585,7 +542,7 @@ final class ConcentratorLink {
       }
       Duration delay = backoff.next();
       retry = scheduler.schedule(this::connect, delay.toNanos(), TimeUnit.NANOSECONDS);
-      log.info("{}: stream to {} of set {} ended ({}{}); retrying in {} ms with {}", agent.vmId(),
+      log.info("{}: stream to {} of set {} ended ({}{}); retrying in {} ms with {}", vmId,
           attempt.endpoint.getId(), setId, status.getCode(),
           status.getDescription() == null ? "" : ": " + status.getDescription(), delay.toMillis(),
           ranking.isEmpty() ? "none" : ranking.get(position % ranking.size()).getId());
@@ -605,7 +562,7 @@ final class ConcentratorLink {
     pending = null;
     current = next;
     position = Math.max(0, rankOf(next.endpoint));
-    log.info("{}: stream to {} of set {} ended during the move; going on with {}", agent.vmId(),
+    log.info("{}: stream to {} of set {} ended during the move; going on with {}", vmId,
         failed.endpoint.getId(), setId, next.endpoint.getId());
   }
 
@@ -648,10 +605,7 @@ final class ConcentratorLink {
       }
     }
 
-    /**
-     * Ends the call from this side abruptly, so the concentrator sees it fail: for a concentrator
-     * that no longer answers, or a network that dropped.
-     */
+    /** Ends the call from this side abruptly, so the concentrator sees it fail: for one that no longer answers. */
     void cancel(Status why) {
       if (out instanceof ClientCallStreamObserver<AgentMessage> call) {
         call.cancel(why.getDescription(), null);
@@ -668,16 +622,16 @@ final class ConcentratorLink {
         case WELCOME -> welcomed(this, message.getWelcome());
         case START -> {
           owe(this);
-          agent.start(message.getStart()).whenComplete((a, failure) ->
+          arbiter.start(message.getStart()).whenComplete((a, failure) ->
               answer(this, a == null ? null : AgentMessage.newBuilder().setStartAnswer(a).build()));
         }
         case END -> {
           owe(this);
-          agent.end(message.getEnd()).whenComplete((a, failure) ->
+          arbiter.end(message.getEnd()).whenComplete((a, failure) ->
               answer(this, a == null ? null : AgentMessage.newBuilder().setEndAnswer(a).build()));
         }
-        case TOPOLOGY -> agent.offerTopology(message.getTopology());
-        case BODY_NOT_SET -> log.warn("{}: empty message from {}", agent.vmId(), endpoint.getId());
+        case TOPOLOGY -> topologyOffers.accept(message.getTopology());
+        case BODY_NOT_SET -> log.warn("{}: empty message from {}", vmId, endpoint.getId());
       }
     }
 

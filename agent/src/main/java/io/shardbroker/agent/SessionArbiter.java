@@ -2,17 +2,20 @@ package io.shardbroker.agent;
 
 import io.shardbroker.agent.host.SessionHost;
 import io.shardbroker.agent.host.SessionSpec;
+import io.shardbroker.protocol.StartRule;
 import io.shardbroker.protocol.v1.Connection;
 import io.shardbroker.protocol.v1.EndAnswer;
 import io.shardbroker.protocol.v1.EndRequest;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.VmState;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
@@ -21,8 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A VM's truth and the one place where a session start is accepted or refused (DESIGN.md: "the
- * agent is the arbiter").
+ * A VM's truth and the one place where a session start is accepted or refused
+ * (docs/design.md, "The agent is the arbiter"). Whether the VM may take a start is
+ * {@link StartRule}'s, the rule the concentrators' reservations apply too; every accepted answer
+ * carries a fresh one-time connection ticket, which the host learns before the answer leaves.
  *
  * <p>Design. All fields below are guarded by {@code this}; the session host is called outside the
  * lock. A start that is accepted holds a slot in {@code starting} while the host works, so the
@@ -49,6 +54,7 @@ final class SessionArbiter {
   private final String pool;
   private final int capacity;
   private final SessionHost host;
+  private final TicketBook tickets;
   private final Clock clock;
   private final Supplier<String> sessionIds;
   private final Consumer<VmState> changeListener;
@@ -89,6 +95,7 @@ final class SessionArbiter {
       String pool,
       int capacity,
       SessionHost host,
+      TicketBook tickets,
       Clock clock,
       Supplier<String> sessionIds,
       Consumer<VmState> changeListener) {
@@ -96,14 +103,51 @@ final class SessionArbiter {
     this.pool = pool;
     this.capacity = capacity;
     this.host = host;
+    this.tickets = tickets;
     this.clock = clock;
     this.sessionIds = sessionIds;
     this.changeListener = changeListener;
     host.onSessionEnded(this::endedByHost);
   }
 
-  /** Decides a start request; the answer always carries the request's id. */
+  /**
+   * Decides a start request; the answer always carries the request's id, and when accepted (a new
+   * session or the user's existing one) a fresh connection ticket.
+   */
   CompletableFuture<StartAnswer> start(StartRequest request) {
+    return decide(request).thenCompose(this::withTicket);
+  }
+
+  private CompletableFuture<StartAnswer> withTicket(StartAnswer answer) {
+    if (!answer.getAccepted()) {
+      return CompletableFuture.completedFuture(answer);
+    }
+    Session session = answer.getSession();
+    TicketBook.Ticket ticket = tickets.issue(session.getSessionId(), session.getUser());
+    SessionSpec spec = new SessionSpec(session.getSessionId(), session.getUser(), session.getPool(), vmId);
+    return host.ticketIssued(spec, ticket.value(), ticket.expiresAt())
+        .exceptionally(failure -> null)  // the host logs its own trouble; the session stands
+        .thenApply(v -> answer.toBuilder()
+            .setSession(session.toBuilder().setConnection(session.getConnection().toBuilder()
+                .setTicket(ticket.value())
+                .setTicketExpiresAtMs(ticket.expiresAt().toEpochMilli())))
+            .build());
+  }
+
+  /**
+   * Lets a client of {@code user} in with {@code ticket}: the session it connects to, or empty
+   * when the ticket is unknown, used, expired, another user's, or its session is over.
+   */
+  Optional<String> admit(String ticket, String user) {
+    return tickets.redeem(ticket, user).filter(id -> {
+      synchronized (this) {
+        return sessions.containsKey(id);
+      }
+    });
+  }
+
+  /** Decides a start request, without a ticket. */
+  private CompletableFuture<StartAnswer> decide(StartRequest request) {
     String requestId = request.getRequestId();
     Starting started;
     synchronized (this) {
@@ -111,13 +155,13 @@ final class SessionArbiter {
       if (prior != null) {
         if (prior.user() != null && !prior.user().equals(request.getUser())) {
           return CompletableFuture.completedFuture(
-              refusalLocked(requestId, "request id already used by another user"));
+              refusalLocked(requestId, StartRefusal.START_REFUSAL_REQUEST_ID_TAKEN, ""));
         }
         StartAnswer a = prior.answer();
         if (a.getAccepted() && !sessions.containsKey(a.getSession().getSessionId())) {
           // Not a retry any more: the session it started is over. Never hand out a dead session.
           return CompletableFuture.completedFuture(
-              refusalLocked(requestId, "the session this request started has ended"));
+              refusalLocked(requestId, StartRefusal.START_REFUSAL_SESSION_ENDED, ""));
         }
         return CompletableFuture.completedFuture(a.toBuilder().setState(snapshotLocked()).build());
       }
@@ -126,7 +170,7 @@ final class SessionArbiter {
         return inFlight.user.equals(request.getUser())
             ? inFlight.answer
             : CompletableFuture.completedFuture(
-                refusalLocked(requestId, "request id already used by another user"));
+                refusalLocked(requestId, StartRefusal.START_REFUSAL_REQUEST_ID_TAKEN, ""));
       }
       StartAnswer decided = decideLocked(request);
       if (decided != null) {
@@ -155,33 +199,36 @@ final class SessionArbiter {
     return started.answer;
   }
 
-  /** The answer that needs no host, or null when the host must start a session. */
+  /**
+   * The answer that needs no host, or null when the host must start a session, or when a start of
+   * the same user is under way (which the caller then shares).
+   */
   private StartAnswer decideLocked(StartRequest request) {
-    if (!request.getPool().equals(pool)) {
-      return refusalLocked(request.getRequestId(), "VM " + vmId + " is in pool " + pool
-          + ", not " + request.getPool());
-    }
+    Session existing = null;
     for (Session s : sessions.values()) {
       if (s.getUser().equals(request.getUser()) && !ending.containsKey(s.getSessionId())) {
-        return StartAnswer.newBuilder()
-            .setRequestId(request.getRequestId())
-            .setAccepted(true)
-            .setExisting(true)
-            .setSession(s)
-            .setState(snapshotLocked())
-            .build();
+        existing = s;
+        break;
       }
     }
-    if (startingForLocked(request.getUser()) != null) {
+    boolean userIsThere = existing != null || startingForLocked(request.getUser()) != null;
+    StartRefusal refusal = StartRule.refusal(pool, request.getPool(), userIsThere, accepting,
+        sessions.size() + starting.size(), capacity);
+    if (refusal != null) {
+      return refusalLocked(request.getRequestId(), refusal,
+          refusal == StartRefusal.START_REFUSAL_WRONG_POOL ? "VM " + vmId + " is in pool " + pool
+              + ", not " + request.getPool() : "");
+    }
+    if (existing == null) {
       return null;
     }
-    if (!accepting) {
-      return refusalLocked(request.getRequestId(), "not accepting new sessions");
-    }
-    if (sessions.size() + starting.size() >= capacity) {
-      return refusalLocked(request.getRequestId(), "full");
-    }
-    return null;
+    return StartAnswer.newBuilder()
+        .setRequestId(request.getRequestId())
+        .setAccepted(true)
+        .setExisting(true)
+        .setSession(existing)
+        .setState(snapshotLocked())
+        .build();
   }
 
   private Starting startingForLocked(String user) {
@@ -204,10 +251,10 @@ final class SessionArbiter {
       if (failure != null) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
             ? failure.getCause() : failure;
-        answer = refusalLocked(requestId, "host failed: " + cause.getMessage());
+        answer = refusalLocked(requestId, StartRefusal.START_REFUSAL_HOST_FAILED, String.valueOf(cause.getMessage()));
       } else if (started.rollBack) {
         rollBack = true;
-        answer = refusalLocked(requestId, "start was cancelled");
+        answer = refusalLocked(requestId, StartRefusal.START_REFUSAL_CANCELLED, "");
       } else {
         Session session = Session.newBuilder()
             .setSessionId(started.sessionId)
@@ -236,7 +283,8 @@ final class SessionArbiter {
       log.info("[{}] started session {} for {} on {}", requestId, started.sessionId,
           request.getUser(), vmId);
     } else {
-      log.info("[{}] refused {} on {}: {}", requestId, request.getUser(), vmId, answer.getRefusal());
+      log.info("[{}] refused {} on {}: {}", requestId, request.getUser(), vmId,
+          StartRule.describe(answer.getRefusal(), answer.getRefusalDetail()));
     }
     if (changed != null) {
       changeListener.accept(changed);
@@ -272,7 +320,8 @@ final class SessionArbiter {
     if (prior == null) {
       answers.put(startRequestId, new Remembered(null, StartAnswer.newBuilder()
           .setRequestId(startRequestId)
-          .setRefusal("start was cancelled before it arrived")
+          .setRefusal(StartRefusal.START_REFUSAL_CANCELLED)
+          .setRefusalDetail("before it arrived")
           .build()));
       return null;
     }
@@ -281,7 +330,7 @@ final class SessionArbiter {
       return null;  // it created nothing (a reconnect's session belongs to an earlier start)
     }
     answers.put(startRequestId, new Remembered(prior.user(),
-        refusalLocked(startRequestId, "start was cancelled")));
+        refusalLocked(startRequestId, StartRefusal.START_REFUSAL_CANCELLED, "")));
     return sessions.containsKey(a.getSession().getSessionId()) ? a.getSession().getSessionId() : null;
   }
 
@@ -374,11 +423,12 @@ final class SessionArbiter {
         .build();
   }
 
-  private StartAnswer refusalLocked(String requestId, String why) {
+  private StartAnswer refusalLocked(String requestId, StartRefusal why, String detail) {
     return StartAnswer.newBuilder()
         .setRequestId(requestId)
         .setAccepted(false)
         .setRefusal(why)
+        .setRefusalDetail(detail)
         .setState(snapshotLocked())
         .build();
   }

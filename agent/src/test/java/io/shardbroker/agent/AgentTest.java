@@ -1,7 +1,6 @@
 package io.shardbroker.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
@@ -425,89 +424,6 @@ class AgentTest {
     assertThat(c2.streams()).isEmpty();
   }
 
-  // ---- network drops --------------------------------------------------------------------------
-
-  @Test
-  void droppedNetworkCutsEveryStreamAndReconnectsOnlyAfterTheOutage() {
-    FakeConcentrator a1 = welcoming("a1", "A");
-    FakeConcentrator a2 = welcoming("a2", "A");
-    FakeConcentrator b1 = welcoming("b1", "B");
-    Agent agent = agent(vmRanking(a1, a2), topology(1, set("A", a1, a2), set("B", b1)));
-    agent.start();
-    eventually().until(() -> agent.attachedSets() == 2);
-    FakeConcentrator.Stream viaA = a1.lastStream();
-    FakeConcentrator.Stream viaB = b1.lastStream();
-    viaA.send(startMessage("r-1", "alice"));
-    String sessionId = awaitMessage(viaA, BodyCase.START_ANSWER, 1).getStartAnswer()
-        .getSession().getSessionId();
-
-    agent.dropLinks(Duration.ofSeconds(30));
-
-    // As a network failure looks to a concentrator: the call fails, it is not completed.
-    eventually().until(() -> viaA.errorFromAgent() != null && viaB.errorFromAgent() != null);
-    assertThat(Status.fromThrowable(viaA.errorFromAgent()).getCode()).isEqualTo(Status.Code.CANCELLED);
-    assertThat(viaA.completedByAgent()).isFalse();
-    assertThat(viaB.completedByAgent()).isFalse();
-    assertThat(agent.attachedSets()).isZero();
-    assertThat(clock.pendingTasks()).as("only the two outages' ends").isEqualTo(2);
-
-    clock.advance(Duration.ofMillis(29_999));
-    assertThat(clock.pendingTasks()).isEqualTo(2);
-    assertThat(a1.streams()).hasSize(1);
-    assertThat(b1.streams()).hasSize(1);
-    clock.advance(Duration.ofMillis(1));
-    assertThat(clock.pendingTasks()).as("then one backoff each").isEqualTo(2);
-    assertThat(a1.streams()).hasSize(1);
-    clock.advance(Duration.ofMillis(200));
-
-    // Back at the top of the rendezvous order (a failure would have moved on to a2), and the
-    // desktop kept its session, so the Hello reports it.
-    for (FakeConcentrator c : List.of(a1, b1)) {
-      Hello hello = awaitStream(c, 2).received().get(0).getHello();
-      assertThat(hello.getState().getSessionsList()).extracting(s -> s.getSessionId())
-          .containsExactly(sessionId);
-    }
-    assertThat(a2.streams()).isEmpty();
-    eventually().until(() -> agent.attachedSets() == 2);
-    assertThat(agent.state().getSessionsCount()).isEqualTo(1);
-  }
-
-  @Test
-  void dropDuringABackoffHoldsTheReconnectUntilTheOutageEnds() {
-    FakeConcentrator c1 = manual("c1", "s1");
-    Agent agent = agent("vm-7", topology(1, set("s1", c1)));
-    agent.start();
-    awaitStream(c1, 1).fail(Status.UNAVAILABLE);
-    eventually().until(() -> clock.pendingTasks() == 1);  // the reconnect, 100..200 ms away
-
-    agent.dropLinks(Duration.ofSeconds(5));
-    agent.dropLinks(Duration.ofSeconds(1));  // a shorter second drop does not shorten the outage
-
-    clock.advance(Duration.ofMillis(4_999));
-    assertThat(c1.streams()).hasSize(1);
-    assertThat(clock.pendingTasks()).isEqualTo(1);
-    clock.advance(Duration.ofMillis(1 + 400));  // the end of the outage, then the second backoff
-
-    assertThat(awaitStream(c1, 2).received().get(0).hasHello()).isTrue();
-  }
-
-  @Test
-  void closedAgentIgnoresADropAndNegativeOutagesAreRefused() {
-    FakeConcentrator c1 = welcoming("c1", "s1");
-    Agent agent = agent("vm-7", topology(1, set("s1", c1)));
-    agent.start();
-    eventually().until(() -> agent.attachedSets() == 1);
-
-    assertThatThrownBy(() -> agent.dropLinks(Duration.ofMillis(-1)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT-0.001S");
-    agent.close();
-    agent.dropLinks(Duration.ofSeconds(1));
-
-    assertThat(clock.pendingTasks()).isZero();
-    eventually().until(() -> c1.lastStream().completedByAgent());
-    assertThat(c1.lastStream().errorFromAgent()).isNull();
-  }
-
   // ---- topology -------------------------------------------------------------------------------
 
   @Test
@@ -794,28 +710,6 @@ class AgentTest {
       assertThat(reported.getSequence()).isGreaterThan(helloSequence);
     }
     assertThat(old.completedByAgent()).isFalse();
-  }
-
-  @Test
-  void dropDuringAMoveCutsBothStreams() {
-    FakeConcentrator c1 = welcoming("c1", "s1");
-    FakeConcentrator c2 = manual("c2", "s1");
-    Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)));
-    FakeConcentrator.Stream moved = moveByTopology(agent, c1, c2);
-    FakeConcentrator.Stream old = c1.lastStream();
-
-    agent.dropLinks(Duration.ofSeconds(30));
-
-    eventually().until(() -> old.errorFromAgent() != null && moved.errorFromAgent() != null);
-    assertThat(old.completedByAgent()).isFalse();
-    assertThat(moved.completedByAgent()).isFalse();
-    assertThat(clock.pendingTasks()).as("only the outage's end: no heartbeat, no welcome deadline")
-        .isEqualTo(1);
-    clock.advance(Duration.ofMillis(30_000 + 200));
-    // Back at the top of the new order.
-    awaitStream(c2, 2).sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
-    assertThat(c1.streams()).hasSize(1);
   }
 
   @Test

@@ -2,15 +2,15 @@ package io.shardbroker.agent;
 
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.shardbroker.protocol.v1.AgentLinkGrpc;
 import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
-import io.shardbroker.protocol.v1.ConcentratorGrpc;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
-import io.shardbroker.protocol.v1.HealthRequest;
-import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.HeartbeatAck;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.Welcome;
@@ -87,13 +87,16 @@ public final class FakeConcentrator extends AgentLinkGrpc.AgentLinkImplBase impl
     return healthChecks.get();
   }
 
-  /** The health call agents on a fallback use to find their preferred concentrator back. */
-  private final class HealthService extends ConcentratorGrpc.ConcentratorImplBase {
+  /**
+   * The standard gRPC health service, which agents on a fallback ask to find their preferred
+   * concentrator back (as a real concentrator serves it, to every role).
+   */
+  private final class HealthService extends HealthGrpc.HealthImplBase {
     @Override
-    public void health(HealthRequest request, StreamObserver<HealthResponse> responses) {
+    public void check(HealthCheckRequest request, StreamObserver<HealthCheckResponse> responses) {
       healthChecks.incrementAndGet();
       if (serving) {
-        responses.onNext(HealthResponse.newBuilder().setConcentratorId(id).setSetId(setId).build());
+        responses.onNext(HealthCheckResponse.newBuilder().setStatus(HealthCheckResponse.ServingStatus.SERVING).build());
         responses.onCompleted();
       } else {
         responses.onError(Status.UNAVAILABLE.withDescription("down").asRuntimeException());

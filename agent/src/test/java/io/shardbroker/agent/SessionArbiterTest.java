@@ -8,6 +8,7 @@ import io.shardbroker.protocol.v1.EndAnswer;
 import io.shardbroker.protocol.v1.EndRequest;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.testing.FakeClock;
@@ -43,7 +44,7 @@ class SessionArbiterTest {
   }
 
   private SessionArbiter arbiter(int capacity, SessionHost sessionHost) {
-    return new SessionArbiter(VM, POOL, capacity, sessionHost, clock,
+    return new SessionArbiter(VM, POOL, capacity, sessionHost, new TicketBook(clock), clock,
         () -> "s-" + sessionCounter.incrementAndGet(), changes::add);
   }
 
@@ -90,7 +91,7 @@ class SessionArbiterTest {
     assertThat(accepted.getSession().getStartedAtMs()).isEqualTo(clock.millis());
     assertThat(refused.getAccepted()).isFalse();
     assertThat(refused.getRequestId()).isEqualTo("r2");
-    assertThat(refused.getRefusal()).isEqualTo("full");
+    assertThat(refused.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL);
     assertThat(host.starts()).hasSize(1);
     assertThat(arbiter.snapshot().getSessionsList()).extracting(Session::getUser).containsExactly("alice");
   }
@@ -105,7 +106,7 @@ class SessionArbiterTest {
 
     assertThat(first).isNotDone();
     assertThat(second.getAccepted()).isFalse();
-    assertThat(second.getRefusal()).isEqualTo("full");
+    assertThat(second.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL);
     assertThat(host.starts()).extracting(s -> s.user()).containsExactly("alice");
   }
 
@@ -123,7 +124,7 @@ class SessionArbiterTest {
 
     assertThat(List.of(done(a), done(b), done(c))).allSatisfy(x -> assertThat(x.getAccepted()).isTrue());
     assertThat(fourth.getAccepted()).isFalse();
-    assertThat(fourth.getRefusal()).isEqualTo("full");
+    assertThat(fourth.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL);
     assertThat(arbiter.snapshot().getSessionsList()).extracting(Session::getUser)
         .containsExactly("alice", "bob", "carol");
     assertThat(sessionIds(arbiter.snapshot())).doesNotHaveDuplicates();
@@ -155,7 +156,10 @@ class SessionArbiterTest {
 
     assertThat(repeat.getAccepted()).isTrue();
     assertThat(repeat.getRequestId()).isEqualTo("r1");
-    assertThat(repeat.getSession()).isEqualTo(done(first).getSession());
+    assertThat(repeat.getSession().getSessionId()).isEqualTo(done(first).getSession().getSessionId());
+    // Each answer carries a fresh one-time ticket.
+    assertThat(repeat.getSession().getConnection().getTicket()).startsWith("sct-")
+        .isNotEqualTo(done(first).getSession().getConnection().getTicket());
     assertThat(host.starts()).hasSize(1);
   }
 
@@ -185,7 +189,7 @@ class SessionArbiterTest {
     StartAnswer repeat = done(arbiter.start(start("r1", "alice")));
 
     assertThat(repeat.getAccepted()).isFalse();
-    assertThat(repeat.getRefusal()).contains("has ended");
+    assertThat(repeat.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_SESSION_ENDED);
     assertThat(host.starts()).hasSize(1);
   }
 
@@ -193,12 +197,12 @@ class SessionArbiterTest {
   void repeatedRefusalStaysARefusal() {
     SessionArbiter arbiter = arbiter(1);
     arbiter.start(start("r1", "alice"));
-    assertThat(done(arbiter.start(start("r2", "bob"))).getRefusal()).isEqualTo("full");
+    assertThat(done(arbiter.start(start("r2", "bob"))).getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL);
 
     StartAnswer repeat = done(arbiter.start(start("r2", "bob")));
 
     assertThat(repeat.getAccepted()).isFalse();
-    assertThat(repeat.getRefusal()).isEqualTo("full");
+    assertThat(repeat.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL);
     assertThat(host.starts()).hasSize(1);
   }
 
@@ -215,7 +219,7 @@ class SessionArbiterTest {
     for (StartAnswer a : List.of(whileInFlight, afterwards)) {
       assertThat(a.getAccepted()).isFalse();
       assertThat(a.getRequestId()).isEqualTo("r1");
-      assertThat(a.getRefusal()).contains("another user");
+      assertThat(a.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_REQUEST_ID_TAKEN);
     }
     assertThat(host.starts()).extracting(s -> s.user()).containsExactly("alice");
   }
@@ -233,7 +237,7 @@ class SessionArbiterTest {
     assertThat(second.getAccepted()).isTrue();
     assertThat(second.getExisting()).isTrue();
     assertThat(second.getRequestId()).isEqualTo("r2");
-    assertThat(second.getSession()).isEqualTo(done(first).getSession());
+    assertThat(second.getSession().getSessionId()).isEqualTo(done(first).getSession().getSessionId());
     assertThat(host.starts()).hasSize(1);
   }
 
@@ -279,7 +283,8 @@ class SessionArbiterTest {
     assertThat(done(first).getAccepted()).isFalse();
     assertThat(done(second).getAccepted()).isFalse();
     assertThat(done(second).getRequestId()).isEqualTo("r2");
-    assertThat(done(second).getRefusal()).contains("disk full");
+    assertThat(done(second).getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_HOST_FAILED);
+    assertThat(done(second).getRefusalDetail()).contains("disk full");
   }
 
   // ---- refusals ------------------------------------------------------------------------------
@@ -292,7 +297,8 @@ class SessionArbiterTest {
         StartRequest.newBuilder().setRequestId("r1").setUser("alice").setPool("gpu").build()));
 
     assertThat(answer.getAccepted()).isFalse();
-    assertThat(answer.getRefusal()).contains("desktops").contains("gpu");
+    assertThat(answer.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_WRONG_POOL);
+    assertThat(answer.getRefusalDetail()).contains("desktops").contains("gpu");
     assertThat(host.starts()).isEmpty();
   }
 
@@ -307,7 +313,7 @@ class SessionArbiterTest {
     StartAnswer reconnect = done(arbiter.start(start("r3", "alice")));
 
     assertThat(refused.getAccepted()).isFalse();
-    assertThat(refused.getRefusal()).isEqualTo("not accepting new sessions");
+    assertThat(refused.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_NOT_ACCEPTING);
     assertThat(refused.getState().getAccepting()).isFalse();
     assertThat(reconnect.getAccepted()).isTrue();
     assertThat(reconnect.getExisting()).isTrue();
@@ -326,7 +332,8 @@ class SessionArbiterTest {
     host.failNext("no display");
 
     assertThat(done(failed).getAccepted()).isFalse();
-    assertThat(done(failed).getRefusal()).isEqualTo("host failed: no display");
+    assertThat(done(failed).getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_HOST_FAILED);
+    assertThat(done(failed).getRefusalDetail()).isEqualTo("no display");
     assertThat(arbiter.snapshot().getSessionsCount()).isZero();
     CompletableFuture<StartAnswer> next = arbiter.start(start("r2", "bob"));
     host.finishNext();
@@ -341,7 +348,8 @@ class SessionArbiterTest {
     StartAnswer answer = done(arbiter.start(start("r1", "alice")));
 
     assertThat(answer.getAccepted()).isFalse();
-    assertThat(answer.getRefusal()).isEqualTo("host failed: executor gone");
+    assertThat(answer.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_HOST_FAILED);
+    assertThat(answer.getRefusalDetail()).isEqualTo("executor gone");
     host.throwOnStart(null);
     CompletableFuture<StartAnswer> next = arbiter.start(start("r2", "bob"));
     host.finishNext();
@@ -408,7 +416,7 @@ class SessionArbiterTest {
     assertThat(rolledBack.getEnded()).isTrue();
     assertThat(late.getAccepted()).isFalse();
     assertThat(late.getRequestId()).isEqualTo("r1");
-    assertThat(late.getRefusal()).contains("cancelled");
+    assertThat(late.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_CANCELLED);
     assertThat(host.starts()).isEmpty();
     // Another start is not affected.
     CompletableFuture<StartAnswer> other = arbiter.start(start("r2", "alice"));
@@ -430,7 +438,7 @@ class SessionArbiterTest {
 
     assertThat(rolledBack.getEnded()).isTrue();
     assertThat(done(start).getAccepted()).isFalse();
-    assertThat(done(start).getRefusal()).contains("cancelled");
+    assertThat(done(start).getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_CANCELLED);
     assertThat(simulated.truth().usersBySession()).isEmpty();
     assertThat(simulated.truth().maxConcurrentSessions()).isEqualTo(1);  // it did start, then went
     assertThat(arbiter.snapshot().getSessionsList()).isEmpty();
@@ -546,7 +554,7 @@ class SessionArbiterTest {
 
       assertThat(answers).filteredOn(StartAnswer::getAccepted).hasSize(1);
       assertThat(answers).filteredOn(a -> !a.getAccepted())
-          .allSatisfy(a -> assertThat(a.getRefusal()).isEqualTo("full"));
+          .allSatisfy(a -> assertThat(a.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL));
       assertThat(desktop.truth().maxConcurrentSessions()).isEqualTo(1);
     }
   }

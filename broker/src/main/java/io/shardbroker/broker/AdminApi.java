@@ -9,7 +9,7 @@ import io.shardbroker.broker.AdminViews.GroupView;
 import io.shardbroker.broker.AdminViews.MaintenanceView;
 import io.shardbroker.broker.AdminViews.PoolView;
 import io.shardbroker.broker.AdminViews.UserView;
-import io.shardbroker.broker.BrokerException.Kind;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.Actor;
 import io.shardbroker.store.AuditEntry;
 import io.shardbroker.store.Authenticator;
@@ -133,7 +133,7 @@ final class AdminApi {
     if (!admin) {
       refusals.record(name, "access.refuse", ctx.method() + " " + ctx.path(), "not an enabled member of '"
           + Group.ADMINS + "'");
-      throw new BrokerException(Kind.FORBIDDEN, "only members of the '" + Group.ADMINS
+      throw new BrokerException(Reason.FORBIDDEN, "only members of the '" + Group.ADMINS
           + "' group may use the admin API");
     }
   }
@@ -159,7 +159,7 @@ final class AdminApi {
   private void updatePool(Context ctx) {
     JsonNode body = Json.object(ctx, "{\"enabled\": false}");
     if (body.has("kind")) {
-      throw new BrokerException(Kind.BAD_REQUEST, "kind",
+      throw new BrokerException(Reason.BAD_REQUEST, "kind",
           "the kind of a pool cannot change; create a new pool instead");
     }
     Json.onlyFields(body, "displayName", "sessionMode", "protocol", "enabled");
@@ -215,7 +215,7 @@ final class AdminApi {
     String user = Json.optionalString(body, "user");
     String group = Json.optionalString(body, "group");
     if ((user == null) == (group == null)) {
-      throw new BrokerException(Kind.BAD_REQUEST, user == null ? "user" : "group",
+      throw new BrokerException(Reason.BAD_REQUEST, user == null ? "user" : "group",
           "give either \"user\" or \"group\", not both or neither");
     }
     Entitlement e = store.entitlements().create(pool,
@@ -263,7 +263,7 @@ final class AdminApi {
   private static PageRequest page(Context ctx) {
     Long limit = longQuery(ctx, "limit");
     if (limit != null && (limit < 1 || limit > PageRequest.LIMIT_MAX)) {
-      throw new BrokerException(Kind.BAD_REQUEST, "limit", "limit must be 1.." + PageRequest.LIMIT_MAX);
+      throw new BrokerException(Reason.BAD_REQUEST, "limit", "limit must be 1.." + PageRequest.LIMIT_MAX);
     }
     return new PageRequest(limit == null ? PageRequest.LIMIT_DEFAULT : limit.intValue(),
         longQuery(ctx, "before"));
@@ -281,7 +281,7 @@ final class AdminApi {
   }
 
   private static BrokerException notFound(String what, String name) {
-    return new BrokerException(Kind.NOT_FOUND, "there is no " + what + " named '" + name + "'");
+    return new BrokerException(Reason.NOT_FOUND, "there is no " + what + " named '" + name + "'");
   }
 
   private static String encode(String segment) {
@@ -292,7 +292,7 @@ final class AdminApi {
     try {
       return Long.parseLong(ctx.pathParam(name));
     } catch (NumberFormatException e) {
-      throw new BrokerException(Kind.NOT_FOUND, "there is no entitlement with id '" + ctx.pathParam(name) + "'");
+      throw new BrokerException(Reason.NOT_FOUND, "there is no entitlement with id '" + ctx.pathParam(name) + "'");
     }
   }
 
@@ -304,7 +304,7 @@ final class AdminApi {
     try {
       return Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw new BrokerException(Kind.BAD_REQUEST, name, name + " must be a whole number; got '" + text + "'");
+      throw new BrokerException(Reason.BAD_REQUEST, name, name + " must be a whole number; got '" + text + "'");
     }
   }
 
@@ -316,7 +316,7 @@ final class AdminApi {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
-      throw new BrokerException(Kind.BAD_REQUEST, name,
+      throw new BrokerException(Reason.BAD_REQUEST, name,
           name + " must be an ISO-8601 instant such as 2026-11-25T08:00:00Z; got '" + text + "'");
     }
   }

@@ -14,12 +14,14 @@ final class AdminSessionsApi {
 
   private static final String SESSIONS = "/api/v1/admin/users/{name}/sessions";
 
-  private final SessionBroker broker;
+  private final SessionListing listing;
+  private final SessionEnding ending;
   private final SecurityStore store;
   private final String brokerId;
 
-  AdminSessionsApi(SessionBroker broker, SecurityStore store, String brokerId) {
-    this.broker = broker;
+  AdminSessionsApi(SessionListing listing, SessionEnding ending, SecurityStore store, String brokerId) {
+    this.listing = listing;
+    this.ending = ending;
     this.store = store;
     this.brokerId = brokerId;
   }
@@ -30,7 +32,7 @@ final class AdminSessionsApi {
   }
 
   private void list(Context ctx) {
-    Json.send(ctx, 200, new ApiViews.SessionList(broker.sessionsOf(ctx.pathParam("name")).stream()
+    Json.send(ctx, 200, new ApiViews.SessionList(listing.sessionsOf(ctx.pathParam("name")).stream()
         .map(ApiViews.SessionListItem::of)
         .toList()));
   }
@@ -38,7 +40,7 @@ final class AdminSessionsApi {
   private void end(Context ctx) {
     String user = ctx.pathParam("name");
     String sessionId = ctx.pathParam("sessionId");
-    broker.endSession(user, sessionId, HttpApi.requestId(ctx));
+    ending.endSession(user, sessionId, HttpApi.requestId(ctx));
     store.audit(new Actor(HttpApi.user(ctx), brokerId), "session.end", sessionId, "a session of '" + user + "'");
     ctx.status(204);
   }

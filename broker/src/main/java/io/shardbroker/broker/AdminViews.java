@@ -1,6 +1,7 @@
 package io.shardbroker.broker;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.Assignment;
 import io.shardbroker.store.AuditEntry;
 import io.shardbroker.store.Entitlement;
@@ -121,7 +122,7 @@ final class AdminViews {
       }
     }
     List<String> choices = java.util.Arrays.stream(type.getEnumConstants()).map(AdminViews::wire).toList();
-    throw new BrokerException(BrokerException.Kind.BAD_REQUEST, field,
+    throw new BrokerException(Reason.BAD_REQUEST, field,
         "\"" + field + "\" must be one of " + String.join(", ", choices) + "; got '" + text + "'");
   }
 

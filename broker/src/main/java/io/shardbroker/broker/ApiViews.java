@@ -15,14 +15,6 @@ final class ApiViews {
 
   private ApiViews() {}
 
-  /** Every error: a stable machine code, a sentence for people, and the input field at fault if any. */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record ErrorBody(String error, String message, String field) {
-    static ErrorBody of(String error, String message) {
-      return new ErrorBody(error, message, null);
-    }
-  }
-
   /** Where to connect; a start's answer adds the one-time ticket the session host takes. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record ConnectionView(String protocol, String host, int port, String ticket, String ticketExpiresAt) {

@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A broker: the HTTP API on top of the {@link SessionBroker} and the {@link ConcentratorDirectory}.
+ * A broker: the HTTP API on top of the {@link SessionPlacer} (and listing and ending sessions)
+ * and the {@link ConcentratorDirectory}.
  * Its durable state (users, pools, entitlements, assignments, history) is in the {@link Store};
  * apart from that it keeps only what it learns from health checks, so any number can run side
  * by side on one shared store.
@@ -40,11 +41,14 @@ public final class BrokerServer implements AutoCloseable {
         settings.timeouts().list());
     BrokerMetrics metrics = new BrokerMetrics(meters, directory);
     DrainedVms drained = new DrainedVms(store.maintenance(), clock);
-    SessionBroker broker = new SessionBroker(settings, directory, store, drained, metrics, clock, scheduler);
+    SessionPlacer placer = new SessionPlacer(settings, directory, store, drained, metrics, clock, scheduler);
+    SessionListing listing = new SessionListing(directory, settings.timeouts().list());
+    SessionEnding ending = new SessionEnding(directory, new Vouching(directory, settings.timeouts().rehome()), store,
+        settings.brokerId(), settings.timeouts().end(), clock);
     Authenticator authenticator = settings.security().ldap() == null ? new Authenticator(store.accounts(), clock)
         : new Authenticator(store.accounts(), new LdapDirectory(settings.security().ldap()),
             new Actor("directory", settings.brokerId()), clock);
-    HttpApi api = new HttpApi(settings, store, authenticator, broker,
+    HttpApi api = new HttpApi(settings, store, authenticator, placer, listing, ending,
         directory, drained, metrics, meters, clock);
     this.http = Javalin.create(api::configure);
   }

@@ -1,12 +1,12 @@
 package io.shardbroker.broker;
 
+import io.shardbroker.protocol.Names;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A broker's settings, validated when built; every error names the bad value.
@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
  * @param brokerId this broker's name in the session history and audit log
  * @param httpHost address the HTTP API binds to
  * @param httpPort its port; 0 picks a free one
+ * @param httpReusePort listen with {@code SO_REUSEPORT}, so that a supervisor that holds the port
+ *     between restarts (bound, not listening) keeps it for this broker and nobody else
  * @param topology the sets of concentrators to broker over
  * @param timeouts deadlines of the calls to concentrators and of a whole request
  * @param candidatesPerConcentrator how many candidates to ask each concentrator for
@@ -27,6 +29,7 @@ public record BrokerSettings(
     String brokerId,
     String httpHost,
     int httpPort,
+    boolean httpReusePort,
     Topology topology,
     Timeouts timeouts,
     int candidatesPerConcentrator,
@@ -39,7 +42,6 @@ public record BrokerSettings(
   public static final int HTTP_PORT_DEFAULT = 8080;
   public static final int CANDIDATES_PER_CONCENTRATOR_DEFAULT = 8;
   public static final int MAX_START_ATTEMPTS_DEFAULT = 16;
-  static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
   /**
    * @param find deadline of one FindCandidates scatter
@@ -53,7 +55,7 @@ public record BrokerSettings(
    *     has no session without it: by then its agents have moved to the set's other concentrators.
    *     They leave one that says nothing for 4 heartbeat intervals, noticed at the next beat; the
    *     default gives 6 of the default 5 s. A concentrator that asks for a longer interval (it
-   *     paces a large fleet) gets 6 of its own ({@link SessionBroker#REHOME_INTERVALS})
+   *     paces a large fleet) gets 6 of its own ({@link Vouching#REHOME_INTERVALS})
    */
   public record Timeouts(
       Duration find,
@@ -86,7 +88,7 @@ public record BrokerSettings(
     if (security == null) {
       throw new IllegalArgumentException("give the security settings (BrokerSecurity.DEFAULT)");
     }
-    requireName("broker id", brokerId);
+    Names.require("broker id", brokerId);
     if (httpHost == null || httpHost.isBlank()) {
       throw new IllegalArgumentException("HTTP host must not be empty");
     }
@@ -111,28 +113,28 @@ public record BrokerSettings(
 
   /** Defaults for everything but its name, where to listen and the topology. */
   public static BrokerSettings of(String brokerId, String httpHost, int httpPort, Topology topology) {
-    return new BrokerSettings(brokerId, httpHost, httpPort, topology, Timeouts.DEFAULTS,
+    return new BrokerSettings(brokerId, httpHost, httpPort, false, topology, Timeouts.DEFAULTS,
         CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT, CandidateSearch.DEFAULT,
         Admission.DEFAULT, BrokerSecurity.DEFAULT);
   }
 
   public BrokerSettings withTimeouts(Timeouts newTimeouts) {
-    return new BrokerSettings(brokerId, httpHost, httpPort, topology, newTimeouts,
+    return new BrokerSettings(brokerId, httpHost, httpPort, httpReusePort, topology, newTimeouts,
         candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, security);
   }
 
   public BrokerSettings withCandidateSearch(CandidateSearch newSearch) {
-    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+    return new BrokerSettings(brokerId, httpHost, httpPort, httpReusePort, topology, timeouts,
         candidatesPerConcentrator, maxStartAttempts, newSearch, admission, security);
   }
 
   public BrokerSettings withAdmission(Admission newAdmission) {
-    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+    return new BrokerSettings(brokerId, httpHost, httpPort, httpReusePort, topology, timeouts,
         candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission, security);
   }
 
   public BrokerSettings withSecurity(BrokerSecurity newSecurity) {
-    return new BrokerSettings(brokerId, httpHost, httpPort, topology, timeouts,
+    return new BrokerSettings(brokerId, httpHost, httpPort, httpReusePort, topology, timeouts,
         candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, newSecurity);
   }
 
@@ -144,6 +146,12 @@ public record BrokerSettings(
   /** These settings with agent enrollment on this broker (null: none). */
   public BrokerSettings withEnrollment(Enrollment enrollment) {
     return withSecurity(security.withEnrollment(enrollment));
+  }
+
+  /** These settings with the HTTP API listening with {@code SO_REUSEPORT} or not. */
+  public BrokerSettings withHttpReusePort(boolean reusePort) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, reusePort, topology, timeouts,
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, security);
   }
 
   /** {@code https} or {@code http}. */
@@ -159,7 +167,7 @@ public record BrokerSettings(
     Set<String> setIds = new HashSet<>();
     Set<String> concentratorIds = new HashSet<>();
     for (ConcentratorSet set : topology.getSetsList()) {
-      requireName("set id", set.getId());
+      Names.require("set id", set.getId());
       if (!setIds.add(set.getId())) {
         throw new IllegalArgumentException("set " + set.getId() + " is named twice in the topology");
       }
@@ -167,7 +175,7 @@ public record BrokerSettings(
         throw new IllegalArgumentException("set " + set.getId() + " has no concentrators");
       }
       for (ConcentratorEndpoint c : set.getConcentratorsList()) {
-        requireName("concentrator id", c.getId());
+        Names.require("concentrator id", c.getId());
         if (!concentratorIds.add(c.getId())) {
           throw new IllegalArgumentException("concentrator " + c.getId() + " is named twice in the topology");
         }
@@ -178,12 +186,6 @@ public record BrokerSettings(
     }
   }
 
-  static void requireName(String what, String value) {
-    if (value == null || !NAME.matcher(value).matches()) {
-      throw new IllegalArgumentException(what + " must be 1-128 letters, digits or . _ : - "
-          + "(starting with a letter or digit), got " + (value == null ? "nothing" : "'" + value + "'"));
-    }
-  }
 
   private static void requirePositive(String what, Duration value) {
     if (value == null || value.isNegative() || value.isZero()) {

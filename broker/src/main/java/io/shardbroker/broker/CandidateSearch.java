@@ -17,7 +17,8 @@ import java.util.Locale;
  * <p>The price of sampling, and why it is for measurement only: FindCandidates also returns the
  * user's sessions on the concentrator asked, and sessions on members not asked go unseen, yet
  * the sample vouches for the whole set. A user who has a desktop behind a member not asked can
- * therefore be given a second one, which breaks DESIGN.md's "a user's existing session wins". With
+ * therefore be given a second one, which breaks "a user's existing session wins" (docs/design.md,
+ * "What the argument does not cover"). With
  * several sets, the cross-check of the user's sessions in the next set (every member of it) still
  * sees such a session, but a single set, or a next set that cannot answer, does not.
  *

@@ -3,6 +3,7 @@ package io.shardbroker.broker;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorGrpc;
 import io.shardbroker.protocol.v1.ConcentratorGrpc.ConcentratorFutureStub;
@@ -170,27 +171,21 @@ final class ConcentratorDirectory implements AutoCloseable {
   }
 
   /**
-   * The sets in the order this user's requests try them: the user's home set first (a hash of the
-   * name, so a user's requests meet the same set and find their session there at once, and users
-   * spread evenly), then the others; sets with no member up go last.
+   * The sets from the one at index {@code start} on, wrapping around, with those whose members
+   * are all known to be down moved last. Which set a request starts at is a choosing rule
+   * ({@link SessionPlacer#setsFor}); this knows only which sets are up.
    */
-  List<SetView> orderFor(String user) {
+  List<SetView> upFirst(int start) {
     List<SetView> sets = layout.sets();
     int n = sets.size();
-    int home = homeSetIndex(user, n);
     List<SetView> up = new ArrayList<>(n);
     List<SetView> down = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      SetView set = sets.get((home + i) % n);
+      SetView set = sets.get((start + i) % n);
       (set.allDown() ? down : up).add(set);
     }
     up.addAll(down);
     return up;
-  }
-
-  /** Index of the user's home set among {@code sets} sets. */
-  static int homeSetIndex(String user, int sets) {
-    return Math.floorMod(user.hashCode() * 0x9E3779B9, sets);
   }
 
   /**
@@ -235,11 +230,11 @@ final class ConcentratorDirectory implements AutoCloseable {
    */
   List<SetView> namedOrAll(String setId) {
     if (setId == null || setId.isEmpty()) {
-      return orderFor("");
+      return upFirst(0);
     }
     SetView set = set(setId);
     if (set == null) {
-      throw new BrokerException(BrokerException.Kind.BAD_REQUEST, "there is no set named '" + setId + "'");
+      throw new BrokerException(Reason.BAD_REQUEST, "there is no set named '" + setId + "'");
     }
     return List.of(set);
   }
@@ -258,7 +253,7 @@ final class ConcentratorDirectory implements AutoCloseable {
         return new Answered<>(set, replies);
       }
     }
-    throw new BrokerException(BrokerException.Kind.NO_SET_REACHABLE,
+    throw new BrokerException(Reason.NO_SET_REACHABLE,
         "no concentrator set could be reached; try again shortly");
   }
 

@@ -3,8 +3,8 @@ package io.shardbroker.broker;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.shardbroker.broker.BrokerException.Kind;
-import io.shardbroker.security.Identity;
+import io.shardbroker.protocol.Names;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.security.Pem;
 import io.shardbroker.store.Actor;
 import io.shardbroker.store.SecurityStore;
@@ -58,7 +58,7 @@ final class EnrollmentApi {
     Duration lifetime = Enrollment.TOKEN_LIFETIME_DEFAULT;
     if (given != null && !given.isNull()) {
       if (!given.canConvertToLong() || given.asLong() < 1) {
-        throw new BrokerException(Kind.BAD_REQUEST, "validForSeconds", "\"validForSeconds\" must be a positive whole number");
+        throw new BrokerException(Reason.BAD_REQUEST, "validForSeconds", "\"validForSeconds\" must be a positive whole number");
       }
       lifetime = Duration.ofSeconds(given.asLong());
     }
@@ -74,8 +74,8 @@ final class EnrollmentApi {
     String vmId = Json.requiredString(body, "vmId");
     String token = Json.requiredString(body, "token");
     String request = Json.requiredString(body, "certificateRequest");
-    if (!Identity.NAME.matcher(vmId).matches()) {
-      throw new BrokerException(Kind.BAD_REQUEST, "vmId", "\"vmId\" must be 1-128 letters, digits or . _ : -");
+    if (!Names.valid(vmId)) {
+      throw new BrokerException(Reason.BAD_REQUEST, "vmId", "\"vmId\" must be 1-128 letters, digits or . _ : -");
     }
     String address = ctx.ip();
     String throttleKey = "enroll:" + vmId;
@@ -86,12 +86,12 @@ final class EnrollmentApi {
     try {
       chain = enrollment.enroller().certifyAgent(vmId, request, enrollment.agentValidity());
     } catch (IllegalArgumentException e) {
-      throw new BrokerException(Kind.BAD_REQUEST, "certificateRequest", e.getMessage());
+      throw new BrokerException(Reason.BAD_REQUEST, "certificateRequest", e.getMessage());
     }
     if (!store.redeemEnrollment(agent, token, vmId)) {
       boolean locked = throttle.failed(throttleKey, address);
       refusals.record(agent.user(), locked ? "enrollment.lock" : "enrollment.refuse", vmId, "from " + address);
-      throw new BrokerException(Kind.ENROLLMENT_REFUSED,
+      throw new BrokerException(Reason.ENROLLMENT_REFUSED,
           "the enrollment token is unknown, used, expired or for another VM; ask an admin for a new one");
     }
     throttle.succeeded(throttleKey);
@@ -101,7 +101,7 @@ final class EnrollmentApi {
 
   private void requireEnroller() {
     if (enrollment == null) {
-      throw new BrokerException(Kind.NOT_FOUND, "this broker does not enroll agents: start it with an enroller "
+      throw new BrokerException(Reason.NOT_FOUND, "this broker does not enroll agents: start it with an enroller "
           + "(shardbroker certs issue --enroller; broker option --enroller-cert)");
     }
   }

@@ -3,8 +3,8 @@ package io.shardbroker.broker;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.shardbroker.broker.ApiViews.ConcentratorItem;
-import io.shardbroker.broker.BrokerException.Kind;
 import io.shardbroker.broker.ConcentratorDirectory.Member;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.VmStatus;
@@ -64,7 +64,7 @@ final class FleetApi {
     String pool = ctx.queryParam("pool");
     String match = ctx.queryParam("q");
     if (match != null && match.length() > MATCH_MAX) {
-      throw new BrokerException(Kind.BAD_REQUEST, "q", "q may have at most " + MATCH_MAX + " characters");
+      throw new BrokerException(Reason.BAD_REQUEST, "q", "q may have at most " + MATCH_MAX + " characters");
     }
     ListVmsRequest request = ListVmsRequest.newBuilder()
         .setPool(pool == null ? "" : pool)
@@ -89,7 +89,7 @@ final class FleetApi {
     if (text.equals("true")) {
       return true;
     }
-    throw new BrokerException(Kind.BAD_REQUEST, name, name + " must be true or false; got '" + text + "'");
+    throw new BrokerException(Reason.BAD_REQUEST, name, name + " must be true or false; got '" + text + "'");
   }
 
   /** {@code limit}: 1 to {@value #LIMIT_MAX}; without it, 0 (every VM). */
@@ -106,7 +106,7 @@ final class FleetApi {
     } catch (NumberFormatException e) {
       // answered below
     }
-    throw new BrokerException(Kind.BAD_REQUEST, "limit", "limit must be a whole number from 1 to " + LIMIT_MAX
+    throw new BrokerException(Reason.BAD_REQUEST, "limit", "limit must be a whole number from 1 to " + LIMIT_MAX
         + "; got '" + text + "'");
   }
 
@@ -128,6 +128,6 @@ final class FleetApi {
         .filter(s -> s != VmStatus.VM_STATUS_UNSPECIFIED && s != VmStatus.UNRECOGNIZED)
         .map(ApiViews::stateName)
         .collect(Collectors.joining(", "));
-    throw new BrokerException(Kind.BAD_REQUEST, "state", "state must be one of " + known + "; got '" + state + "'");
+    throw new BrokerException(Reason.BAD_REQUEST, "state", "state must be one of " + known + "; got '" + state + "'");
   }
 }

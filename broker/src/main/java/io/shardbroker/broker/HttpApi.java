@@ -7,8 +7,7 @@ import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.EndpointNotFound;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.shardbroker.broker.ApiViews.ErrorBody;
-import io.shardbroker.broker.BrokerException.Kind;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.Group;
 import io.shardbroker.store.Pool;
@@ -25,9 +24,9 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -55,7 +54,9 @@ final class HttpApi {
   private final BrokerSettings settings;
   private final Store store;
   private final Authenticator authenticator;
-  private final SessionBroker broker;
+  private final SessionPlacer placer;
+  private final SessionListing listing;
+  private final SessionEnding ending;
   private final ConcentratorDirectory directory;
   private final AdminApi admin;
   private final BrokerMetrics metrics;
@@ -71,13 +72,16 @@ final class HttpApi {
   private final FleetApi fleet;
 
   HttpApi(
-      BrokerSettings settings, Store store, Authenticator authenticator, SessionBroker broker,
+      BrokerSettings settings, Store store, Authenticator authenticator, SessionPlacer placer,
+      SessionListing listing, SessionEnding ending,
       ConcentratorDirectory directory, DrainedVms drained, BrokerMetrics metrics,
       PrometheusMeterRegistry meters, Clock clock) {
     this.settings = settings;
     this.store = store;
     this.authenticator = authenticator;
-    this.broker = broker;
+    this.placer = placer;
+    this.listing = listing;
+    this.ending = ending;
     this.directory = directory;
     this.refusals = new Refusals(store.security(), settings.brokerId());
     SignInThrottle throttle = new SignInThrottle(settings.security().signIn(), clock);
@@ -87,7 +91,7 @@ final class HttpApi {
     this.enrollment = new EnrollmentApi(settings.security().enrollment(), store.security(), throttle, refusals,
         settings.brokerId());
     this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);
-    this.adminSessions = new AdminSessionsApi(broker, store.security(), settings.brokerId());
+    this.adminSessions = new AdminSessionsApi(listing, ending, store.security(), settings.brokerId());
     this.counts = new VmCounts(directory, drained, settings.timeouts().list());
     this.fleet = new FleetApi(directory, drained, counts, new VmPages(directory, settings.timeouts().list()));
     this.metrics = metrics;
@@ -118,6 +122,7 @@ final class HttpApi {
       }
       connector.setHost(settings.httpHost());
       connector.setPort(settings.httpPort());
+      connector.setReusePort(settings.httpReusePort());
       // A logon storm opens connections by the thousand; the OS default backlog (50) resets them.
       connector.setAcceptQueueSize(ACCEPT_QUEUE);
       // Past the bound, Jetty stops accepting until a connection closes; clients wait in the accept
@@ -155,20 +160,18 @@ final class HttpApi {
     config.routes.exception(StoreException.class, (e, ctx) -> fail(ctx, e));
     // Javalin answers a path no route matches by throwing EndpointNotFound, not through error(404).
     config.routes.exception(HttpResponseException.class, (e, ctx) ->
-        send(ctx, e.getStatus(), ErrorBody.of(httpCode(e.getStatus()),
-            e instanceof EndpointNotFound ? noSuchEndpoint(ctx) : e.getMessage())));
+        refuse(ctx, HttpErrors.ofStatus(e.getStatus()), e instanceof EndpointNotFound ? noSuchEndpoint(ctx) : e.getMessage()));
     config.routes.exception(Exception.class, (e, ctx) -> {
       log.error("[{}] {} {} failed", requestId(ctx), ctx.method(), ctx.path(), e);
-      send(ctx, 500, ErrorBody.of("internal", "the broker failed to answer; the request id is "
-          + requestId(ctx)));
+      refuse(ctx, Reason.INTERNAL, "the broker failed to answer; the request id is " + requestId(ctx));
     });
     config.routes.error(404, ctx -> {
-      if (ctx.attribute(Json.ANSWERED) == null) {  // a 404 of ours already has its body
-        send(ctx, 404, ErrorBody.of("not_found", noSuchEndpoint(ctx)));
+      if (!HttpErrors.answered(ctx)) {  // a 404 of ours already has its body
+        refuse(ctx, Reason.NOT_FOUND, noSuchEndpoint(ctx));
       }
     });
-    config.routes.error(405, ctx -> send(ctx, 405, ErrorBody.of("method_not_allowed",
-        ctx.method() + " is not allowed on " + ctx.path())));
+    config.routes.error(405, ctx -> refuse(ctx, Reason.METHOD_NOT_ALLOWED,
+        ctx.method() + " is not allowed on " + ctx.path()));
   }
 
   // ---- request lifecycle ---------------------------------------------------------------------
@@ -203,8 +206,8 @@ final class HttpApi {
     }
     if (!admission.enter()) {
       Long began = ctx.attribute(STARTED);
-      metrics.brokered(Kind.OVERLOADED.code, Duration.ofNanos(System.nanoTime() - began));
-      throw new BrokerException(Kind.OVERLOADED, "the broker has more session requests than it can take "
+      metrics.brokered(Reason.OVERLOADED.code(), Duration.ofNanos(System.nanoTime() - began));
+      throw new BrokerException(Reason.OVERLOADED, "the broker has more session requests than it can take "
           + "right now; try again in a moment");
     }
     ctx.attribute(ADMITTED, Boolean.TRUE);
@@ -223,17 +226,17 @@ final class HttpApi {
       JsonNode given = body.get("requestId");
       if (given != null && !given.isNull()) {
         if (!given.isTextual() || !REQUEST_ID.matcher(given.asText()).matches()) {
-          throw new BrokerException(Kind.BAD_REQUEST, "requestId",
+          throw new BrokerException(Reason.BAD_REQUEST, "requestId",
               "\"requestId\" must be 1-128 letters, digits or . _ : -");
         }
         requestId = given.asText();
         MDC.put("requestId", requestId);
       }
-      BrokeredSession session = broker.openSession(user(ctx), pool, requestId);
+      BrokeredSession session = placer.openSession(user(ctx), pool, requestId);
       outcome = session.reconnected() ? "reconnected" : "started";
       send(ctx, session.reconnected() ? 200 : 201, ApiViews.SessionView.of(session));
     } catch (BrokerException e) {
-      outcome = e.kind().code;
+      outcome = e.kind().code();
       throw e;
     } finally {
       metrics.brokered(outcome, Duration.ofNanos(System.nanoTime() - began));
@@ -241,7 +244,7 @@ final class HttpApi {
   }
 
   private void listSessions(Context ctx) {
-    send(ctx, 200, new ApiViews.SessionList(broker.sessionsOf(user(ctx)).stream()
+    send(ctx, 200, new ApiViews.SessionList(listing.sessionsOf(user(ctx)).stream()
         .map(ApiViews.SessionListItem::of)
         .toList()));
   }
@@ -250,12 +253,12 @@ final class HttpApi {
     String sessionId = ctx.pathParam("sessionId");
     if (!REQUEST_ID.matcher(sessionId).matches()) {
       refusals.record(user(ctx), "session.end.refuse", "(malformed id)", "a session id that no session has");
-      throw new BrokerException(Kind.SESSION_NOT_FOUND, "you have no session with that id");
+      throw new BrokerException(Reason.SESSION_NOT_FOUND, "you have no session with that id");
     }
     try {
-      broker.endSession(user(ctx), sessionId, requestId(ctx));
+      ending.endSession(user(ctx), sessionId, requestId(ctx));
     } catch (BrokerException e) {
-      if (e.kind() == Kind.SESSION_NOT_FOUND) {
+      if (e.kind() == Reason.SESSION_NOT_FOUND) {
         // someone else's session looks the same as none: the audit log tells them apart
         refusals.record(user(ctx), "session.end.refuse", sessionId, "no session of this user with that id");
       }
@@ -277,7 +280,7 @@ final class HttpApi {
 
   private void me(Context ctx) {
     User me = store.accounts().user(user(ctx))
-        .orElseThrow(() -> new BrokerException(Kind.UNAUTHORIZED, "your account no longer exists"));
+        .orElseThrow(() -> new BrokerException(Reason.UNAUTHORIZED, "your account no longer exists"));
     send(ctx, 200, new AdminViews.Me(me.name(), me.displayName(), me.groups(),
         me.groups().contains(Group.ADMINS)));
   }
@@ -286,14 +289,14 @@ final class HttpApi {
     if (directory.anyUp()) {
       send(ctx, 200, new ApiViews.Status("ready"));
     } else {
-      send(ctx, 503, ErrorBody.of("not_ready", "no concentrator is reachable yet"));
+      refuse(ctx, Reason.NOT_READY, "no concentrator is reachable yet");
     }
   }
 
   // ---- helpers -------------------------------------------------------------------------------
 
   private void fail(Context ctx, BrokerException e) {
-    if (e.kind() == Kind.UNAUTHORIZED) {
+    if (e.kind() == Reason.UNAUTHORIZED) {
       String given = ctx.header("Authorization");
       // A browser answers a Basic challenge with a password dialog, even to fetch(): the portal's
       // sign-in and its token-bearing calls get a Bearer challenge instead.
@@ -303,32 +306,31 @@ final class HttpApi {
           ? "Bearer realm=\"shardbroker\", error=\"invalid_token\""
           : "Basic realm=\"shardbroker\", charset=\"UTF-8\"");
     }
-    if (e.retryAfter() != null) {
-      ctx.header("Retry-After", Long.toString(e.retryAfter().toSeconds()));
-    } else if (e.kind().retryable) {
-      ctx.header("Retry-After", Long.toString(settings.timeouts().retryAfter().toSeconds()));
-    }
-    send(ctx, e.kind().httpStatus, new ErrorBody(e.kind().code, e.getMessage(), e.field()));
+    HttpErrors.send(ctx, e.kind(), e.getMessage(), e.field(),
+        e.retryAfter() != null ? e.retryAfter() : settings.timeouts().retryAfter());
+  }
+
+  /** Answers {@code reason} with the broker's Retry-After where it is retryable. */
+  private void refuse(Context ctx, Reason reason, String message) {
+    HttpErrors.send(ctx, reason, message, null, settings.timeouts().retryAfter());
   }
 
   private void fail(Context ctx, StoreException e) {
+    String message = e.getMessage();
     switch (e.kind()) {
-      case INVALID -> send(ctx, 400, new ErrorBody("bad_request", e.getMessage(), e.field()));
-      case NOT_FOUND -> send(ctx, 404, ErrorBody.of("not_found", e.getMessage()));
-      case CONFLICT -> send(ctx, 409, ErrorBody.of("conflict", e.getMessage()));
-      case UNAVAILABLE, MIGRATION_FAILED -> {
+      case STORE_UNAVAILABLE, MIGRATION_FAILED -> {
         log.warn("[{}] store failed: {}", requestId(ctx), e.getMessage(), e.getCause());
-        ctx.header("Retry-After", Long.toString(settings.timeouts().retryAfter().toSeconds()));
-        send(ctx, 503, ErrorBody.of("store_unavailable",
-            "the broker's database cannot be reached; try again shortly"));
+        HttpErrors.send(ctx, Reason.STORE_UNAVAILABLE, "the broker's database cannot be reached; try again shortly",
+            null, settings.timeouts().retryAfter());
+        return;
       }
       case DIRECTORY_UNAVAILABLE -> {
         log.warn("[{}] sign-in directory failed: {}", requestId(ctx), e.getMessage());
-        ctx.header("Retry-After", Long.toString(settings.timeouts().retryAfter().toSeconds()));
-        send(ctx, 503, ErrorBody.of("directory_unavailable",
-            "the sign-in directory cannot be reached, so your password cannot be checked; try again shortly"));
+        message = "the sign-in directory cannot be reached, so your password cannot be checked; try again shortly";
       }
+      default -> { }
     }
+    HttpErrors.send(ctx, e.kind(), message, e.field(), settings.timeouts().retryAfter());
   }
 
   private static void send(Context ctx, int status, Object body) {
@@ -337,17 +339,6 @@ final class HttpApi {
 
   private static String noSuchEndpoint(Context ctx) {
     return "no such endpoint: " + ctx.method() + " " + ctx.path();
-  }
-
-  /** The error code of a status Javalin itself refused a request with. */
-  static String httpCode(int status) {
-    return switch (status) {
-      case 400 -> "bad_request";
-      case 404 -> "not_found";
-      case 405 -> "method_not_allowed";
-      case 413 -> "payload_too_large";
-      default -> "http_" + status;
-    };
   }
 
   /** The signed-in user's name. */

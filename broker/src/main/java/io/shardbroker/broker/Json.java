@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
-import io.shardbroker.broker.BrokerException.Kind;
+import io.shardbroker.protocol.Reason;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,33 +16,27 @@ final class Json {
 
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final String ANSWERED = "shardbroker.answered";
-  private static final String CONTENT_TYPE = "application/json";
 
   private Json() {}
 
   static void send(Context ctx, int status, Object body) {
-    ctx.attribute(ANSWERED, Boolean.TRUE);
-    try {
-      ctx.status(status).contentType(CONTENT_TYPE).result(MAPPER.writeValueAsString(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write " + body.getClass().getSimpleName(), e);
-    }
+    HttpErrors.sendJson(ctx, status, body);
   }
 
   /** The body as a JSON object; {@code example} shows in the complaint when there is none. */
   static JsonNode object(Context ctx, String example) {
     String text = ctx.body();
     if (text == null || text.isBlank()) {
-      throw new BrokerException(Kind.BAD_REQUEST, "the request needs a JSON body such as " + example);
+      throw new BrokerException(Reason.BAD_REQUEST, "the request needs a JSON body such as " + example);
     }
     JsonNode body;
     try {
       body = MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new BrokerException(Kind.BAD_REQUEST, "the body is not valid JSON: " + e.getOriginalMessage());
+      throw new BrokerException(Reason.BAD_REQUEST, "the body is not valid JSON: " + e.getOriginalMessage());
     }
     if (body == null || !body.isObject()) {
-      throw new BrokerException(Kind.BAD_REQUEST, "the body must be a JSON object such as " + example);
+      throw new BrokerException(Reason.BAD_REQUEST, "the body must be a JSON object such as " + example);
     }
     return body;
   }
@@ -56,10 +50,10 @@ final class Json {
   static String requiredString(JsonNode body, String field) {
     String value = optionalString(body, field);
     if (value == null) {
-      throw new BrokerException(Kind.BAD_REQUEST, field, "the field \"" + field + "\" is missing");
+      throw new BrokerException(Reason.BAD_REQUEST, field, "the field \"" + field + "\" is missing");
     }
     if (value.isBlank()) {
-      throw new BrokerException(Kind.BAD_REQUEST, field, "the field \"" + field + "\" must not be empty");
+      throw new BrokerException(Reason.BAD_REQUEST, field, "the field \"" + field + "\" must not be empty");
     }
     return value;
   }
@@ -71,7 +65,7 @@ final class Json {
       return null;
     }
     if (!value.isTextual()) {
-      throw new BrokerException(Kind.BAD_REQUEST, field, "the field \"" + field + "\" must be a string");
+      throw new BrokerException(Reason.BAD_REQUEST, field, "the field \"" + field + "\" must be a string");
     }
     return value.asText();
   }
@@ -82,7 +76,7 @@ final class Json {
       return null;
     }
     if (!value.isBoolean()) {
-      throw new BrokerException(Kind.BAD_REQUEST, field, "the field \"" + field + "\" must be true or false");
+      throw new BrokerException(Reason.BAD_REQUEST, field, "the field \"" + field + "\" must be true or false");
     }
     return value.asBoolean();
   }
@@ -93,12 +87,12 @@ final class Json {
       return List.of();
     }
     if (!value.isArray()) {
-      throw new BrokerException(Kind.BAD_REQUEST, field, "the field \"" + field + "\" must be a list of strings");
+      throw new BrokerException(Reason.BAD_REQUEST, field, "the field \"" + field + "\" must be a list of strings");
     }
     List<String> strings = new ArrayList<>();
     for (JsonNode item : value) {
       if (!item.isTextual()) {
-        throw new BrokerException(Kind.BAD_REQUEST, field, "the field \"" + field + "\" must be a list of strings");
+        throw new BrokerException(Reason.BAD_REQUEST, field, "the field \"" + field + "\" must be a list of strings");
       }
       strings.add(item.asText());
     }
@@ -110,7 +104,7 @@ final class Json {
     List<String> allowed = List.of(known);
     body.fieldNames().forEachRemaining(name -> {
       if (!allowed.contains(name)) {
-        throw new BrokerException(Kind.BAD_REQUEST, name, "unknown field \"" + name
+        throw new BrokerException(Reason.BAD_REQUEST, name, "unknown field \"" + name
             + "\"; this endpoint takes " + String.join(", ", allowed));
       }
     });

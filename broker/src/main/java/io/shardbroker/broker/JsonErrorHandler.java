@@ -1,10 +1,8 @@
 package io.shardbroker.broker;
 
-import io.shardbroker.broker.ApiViews.ErrorBody;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.shardbroker.broker.HttpErrors.ErrorBody;
 import java.nio.ByteBuffer;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -13,10 +11,11 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Requests Jetty refuses before they reach the API (a path with an encoded NUL, headers past the
- * size limit) answered in the API's one JSON error shape instead of Jetty's HTML page.
+ * Requests Jetty refuses before they reach a route (a path with an encoded NUL, headers past the
+ * size limit) answered in the one JSON error shape ({@link HttpErrors}) instead of Jetty's HTML
+ * page or a stack trace. (Jetty 12.1 sends those through {@link #generateResponse}.)
  */
-final class JsonErrorHandler extends ErrorHandler {
+public final class JsonErrorHandler extends ErrorHandler {
 
   @Override
   protected void generateResponse(
@@ -25,19 +24,13 @@ final class JsonErrorHandler extends ErrorHandler {
     response.write(true, ByteBuffer.wrap(body(code, message)), callback);
   }
 
-  @Override
-  public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-    fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-    return ByteBuffer.wrap(body(status, reason));
-  }
-
   private static byte[] body(int status, String message) {
     String why = message == null || message.isBlank() ? HttpStatus.getMessage(status) : message;
     try {
-      return Json.MAPPER.writeValueAsBytes(ErrorBody.of(HttpApi.httpCode(status),
-          "the broker cannot read this request: " + why));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return Json.MAPPER.writeValueAsBytes(ErrorBody.of(HttpErrors.ofStatus(status),
+          "the server cannot read this request: " + why));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write an error body", e);
     }
   }
 }

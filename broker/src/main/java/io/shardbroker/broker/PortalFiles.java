@@ -2,7 +2,7 @@ package io.shardbroker.broker;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.shardbroker.broker.BrokerException.Kind;
+import io.shardbroker.protocol.Reason;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +54,7 @@ final class PortalFiles {
     config.routes.get("/portal/{file}", ctx -> send(ctx, find(portal, ctx.pathParam("file")), "no-cache"));
     config.routes.get("/webjars/uplot/{version}/dist/{file}", ctx -> {
       if (!ctx.pathParam("version").equals(uplotVersion)) {
-        throw new BrokerException(Kind.NOT_FOUND, "this broker has uPlot " + uplotVersion + " only");
+        throw new BrokerException(Reason.NOT_FOUND, "this broker has uPlot " + uplotVersion + " only");
       }
       send(ctx, find(uplot, ctx.pathParam("file")), "max-age=31536000, immutable");
     });
@@ -63,7 +63,7 @@ final class PortalFiles {
   private static File find(Map<String, File> files, String name) {
     File file = files.get(name);
     if (file == null) {
-      throw new BrokerException(Kind.NOT_FOUND, "there is no portal file named '" + name + "'");
+      throw new BrokerException(Reason.NOT_FOUND, "there is no portal file named '" + name + "'");
     }
     return file;
   }

@@ -14,7 +14,8 @@ import java.util.Map;
  * concentrators answered and none is warming up: a member that is down or has just restarted
  * may be the one that knows, or will know in a moment, the VM of the user's session. A new
  * session is placed only when some set vouched, and only if no set knows of a session or of a
- * start for the user still being decided (one a broker that died had asked for, say).
+ * start for the user still being decided (one a broker that died had asked for, say). Why that
+ * is enough: docs/design.md, "One session per user and pool".
  *
  * <p>Not thread-safe: one request's, used by its thread only.
  */

@@ -5,10 +5,10 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.security.BasicAuthCredentials;
-import io.shardbroker.broker.BrokerException.Kind;
+import io.shardbroker.protocol.Reason;
+import io.shardbroker.store.AccountStore;
 import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.User;
-import io.shardbroker.store.AccountStore;
 import java.util.Optional;
 
 /**
@@ -68,11 +68,11 @@ final class SignInApi {
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       SignInTokens.Token token = tokens.verify(header.substring(7).trim()).orElseThrow(() -> {
         refusals.record("-", "signin.refuse", "token", "an invalid, expired or revoked token from " + ctx.ip());
-        return new BrokerException(Kind.UNAUTHORIZED, "your sign-in has expired or is not valid; sign in again");
+        return new BrokerException(Reason.UNAUTHORIZED, "your sign-in has expired or is not valid; sign in again");
       });
       if (accounts.user(token.user()).filter(User::enabled).isEmpty()) {
         refusals.record(token.user(), "signin.refuse", token.user(), "a token of a disabled or deleted user");
-        throw new BrokerException(Kind.UNAUTHORIZED, "your account is disabled or gone");
+        throw new BrokerException(Reason.UNAUTHORIZED, "your account is disabled or gone");
       }
       ctx.attribute(HttpApi.USER, token.user());
       ctx.attribute(TOKEN, token);
@@ -85,7 +85,7 @@ final class SignInApi {
       credentials = null;  // malformed header
     }
     if (credentials == null) {
-      throw new BrokerException(Kind.UNAUTHORIZED,
+      throw new BrokerException(Reason.UNAUTHORIZED,
           "sign in: a bearer token from POST " + LOGIN + ", or HTTP Basic authentication");
     }
     ctx.attribute(HttpApi.USER, checkPassword(ctx, credentials.getUsername(), credentials.getPassword()).name());
@@ -105,7 +105,7 @@ final class SignInApi {
   private void logout(Context ctx) {
     SignInTokens.Token token = ctx.attribute(TOKEN);
     if (token == null) {
-      throw new BrokerException(Kind.BAD_REQUEST, "sign out ends a bearer token; HTTP Basic keeps no sign-in to end");
+      throw new BrokerException(Reason.BAD_REQUEST, "sign out ends a bearer token; HTTP Basic keeps no sign-in to end");
     }
     tokens.revoke(token);
     ctx.status(204);
@@ -120,7 +120,7 @@ final class SignInApi {
       boolean locked = throttle.failed(name, address);
       refusals.record(name, locked ? "signin.lock" : "signin.refuse", name, "wrong password or unknown user, from "
           + address + (locked ? "; further sign-ins of this name or address wait" : ""));
-      throw new BrokerException(Kind.UNAUTHORIZED, "wrong user name or password");
+      throw new BrokerException(Reason.UNAUTHORIZED, "wrong user name or password");
     }
     throttle.succeeded(name);
     return user.get();

@@ -1,5 +1,6 @@
 package io.shardbroker.broker;
 
+import io.shardbroker.protocol.Reason;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -48,7 +49,7 @@ final class SignInThrottle {
     Duration wait = wait(user, address);
     if (!wait.isZero()) {
       long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
-      throw new BrokerException(BrokerException.Kind.TOO_MANY_ATTEMPTS, "too many failed " + what
+      throw new BrokerException(Reason.TOO_MANY_ATTEMPTS, "too many failed " + what
           + " for this name or address; try again in " + seconds + " s", Duration.ofSeconds(seconds));
     }
   }

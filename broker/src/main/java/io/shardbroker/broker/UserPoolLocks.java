@@ -1,6 +1,6 @@
 package io.shardbroker.broker;
 
-import io.shardbroker.broker.BrokerException.Kind;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.BrokeringLocks;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +20,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Within this broker a striped in-memory lock does it. When brokers share a store, a lease
  * row in the store does it across brokers too (a user's double click may reach two brokers
  * behind a round-robin load balancer); the lease expires by itself if its broker dies holding
- * it. A request that cannot get the lock before its deadline is refused as retryable.
+ * it. A request that cannot get the lock before its deadline is refused as retryable. This is
+ * the first step of docs/design.md, "One session per user and pool".
  *
  * <p>Thread-safe.
  */
@@ -123,7 +124,7 @@ final class UserPoolLocks {
   }
 
   private static BrokerException busy(String pool) {
-    return new BrokerException(Kind.REQUEST_IN_PROGRESS,
+    return new BrokerException(Reason.REQUEST_IN_PROGRESS,
         "another request of yours for pool '" + pool + "' is still being answered; try again shortly");
   }
 }

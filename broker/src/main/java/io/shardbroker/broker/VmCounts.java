@@ -3,6 +3,7 @@ package io.shardbroker.broker;
 import io.shardbroker.broker.ConcentratorDirectory.Answered;
 import io.shardbroker.broker.ConcentratorDirectory.Reply;
 import io.shardbroker.broker.ConcentratorDirectory.SetView;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.protocol.v1.CountVmsRequest;
 import io.shardbroker.protocol.v1.CountVmsResponse;
 import io.shardbroker.protocol.v1.PoolCounts;
@@ -16,7 +17,7 @@ import java.util.TreeMap;
 /**
  * The fleet's VMs counted per pool and status, with the sessions each pool can still start, as
  * one set sees them: its concentrators' answers to CountVms, summed. What {@link
- * SessionBroker#listVms} would give once counted, without sending every VM: each concentrator
+ * VmPages} would give once counted, without sending every VM: each concentrator
  * answers in O(pools + VMs in maintenance), so a console can poll it at any fleet size.
  *
  * <p>Every concentrator is told which VMs are in maintenance ({@link DrainedVms}), so that their
@@ -68,11 +69,11 @@ final class VmCounts {
    * without the counts, so they neither fail nor wait long when the concentrators are down.
    */
   Optional<Counted> forUser(String user) {
-    List<SetView> order = directory.orderFor(user).stream().filter(set -> !set.allDown()).toList();
+    List<SetView> order = SessionPlacer.setsFor(directory, user).stream().filter(set -> !set.allDown()).toList();
     try {
       return Optional.of(count(order));
     } catch (BrokerException e) {
-      if (e.kind() == BrokerException.Kind.NO_SET_REACHABLE) {
+      if (e.kind() == Reason.NO_SET_REACHABLE) {
         return Optional.empty();
       }
       throw e;

@@ -496,11 +496,13 @@ class OpenApiContractTest {
         Duration.ofSeconds(1))) {
       BrokerMetrics metrics = new BrokerMetrics(meters, directory);
       DrainedVms drained = new DrainedVms(broker.store.maintenance(), broker.clock);
-      SessionBroker sessions =
-          new SessionBroker(settings, directory, broker.store, drained, metrics, broker.clock,
-              broker.clock);
+      SessionPlacer placer =
+          new SessionPlacer(settings, directory, broker.store, drained, metrics, broker.clock, broker.clock);
       HttpApi http = new HttpApi(settings, broker.store, new Authenticator(broker.store.accounts(), broker.clock),
-          sessions, directory, drained, metrics, meters, broker.clock);
+          placer, new SessionListing(directory, Duration.ofSeconds(1)),
+          new SessionEnding(directory, new Vouching(directory, Duration.ofSeconds(30)), broker.store, "routes",
+              Duration.ofSeconds(1), broker.clock),
+          directory, drained, metrics, meters, broker.clock);
       Javalin app = Javalin.create(http::configure);
       List<Endpoint> endpoints = new ArrayList<>();
       app.unsafe.internalRouter.allHttpHandlers().forEach(parsed -> endpoints.add(parsed.endpoint));

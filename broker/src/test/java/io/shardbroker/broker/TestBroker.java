@@ -175,7 +175,7 @@ final class TestBroker implements AutoCloseable {
   /** A signed-in test user whose home set, of two, is {@code setId} (requests try it first). */
   static String userAtHome(String setId) {
     for (String user : List.of("alice", "bob", "carol", "dave")) {
-      if (ConcentratorDirectory.homeSetIndex(user, 2) == (setId.equals("a") ? 0 : 1)) {
+      if (SessionPlacer.homeSetIndex(user, 2) == (setId.equals("a") ? 0 : 1)) {
         return user;
       }
     }

@@ -3,6 +3,7 @@ package io.shardbroker.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.BrokeringLocks;
 import io.shardbroker.store.Store;
 import io.shardbroker.testing.FakeClock;
@@ -75,7 +76,7 @@ class UserPoolLocksTest {
 
     assertThat(waiting).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
         .havingCause().isInstanceOf(BrokerException.class)
-        .satisfies(e -> assertThat(((BrokerException) e).kind()).isEqualTo(BrokerException.Kind.REQUEST_IN_PROGRESS));
+        .satisfies(e -> assertThat(((BrokerException) e).kind()).isEqualTo(Reason.REQUEST_IN_PROGRESS));
     assertThat(clock.instant()).isAfterOrEqualTo(began.plus(DEADLINE).minusSeconds(1));
   }
 }

@@ -9,6 +9,7 @@ import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.AgentConfig;
 import io.shardbroker.cli.config.RoleConfigs.HostConfig;
+import io.shardbroker.security.LinkSecurity;
 import io.shardbroker.security.Role;
 import java.nio.file.Path;
 import java.security.SecureRandom;

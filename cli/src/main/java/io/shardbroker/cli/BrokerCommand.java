@@ -1,17 +1,17 @@
 package io.shardbroker.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.shardbroker.broker.Admission;
 import io.shardbroker.broker.BrokerSecurity;
 import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
-import io.shardbroker.broker.Admission;
 import io.shardbroker.broker.CandidateSearch;
 import io.shardbroker.broker.Enrollment;
 import io.shardbroker.broker.HttpsCertificate;
 import io.shardbroker.broker.SignInPolicy;
 import io.shardbroker.cli.config.ConfigFiles;
-import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.cli.config.RoleConfigs.AdmissionConfig;
+import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.cli.config.RoleConfigs.CandidateSearchConfig;
 import io.shardbroker.cli.config.RoleConfigs.EnrollmentConfig;
 import io.shardbroker.cli.config.RoleConfigs.LdapConfig;
@@ -19,10 +19,10 @@ import io.shardbroker.cli.config.RoleConfigs.SignInConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
 import io.shardbroker.cli.config.RoleConfigs.TlsConfig;
 import io.shardbroker.security.CertificateAuthority;
+import io.shardbroker.security.LinkSecurity;
 import io.shardbroker.security.Pem;
-import io.shardbroker.security.TlsCredentials;
-import java.security.cert.X509Certificate;
 import io.shardbroker.security.Role;
+import io.shardbroker.security.TlsCredentials;
 import io.shardbroker.store.LdapSettings;
 import io.shardbroker.store.Seed;
 import io.shardbroker.store.Store;
@@ -30,6 +30,7 @@ import io.shardbroker.store.StoreSettings;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -64,6 +65,11 @@ final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--http-port", paramLabel = "PORT",
       description = "Port of the HTTP API (default: " + BrokerSettings.HTTP_PORT_DEFAULT + "; 0 picks a free one).")
   Integer httpPort;
+
+  @Option(names = "--reuse-port",
+      description = "Listen with SO_REUSEPORT: a supervisor that holds the port between restarts (bound, "
+          + "not listening) keeps it for this broker, and no other program takes it meanwhile.")
+  boolean reusePort;
 
   @Option(names = "--data", paramLabel = "DIR",
       description = "Directory of the embedded store (default: " + BrokerStore.DATA_DEFAULT + "); unused with a store URL.")
@@ -145,7 +151,7 @@ final class BrokerCommand implements Callable<Integer> {
         CommonOptions.orDefault(t.healthInterval(), d.healthInterval()),
         CommonOptions.orDefault(t.retryAfter(), d.retryAfter()),
         CommonOptions.orDefault(t.rehome(), d.rehome()));
-    return new BrokerSettings(brokerId, host, port, common.topology(config.topology()), timeouts,
+    return new BrokerSettings(brokerId, host, port, reusePort, common.topology(config.topology()), timeouts,
         CommonOptions.orDefault(config.candidatesPerConcentrator(),
             BrokerSettings.CANDIDATES_PER_CONCENTRATOR_DEFAULT),
         CommonOptions.orDefault(config.maxStartAttempts(), BrokerSettings.MAX_START_ATTEMPTS_DEFAULT),

@@ -10,6 +10,7 @@ import io.shardbroker.concentrator.ConcentratorSettings;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.security.LinkSecurity;
 import io.shardbroker.security.Role;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -42,6 +43,11 @@ final class ConcentratorCommand implements Callable<Integer> {
   @Option(names = "--listen", paramLabel = "HOST:PORT",
       description = "Where the gRPC server listens (default: its address in the topology).")
   String listen;
+
+  @Option(names = "--reuse-port",
+      description = "Listen with SO_REUSEPORT: a supervisor that holds the port between restarts (bound, "
+          + "not listening) keeps it for this concentrator, and no other program takes it meanwhile.")
+  boolean reusePort;
 
   @Option(names = "--metrics-port", paramLabel = "PORT",
       description = "Port of the HTTP /metrics and /healthz endpoints, on the --listen host (default: 0, a free port, logged at start).")
@@ -97,7 +103,7 @@ final class ConcentratorCommand implements Callable<Integer> {
     PrometheusMeterRegistry meters = Roles.meters();
     LinkSecurity security = tls.resolve(config.tls(), "concentrator " + myId,
         TlsOptions.exactly(Role.CONCENTRATOR, myId), Role.CONCENTRATOR, myId);
-    ConcentratorServer server = new ConcentratorServer(settings, Roles.concentratorServer(address, security),
+    ConcentratorServer server = new ConcentratorServer(settings, Roles.concentratorServer(address, security, reusePort),
         Clock.systemUTC(), scheduler, meters).start();
     int port = metricsPort != null ? metricsPort : CommonOptions.orDefault(config.metricsPort(), 0);
     AdminHttpServer admin = new AdminHttpServer(new InetSocketAddress(address.getHostString(), port))

@@ -2,13 +2,20 @@ package io.shardbroker.cli;
 
 import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
+import io.shardbroker.harness.ClusterSpec;
+import io.shardbroker.harness.InProcessCluster;
+import io.shardbroker.harness.InProcessLinks;
 import io.shardbroker.store.Group;
+import io.shardbroker.store.PasswordHashing;
 import io.shardbroker.store.Pool;
 import io.shardbroker.store.Seed;
-import io.shardbroker.store.StoreSettings;
 import io.shardbroker.store.User;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -75,11 +82,30 @@ final class DemoCommand implements Callable<Integer> {
             new SimulatedFleet.PoolSpec("engineering", 40, 1)),
         new SimulatedSessionHost.Settings("rdp", 3389, Duration.ofMillis(20), Duration.ZERO, 0.0),
         42);
-    LocalCluster cluster = LocalCluster.start(new LocalCluster.Spec(2, 2, fleet, "127.0.0.1",
-        httpPort, StoreSettings.embedded(data), SEED, Duration.ofSeconds(2), SIGN_IN_NOTICE));
+    ClusterSpec spec = ClusterSpec.builder()
+        .sets(2)
+        .concentratorsPerSet(2)
+        .heartbeat(Duration.ofSeconds(2))
+        .fleet(fleet)
+        .brokers(1)
+        .broker(ClusterSpec.BrokerSpec.DEFAULT.withSeed(SEED).withPasswordHashing(PasswordHashing.DEFAULT)
+            .withFirstHttpPort(httpPort).withSignInNotice(SIGN_IN_NOTICE))
+        .build();
+    List<AutoCloseable> resources = new ArrayList<>();
+    InProcessCluster cluster = InProcessCluster.start(spec, InProcessLinks.loopback(false), Clock.systemUTC(), null,
+        Files.createDirectories(data));
+    resources.add(cluster);
+    List<String> metrics = new ArrayList<>();
+    for (String id : cluster.concentrators()) {
+      AdminHttpServer admin = new AdminHttpServer(new InetSocketAddress("127.0.0.1", 0))
+          .route("/metrics", "text/plain; version=0.0.4; charset=utf-8", cluster.concentratorMeters(id)::scrape)
+          .start();
+      resources.add(admin);
+      metrics.add(id + " " + admin.url("/metrics"));
+    }
     Lifecycle.awaitCondition(cluster::ready, () -> log.info("demo: {}/{} agent links attached",
-        cluster.fleet().attachedLinks(), cluster.fleet().size() * 2));
-    String url = "http://127.0.0.1:" + cluster.broker().port();
+        cluster.attachedLinks(), spec.expectedLinks()));
+    String url = cluster.brokers().get(0).toString();
     String alice = "alice:" + PASSWORD;
     System.out.println("shardbroker demo ready: " + url + " (2 sets x 2 concentrators, 240 VMs; store in "
         + data.toAbsolutePath().normalize() + ")");
@@ -101,12 +127,12 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("  Admin API:       curl -u " + alice + " " + url + "/api/v1/admin/sessions   (history; see "
         + url + "/api/openapi.yaml)");
     System.out.println("  Metrics:         " + url + "/metrics, and per concentrator:");
-    for (String c : cluster.concentratorMetricUrls()) {
+    for (String c : metrics) {
       System.out.println("                   " + c);
     }
     System.out.println();
     System.out.println("Press Ctrl-C to stop.");
     System.out.flush();
-    return Lifecycle.runUntilStopped("demo", List.of(cluster));
+    return Lifecycle.runUntilStopped("demo", resources);
   }
 }

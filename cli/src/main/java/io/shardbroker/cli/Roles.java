@@ -1,7 +1,6 @@
 package io.shardbroker.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -11,16 +10,13 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.agent.ChannelSource;
 import io.shardbroker.concentrator.ConcentratorServer;
-import io.shardbroker.security.GrpcTls;
-import io.shardbroker.security.PeerAuthorization;
-import io.shardbroker.security.Role;
+import io.shardbroker.security.GrpcLinks;
+import io.shardbroker.security.LinkSecurity;
 import java.net.InetSocketAddress;
-import java.util.EnumSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every role process sets up the same way: transports, timers, meters. */
@@ -29,39 +25,16 @@ final class Roles {
   private Roles() {}
 
   /**
-   * A concentrator's gRPC server on a real socket, tuned for many long-lived agent streams. Over
-   * TLS it demands a client certificate of the CA and lets each role call only its services
-   * ({@link ConcentratorServer#CALLERS}).
+   * A concentrator's gRPC server on a real socket (see {@link GrpcLinks#server}): over TLS each
+   * role may call only its services ({@link ConcentratorServer#CALLERS}).
    */
-  static NettyServerBuilder concentratorServer(InetSocketAddress address, LinkSecurity security) {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
-        .directExecutor()
-        // agents and brokers ping every 30 s; the default minimum of 5 min would cut them off
-        .permitKeepAliveTime(10, TimeUnit.SECONDS)
-        .permitKeepAliveWithoutCalls(true);
-    if (!security.plaintext()) {
-      builder.sslContext(GrpcTls.server(security.credentials(), EnumSet.of(Role.AGENT, Role.FLEET, Role.BROKER)))
-          .intercept(new PeerAuthorization(ConcentratorServer.CALLERS));
-    }
-    return builder;
+  static NettyServerBuilder concentratorServer(InetSocketAddress address, LinkSecurity security, boolean reusePort) {
+    return GrpcLinks.server(address, security, ConcentratorServer.CALLERS, reusePort);
   }
 
-  /**
-   * A channel to the concentrator at {@code address} (host:port), for agents and brokers. Over
-   * TLS it shows this process's certificate and accepts only a concentrator's certificate of the
-   * CA that names the host dialled.
-   */
+  /** A channel to the concentrator at {@code address} (host:port), for agents and brokers. */
   static ManagedChannel concentratorChannel(String address, LinkSecurity security) {
-    NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address)
-        .directExecutor()
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .keepAliveTimeout(10, TimeUnit.SECONDS);
-    if (security.plaintext()) {
-      builder.usePlaintext();
-    } else {
-      builder.sslContext(GrpcTls.client(security.credentials(), EnumSet.of(Role.CONCENTRATOR)));
-    }
-    return builder.build();
+    return GrpcLinks.toConcentrator(address, security);
   }
 
   /** Channels to concentrators, one per address, shared by all the agents of this process. */

@@ -1,8 +1,6 @@
 package io.shardbroker.cli;
 
 import io.shardbroker.cli.admin.AdminCommand;
-import io.shardbroker.cli.bench.BenchCommand;
-import io.shardbroker.cli.chaos.ChaosCommand;
 import io.shardbroker.cli.config.ConfigFiles.ConfigException;
 import io.shardbroker.store.StoreException;
 import java.net.BindException;
@@ -21,6 +19,12 @@ import picocli.CommandLine.Command;
         "Start with 'shardbroker demo'; run the roles as separate processes with the commands below.",
         "Every command takes --help."
     },
+    footer = {
+        "",
+        "From a checkout, ./shardbroker also runs the tools (their own jar, built on first use):",
+        "  bench   benchmarks: a logon storm against shardbroker and its baselines, and more",
+        "  chaos   a cluster under load and faults, checked to stay right"
+    },
     subcommands = {
         DemoCommand.class,
         BrokerCommand.class,
@@ -29,8 +33,6 @@ import picocli.CommandLine.Command;
         SimCommand.class,
         AdminCommand.class,
         CertsCommand.class,
-        ChaosCommand.class,
-        BenchCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class ShardbrokerCommand implements Runnable {
@@ -54,8 +56,11 @@ public final class ShardbrokerCommand implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  /** Bad configuration is the user's to fix: say what is wrong, without a stack trace. */
-  private static int failed(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+  /**
+   * How every shardbroker command line (this one, and the tools') answers a failure: bad
+   * configuration is the user's to fix, so it says what is wrong without a stack trace.
+   */
+  public static int failed(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
       cli.getErr().println(cli.getCommandName() + ": " + e.getMessage());
       cli.getErr().println("See '" + cli.getCommandSpec().qualifiedName() + " --help'.");
@@ -78,7 +83,7 @@ public final class ShardbrokerCommand implements Runnable {
     return 1;
   }
 
-  static final class Version implements CommandLine.IVersionProvider {
+  public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       String v = ShardbrokerCommand.class.getPackage().getImplementationVersion();

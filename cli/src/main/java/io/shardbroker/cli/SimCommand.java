@@ -10,14 +10,15 @@ import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.Durations;
 import io.shardbroker.cli.config.RoleConfigs.PoolConfig;
 import io.shardbroker.cli.config.RoleConfigs.SimConfig;
+import io.shardbroker.harness.FleetRecord;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.security.LinkSecurity;
 import io.shardbroker.security.Role;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -131,16 +132,11 @@ final class SimCommand implements Callable<Integer> {
         .start();
   }
 
-  private static Map<String, Object> truth(SimulatedFleet fleet, int sets) {
+  /** The fleet's own record, in the shape a {@link FleetRecord} reads back. */
+  private static FleetRecord truth(SimulatedFleet fleet, int sets) {
     FleetLedger.Report ledger = fleet.ledger().report();
-    Map<String, Object> truth = new LinkedHashMap<>();
-    truth.put("vms", fleet.truth());
-    truth.put("attachedLinks", fleet.attachedLinks());
-    truth.put("expectedLinks", fleet.size() * sets);
-    truth.put("violations", ledger.violations());
-    truth.put("sessionsStarted", ledger.sessionsStarted());
-    truth.put("sessionsEnded", ledger.sessionsEnded());
-    return truth;
+    return new FleetRecord(fleet.truth(), fleet.attachedLinks(), fleet.size() * sets, ledger.violations(),
+        ledger.sessionsStarted(), ledger.sessionsEnded());
   }
 
   private static String required(Map<String, String> query, String name) {

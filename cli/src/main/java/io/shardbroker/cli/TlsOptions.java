@@ -1,10 +1,11 @@
 package io.shardbroker.cli;
 
 import io.shardbroker.cli.config.RoleConfigs.TlsConfig;
+import io.shardbroker.security.CertificateAuthority;
 import io.shardbroker.security.Identity;
+import io.shardbroker.security.LinkSecurity;
 import io.shardbroker.security.Role;
 import io.shardbroker.security.TlsCredentials;
-import io.shardbroker.security.CertificateAuthority;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

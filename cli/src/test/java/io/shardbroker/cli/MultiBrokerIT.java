@@ -4,8 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shardbroker.agent.host.SimulatedSessionHost;
+import io.shardbroker.agent.sim.SimulatedFleet;
+import io.shardbroker.harness.ApiClient;
+import io.shardbroker.harness.ClusterSpec;
+import io.shardbroker.harness.LocalProcesses;
+import io.shardbroker.harness.ProcessCluster;
+import io.shardbroker.store.Group;
+import io.shardbroker.store.Pool;
+import io.shardbroker.store.Seed;
+import io.shardbroker.store.User;
 import io.shardbroker.testing.TestPostgres;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,65 +46,29 @@ class MultiBrokerIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    cluster = new ProcessCluster(Path.of("target", "it", "multi-broker"));
-    String storeUrl = TestPostgres.newDatabase();
-    int c1 = ProcessCluster.freePort();
-    int c2 = ProcessCluster.freePort();
-    Path topology = Files.writeString(cluster.dir.resolve("topology.yaml"), """
-        version: 1
-        sets:
-          - id: a
-            concentrators:
-              - {id: a1, address: "127.0.0.1:%d"}
-              - {id: a2, address: "127.0.0.1:%d"}
-        """.formatted(c1, c2));
-    StringBuilder users = new StringBuilder();
+    List<User.New> users = new ArrayList<>();
+    users.add(new User.New(ADMIN, ADMIN, ADMIN_PASSWORD, true, List.of(Group.ADMINS)));
     for (int i = 0; i < ENGINEERS; i++) {
-      users.append("    - {name: eng").append(i).append(", password: password-").append(i)
-          .append(", groups: [engineers]}\n");
+      users.add(new User.New("eng" + i, "eng" + i, "password-" + i, true, List.of("engineers")));
     }
-    Path config = Files.writeString(cluster.dir.resolve("broker.yaml"), """
-        store:
-          url: %s
-          user: postgres
-          passwordHashing: {memoryKiB: 1024, iterations: 1}
-        seed:
-          pools:
-            - {name: desktop}
-            - {name: engineering, kind: dedicated}
-          groups: [{name: admins}, {name: engineers}]
-          users:
-            - {name: %s, password: %s, groups: [admins]}
-        %s
-          entitlements:
-            - {pool: engineering, group: engineers}
-        """.formatted(storeUrl, ADMIN, ADMIN_PASSWORD, users));
-    // No warm-up: the concentrators start before their fleet, so no agent is on its way back.
-    for (String id : List.of("a1", "a2")) {
-      cluster.start(id, ProcessCluster.with(List.of("concentrator", "--id", id, "--topology", topology.toString(),
-          "--warm-up", "0s"), cluster.certificates.concentrator(id)), "256m");
-    }
-    cluster.start("sim", ProcessCluster.with(List.of("sim", "--topology", topology.toString(),
-        "--pools", "desktop:10:1,engineering:" + WORKSTATIONS + ":1",
-        "--http-port", String.valueOf(ProcessCluster.freePort())),
-        cluster.certificates.fleet(List.of("desktop", "engineering"))), "256m");
-    int port1 = ProcessCluster.freePort();
-    int port2 = ProcessCluster.freePort();
-    // Started one after the other: the first migrates and seeds, the second finds it done.
-    cluster.start("broker1", ProcessCluster.with(List.of("broker", "--id", "broker-1", "--config", config.toString(),
-        "--topology", topology.toString(), "--http-port", String.valueOf(port1)),
-        cluster.certificates.broker("broker-1")), "256m");
-    cluster.awaitReady("broker1", STARTUP);
-    cluster.start("broker2", ProcessCluster.with(List.of("broker", "--id", "broker-2", "--config", config.toString(),
-        "--topology", topology.toString(), "--http-port", String.valueOf(port2)),
-        cluster.certificates.broker("broker-2")), "256m");
-    for (String name : List.of("a1", "a2", "sim", "broker2")) {
-      cluster.awaitReady(name, STARTUP);
-    }
-    one = new ApiClient("http://127.0.0.1:" + port1, Duration.ofSeconds(30));
-    two = new ApiClient("http://127.0.0.1:" + port2, Duration.ofSeconds(30));
-    await().atMost(STARTUP).until(() -> one.get(ADMIN, ADMIN_PASSWORD, "/readyz").status() == 200
-        && two.get(ADMIN, ADMIN_PASSWORD, "/readyz").status() == 200);
+    Seed seed = new Seed(
+        List.of(new Pool("desktop", "desktop", Pool.Kind.FLOATING, Pool.SessionMode.SINGLE, "rdp", true),
+            new Pool("engineering", "engineering", Pool.Kind.DEDICATED, Pool.SessionMode.SINGLE, "rdp", true)),
+        List.of(new Group(Group.ADMINS, "", List.of()), new Group("engineers", "", List.of())), users,
+        List.of(new Seed.SeedEntitlement("engineering", null, "engineers")));
+    ClusterSpec spec = ClusterSpec.builder()
+        .sets(1)
+        .concentratorsPerSet(2)
+        .fleet(new SimulatedFleet.Spec(List.of(new SimulatedFleet.PoolSpec("desktop", 10, 1),
+            new SimulatedFleet.PoolSpec("engineering", WORKSTATIONS, 1)), SimulatedSessionHost.Settings.DEFAULTS, 42))
+        .brokers(2)
+        .broker(ClusterSpec.BrokerSpec.DEFAULT.withSeed(seed).withSharedStore(TestPostgres.newDatabase(), "postgres"))
+        .build();
+    cluster = ProcessCluster.start(spec,
+        ProcessCluster.Options.defaults(Path.of("target", "it", "multi-broker"), LocalProcesses.productJar()));
+    cluster.awaitReady(STARTUP);
+    one = new ApiClient(cluster.brokers().get(0).toString(), Duration.ofSeconds(30));
+    two = new ApiClient(cluster.brokers().get(1).toString(), Duration.ofSeconds(30));
     // The fleet is attached when every VM is listed.
     await().atMost(STARTUP).until(() -> one.get(ADMIN, ADMIN_PASSWORD, "/api/v1/vms").body()
         .get("count").asInt() == 10 + WORKSTATIONS);

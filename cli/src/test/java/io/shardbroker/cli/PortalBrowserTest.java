@@ -2,17 +2,18 @@ package io.shardbroker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
-import io.shardbroker.concentrator.ConcentratorServer;
-import io.shardbroker.store.StoreSettings;
-import java.io.IOException;
+import io.shardbroker.harness.ApiClient;
+import io.shardbroker.harness.ClusterSpec;
+import io.shardbroker.harness.InProcessCluster;
+import io.shardbroker.harness.InProcessLinks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,7 @@ class PortalBrowserTest {
   private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
   @TempDir Path dir;
-  private LocalCluster cluster;
+  private InProcessCluster cluster;
   private WebDriver browser;
   private WebDriverWait waiting;
 
@@ -82,16 +83,22 @@ class PortalBrowserTest {
    * The demo's users and pools on 2 sets of 1 concentrator each, with 8 simulated VMs: 6 desktops
    * of one session and 2 shared hosts of 4; ready when it returns.
    */
-  static LocalCluster startCluster(Path dir) throws IOException {
+  static InProcessCluster startCluster(Path dir) throws Exception {
     SimulatedFleet.Spec fleet = new SimulatedFleet.Spec(
         List.of(new SimulatedFleet.PoolSpec("desktop", 6, 1), new SimulatedFleet.PoolSpec("shared", 2, 4)),
         new SimulatedSessionHost.Settings("rdp", 3389, Duration.ZERO, Duration.ZERO, 0.0), 7);
-    LocalCluster cluster = LocalCluster.start(new LocalCluster.Spec(2, 1, fleet, "127.0.0.1", 0,
-        StoreSettings.embedded(dir.resolve("data")), DemoCommand.SEED, Duration.ofSeconds(2),
-        DemoCommand.SIGN_IN_NOTICE));
+    ClusterSpec spec = ClusterSpec.builder()
+        .sets(2)
+        .concentratorsPerSet(1)
+        .fleet(fleet)
+        .brokers(1)
+        .broker(ClusterSpec.BrokerSpec.DEFAULT.withSeed(DemoCommand.SEED).withSignInNotice(DemoCommand.SIGN_IN_NOTICE))
+        .build();
+    InProcessCluster cluster = InProcessCluster.start(spec, InProcessLinks.loopback(false), Clock.systemUTC(),
+        null, Files.createDirectories(dir.resolve("data")));
     try {
-      await().atMost(WAIT).until(cluster::ready);
-    } catch (RuntimeException e) {
+      cluster.awaitReady(WAIT);
+    } catch (RuntimeException | InterruptedException e) {
       cluster.close();
       throw e;
     }
@@ -110,7 +117,7 @@ class PortalBrowserTest {
 
   @Test
   void aUserSignsInConnectsSeesTheSessionAndLogsOff() throws Exception {
-    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/");
+    browser.get(cluster.brokers().get(0).toString() + "/");
     waiting.until(ExpectedConditions.textToBe(By.id("sign-in-notice"), DemoCommand.SIGN_IN_NOTICE));
 
     signIn("bob", "not-the-password");
@@ -150,7 +157,7 @@ class PortalBrowserTest {
 
   @Test
   void anAdminSeesTheTopologyAndDrainsAVmAndOthersAreTurnedAway() throws Exception {
-    String console = "http://127.0.0.1:" + cluster.broker().port() + "/admin";
+    String console = cluster.brokers().get(0).toString() + "/admin";
     browser.get(console);
     signIn("bob", DemoCommand.PASSWORD);
     waiting.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "for administrators"));
@@ -183,7 +190,7 @@ class PortalBrowserTest {
     assertThat(browser.findElements(By.cssSelector("#audit tr[data-action='vm.drain']"))).hasSize(1);
 
     // bob's session, started from a script, is ended from the console
-    ApiClient api = new ApiClient("http://127.0.0.1:" + cluster.broker().port(), WAIT);
+    ApiClient api = new ApiClient(cluster.brokers().get(0).toString(), WAIT);
     assertThat(api.openSession("bob", DemoCommand.PASSWORD, "desktop").join().status()).isEqualTo(201);
     // the brokering chart moves: the session shows in the rate it draws
     waiting.until(d -> {
@@ -200,7 +207,7 @@ class PortalBrowserTest {
 
   @Test
   void anAdminManagesUsersGroupsPoolsAndEntitlementsAndTheUsersSeeIt() throws Exception {
-    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/admin");
+    browser.get(cluster.brokers().get(0).toString() + "/admin");
     signIn("alice", DemoCommand.PASSWORD);
     waiting.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#users tr[data-user='alice']")));
 
@@ -226,7 +233,7 @@ class PortalBrowserTest {
     waiting.until(ExpectedConditions.visibilityOfElementLocated(
         By.cssSelector("#entitlements tr[data-entitlement='shared:group:designers']")));
 
-    ApiClient api = new ApiClient("http://127.0.0.1:" + cluster.broker().port(), WAIT);
+    ApiClient api = new ApiClient(cluster.brokers().get(0).toString(), WAIT);
     assertThat(api.get("dora", "dora-pass-1", "/api/v1/pools").body().get("pools"))
         .extracting(p -> p.get("name").asText()).containsExactly("shared");
     assertThat(api.openSession("dora", "dora-pass-1", "shared").join().status()).isEqualTo(201);
@@ -276,11 +283,13 @@ class PortalBrowserTest {
 
   @Test
   void withEveryConcentratorDownTheConsoleShowsThemDownAndSaysWhy() throws Exception {
-    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/admin");
+    browser.get(cluster.brokers().get(0).toString() + "/admin");
     signIn("alice", DemoCommand.PASSWORD);
     waiting.until(d -> d.findElements(By.cssSelector("#topology td.status-up")).size() == 2);
 
-    cluster.concentrators().forEach(ConcentratorServer::close);
+    for (String id : cluster.concentrators()) {
+      cluster.kill(id);
+    }
     waiting.until(d -> d.findElements(By.cssSelector("#topology td.status-down")).size() == 2);
     waiting.until(ExpectedConditions.textToBe(By.id("message"),
         "The desktops cannot be reached right now. Please try again in a minute."));
@@ -289,7 +298,7 @@ class PortalBrowserTest {
   @Test
   void thePortalWorksOnAPhoneWidthScreen() throws Exception {
     browser.manage().window().setSize(new Dimension(390, 844));
-    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/");
+    browser.get(cluster.brokers().get(0).toString() + "/");
     signIn("bob", DemoCommand.PASSWORD);
     WebElement desktop = waiting.until(ExpectedConditions.visibilityOfElementLocated(
         By.cssSelector("#pools li[data-pool='desktop']")));
@@ -305,7 +314,7 @@ class PortalBrowserTest {
   @Test
   void theConsoleWorksOnAPhoneWidthScreen() throws Exception {
     browser.manage().window().setSize(new Dimension(390, 844));
-    browser.get("http://127.0.0.1:" + cluster.broker().port() + "/admin");
+    browser.get(cluster.brokers().get(0).toString() + "/admin");
     signIn("alice", DemoCommand.PASSWORD);
     waiting.until(d -> d.findElements(By.cssSelector(".chart canvas")).size() == 3);
     waiting.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#vms tr[data-vm='desktop-00001']")));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.shardbroker.harness.InProcessCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +28,7 @@ class PortalFirefoxTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @TempDir Path dir;
-  private LocalCluster cluster;
+  private InProcessCluster cluster;
   private FirefoxBiDi firefox;
   private String origin;
 
@@ -39,7 +40,7 @@ class PortalFirefoxTest {
     }
     assumeTrue(installed, "Firefox test skipped: Firefox is not installed here (sudo apt-get install firefox-esr)");
     cluster = PortalBrowserTest.startCluster(dir);
-    origin = "http://127.0.0.1:" + cluster.broker().port();
+    origin = cluster.brokers().get(0).toString();
     firefox = FirefoxBiDi.start(FIREFOX, Files.createDirectories(dir.resolve("firefox")), WAIT);
   }
 

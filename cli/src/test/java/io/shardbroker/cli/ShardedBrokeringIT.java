@@ -3,13 +3,19 @@ package io.shardbroker.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shardbroker.agent.host.SimulatedSessionHost;
+import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.agent.sim.SimulatedFleet.VmTruth;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.shardbroker.harness.ApiClient;
+import io.shardbroker.harness.ClusterSpec;
+import io.shardbroker.harness.FleetInvariants;
+import io.shardbroker.harness.LocalProcesses;
+import io.shardbroker.harness.ProcessCluster;
+import io.shardbroker.store.Group;
+import io.shardbroker.store.Pool;
+import io.shardbroker.store.Seed;
+import io.shardbroker.store.User;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -43,56 +49,14 @@ class ShardedBrokeringIT {
 
   private static ProcessCluster cluster;
   private static ApiClient api;
-  private static int simPort;
   private static Path labDir;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    cluster = new ProcessCluster(Path.of("target", "it", "sharded-brokering"));
-    Map<String, Integer> ports = new HashMap<>();
-    StringBuilder topology = new StringBuilder("version: 1\nsets:\n");
-    for (String set : List.of("a", "b")) {
-      topology.append("  - id: ").append(set).append("\n    concentrators:\n");
-      for (int i = 1; i <= 2; i++) {
-        int port = ProcessCluster.freePort();
-        ports.put(set + i, port);
-        topology.append("      - {id: ").append(set).append(i)
-            .append(", address: \"127.0.0.1:").append(port).append("\"}\n");
-      }
-    }
-    Path topologyFile = Files.writeString(cluster.dir.resolve("topology.yaml"), topology);
-
-    StringBuilder broker = new StringBuilder("""
-        store:
-          passwordHashing: {memoryKiB: 1024, iterations: 1}   # a thousand users: keep sign-in cheap
-        seed:
-          pools:
-            - {name: desktop}
-            - {name: shared, sessionMode: multi}
-            - {name: lab, sessionMode: multi, protocol: vnc}
-          groups: [{name: everyone}]
-          entitlements:
-            - {pool: desktop, group: everyone}
-            - {pool: shared, group: everyone}
-            - {pool: lab, group: everyone}
-          users:
-        """);
-    for (int i = 0; i < USERS; i++) {
-      broker.append("    - {name: ").append(user(i)).append(", password: ").append(password(i))
-          .append(", groups: [everyone]}\n");
-    }
-    Path brokerConfig = Files.writeString(cluster.dir.resolve("broker.yaml"), broker);
-
-    for (String id : ports.keySet()) {
-      cluster.start(id, ProcessCluster.with(List.of("concentrator", "--id", id, "--topology", topologyFile.toString(),
-          "--heartbeat-interval", "2s", "--warm-up", "0s"), cluster.certificates.concentrator(id)),
-          "256m");  // started before the fleet
-    }
-    simPort = ProcessCluster.freePort();
-    cluster.start("sim", ProcessCluster.with(List.of("sim", "--topology", topologyFile.toString(),
-        "--pools", "desktop:" + DESKTOPS + ":1,shared:" + HOSTS + ":" + HOST_CAPACITY,
-        "--http-port", String.valueOf(simPort)), cluster.certificates.fleet(List.of("desktop", "shared"))), "512m");
-    labDir = Files.createDirectories(cluster.dir.resolve("lab"));
+    Path dir = Path.of("target", "it", "sharded-brokering");
+    labDir = Files.createDirectories(Path.of("target", "it", "sharded-brokering-lab"));
+    Files.deleteIfExists(labDir.resolve("started"));
+    Files.deleteIfExists(labDir.resolve("ended"));
     Path start = script(labDir.resolve("start.sh"), """
         #!/bin/sh
         set -eu
@@ -104,22 +68,33 @@ class ShardedBrokeringIT {
         set -eu
         echo "$SHARDBROKER_SESSION_ID $SHARDBROKER_USER" >> "$LAB_DIR/ended"
         """);
-    cluster.start("agent", ProcessCluster.with(List.of("agent", "--vm-id", "lab-1", "--pool", "lab", "--capacity", "2",
-        "--start-script", start.toString(), "--end-script", end.toString(),
-        "--topology", topologyFile.toString()), cluster.certificates.agent("lab-1")), "128m",
-        Map.of("LAB_DIR", labDir.toString()));
-    int httpPort = ProcessCluster.freePort();
-    cluster.start("broker", ProcessCluster.with(List.of("broker", "--config", brokerConfig.toString(),
-        "--topology", topologyFile.toString(), "--http-port", String.valueOf(httpPort),
-        "--data", cluster.dir.resolve("data").toString()), cluster.certificates.broker("broker")), "512m");
-    for (String id : ports.keySet()) {
-      cluster.awaitReady(id, STARTUP);
+    List<Pool> pools = List.of(
+        new Pool("desktop", "desktop", Pool.Kind.FLOATING, Pool.SessionMode.SINGLE, "rdp", true),
+        new Pool("shared", "shared", Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "rdp", true),
+        new Pool("lab", "lab", Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "vnc", true));
+    List<User.New> users = new ArrayList<>();
+    for (int i = 0; i < USERS; i++) {
+      users.add(new User.New(user(i), user(i), password(i), true, List.of("everyone")));
     }
-    cluster.awaitReady("sim", STARTUP);
-    cluster.awaitReady("agent", STARTUP);
-    cluster.awaitReady("broker", STARTUP);
-    api = new ApiClient("http://127.0.0.1:" + httpPort, Duration.ofSeconds(60));
-    await().atMost(STARTUP).until(() -> api.get(user(0), password(0), "/readyz").status() == 200);
+    Seed seed = new Seed(pools, List.of(new Group("everyone", "", List.of())), users,
+        pools.stream().map(p -> new Seed.SeedEntitlement(p.name(), null, "everyone")).toList());
+    List<String> env = List.of("env", "LAB_DIR=" + labDir.toAbsolutePath());
+    ClusterSpec spec = ClusterSpec.builder()
+        .sets(2)
+        .concentratorsPerSet(2)
+        .heartbeat(Duration.ofSeconds(2))
+        .fleet(new SimulatedFleet.Spec(List.of(new SimulatedFleet.PoolSpec("desktop", DESKTOPS, 1),
+            new SimulatedFleet.PoolSpec("shared", HOSTS, HOST_CAPACITY)), SimulatedSessionHost.Settings.DEFAULTS, 42))
+        .agent(new ClusterSpec.RealAgent("lab-1", "lab", 2, with(env, start), with(env, end)))
+        .brokers(1)
+        .broker(ClusterSpec.BrokerSpec.DEFAULT.withSeed(seed))  // a thousand users: cheap password hashes
+        .build();
+    cluster = ProcessCluster.start(spec, ProcessCluster.Options.defaults(dir, LocalProcesses.productJar())
+        .with(new ProcessCluster.Jvm("256m", LocalProcesses.Jvm.QUICK_START),
+            new ProcessCluster.Jvm("512m", LocalProcesses.Jvm.QUICK_START),
+            new ProcessCluster.Jvm("512m", LocalProcesses.Jvm.QUICK_START)));
+    cluster.awaitReady(STARTUP);
+    api = new ApiClient(cluster.brokers().get(0).toString(), Duration.ofSeconds(60));
   }
 
   @AfterAll
@@ -127,6 +102,12 @@ class ShardedBrokeringIT {
     if (cluster != null) {
       cluster.close();
     }
+  }
+
+  private static List<String> with(List<String> command, Path script) {
+    List<String> all = new ArrayList<>(command);
+    all.add(script.toAbsolutePath().toString());
+    return all;
   }
 
   private static Path script(Path file, String text) throws Exception {
@@ -166,7 +147,7 @@ class ShardedBrokeringIT {
     log.info("{} concurrent requests: {} sessions, {} refused (capacity {})", USERS,
         created.size(), refused, DESKTOPS + HOSTS * HOST_CAPACITY);
 
-    List<VmTruth> truth = truth();
+    List<VmTruth> truth = cluster.fleet().vms();
     assertThat(truth).hasSize(DESKTOPS + HOSTS);
     FleetInvariants.assertNoDoubleAssignment(truth);
     FleetInvariants.assertExactlyTheseSessions(truth, created);
@@ -181,7 +162,7 @@ class ShardedBrokeringIT {
     for (CompletableFuture<ApiClient.Answer> end : ends) {
       assertThat(end.join().status()).isEqualTo(204);
     }
-    assertThat(FleetInvariants.sessionCount(truth())).isZero();
+    assertThat(cluster.fleet().sessions()).isZero();
     for (String set : List.of("a", "b")) {
       for (String pool : List.of("desktop", "shared")) {
         await("every VM of " + pool + " available in set " + set).atMost(Duration.ofSeconds(30))
@@ -209,21 +190,12 @@ class ShardedBrokeringIT {
     String requestId = started.raw().headers().firstValue("X-Request-Id").orElseThrow();
     String owner = session.get("concentrator").asText();
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      assertThat(cluster.log("broker")).contains("[" + requestId + "]");
+      assertThat(cluster.log("broker-1")).contains("[" + requestId + "]");
       assertThat(cluster.log(owner)).contains("[" + requestId + "]");
-      assertThat(cluster.log("agent")).contains("[" + requestId + "]");
+      assertThat(cluster.log("lab-1")).contains("[" + requestId + "]");
     });
 
     assertThat(api.endSession(user(7), password(7), sessionId).join().status()).isEqualTo(204);
     assertThat(Files.readString(labDir.resolve("ended")).strip()).isEqualTo(sessionId + " " + user(7));
-  }
-
-  private static List<VmTruth> truth() throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + simPort + "/truth"))
-            .timeout(Duration.ofSeconds(30)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    JsonNode body = ApiClient.JSON.readTree(response.body());
-    return ApiClient.JSON.convertValue(body.get("vms"), new TypeReference<List<VmTruth>>() {});
   }
 }

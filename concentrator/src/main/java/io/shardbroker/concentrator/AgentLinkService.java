@@ -3,6 +3,7 @@ package io.shardbroker.concentrator;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.shardbroker.protocol.Names;
 import io.shardbroker.protocol.v1.AgentLinkGrpc;
 import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
@@ -55,8 +56,9 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
     AgentStream[] stream = new AgentStream[1];
     stream[0] = new AgentStream((ServerCallStreamObserver<ConcentratorMessage>) responses,
         () -> open.remove(stream[0]));
+    stream[0].receiveWith(new Inbound(stream[0], PeerIdentity.current()));
     open.add(stream[0]);
-    return new Inbound(stream[0], PeerIdentity.current());
+    return stream[0];
   }
 
   /** Every stream not ended yet, with or without a Hello: what a shutdown must close. */
@@ -64,8 +66,11 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
     return List.copyOf(open);
   }
 
-  /** One agent's stream, as seen from here. gRPC calls its methods one at a time. */
-  private final class Inbound implements StreamObserver<AgentMessage> {
+  /**
+   * The attach protocol of one agent's stream: its Hello, state and heartbeats (answers the stream
+   * takes itself). gRPC calls its methods one at a time.
+   */
+  private final class Inbound implements AgentStream.Protocol {
     private final AgentStream stream;
     private final Identity peer;  // null when the server authenticates nobody (--insecure)
     private String vmId;
@@ -74,6 +79,16 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
     Inbound(AgentStream stream, Identity peer) {
       this.stream = stream;
       this.peer = peer;
+    }
+
+    @Override
+    public boolean attached() {
+      return vmId != null && !over;
+    }
+
+    @Override
+    public void heard() {
+      registry.heard(vmId, stream);
     }
 
     @Override
@@ -98,14 +113,7 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
                 .build());
           }
         }
-        case START_ANSWER -> {
-          registry.heard(vmId, stream);
-          stream.answered(message.getStartAnswer());
-        }
-        case END_ANSWER -> {
-          registry.heard(vmId, stream);
-          stream.answered(message.getEndAnswer());
-        }
+        case START_ANSWER, END_ANSWER -> { }  // the stream takes its answers itself
         case HELLO -> refuse(Status.FAILED_PRECONDITION.withDescription(
             "a stream carries one Hello; VM " + vmId + " already said hello"));
         case BODY_NOT_SET -> refuse(Status.INVALID_ARGUMENT.withDescription("empty message"));
@@ -155,11 +163,12 @@ final class AgentLinkService extends AgentLinkGrpc.AgentLinkImplBase {
     }
 
     private String validate(Hello hello) {
-      if (!ConcentratorSettings.NAME.matcher(hello.getVmId()).matches()) {
-        return "Hello.vm_id must be 1-128 letters, digits or . _ : -, got '" + hello.getVmId() + "'";
+      String problem = Names.problem("Hello.vm_id", hello.getVmId());
+      if (problem == null) {
+        problem = Names.problem("Hello.pool", hello.getPool());
       }
-      if (!ConcentratorSettings.NAME.matcher(hello.getPool()).matches()) {
-        return "Hello.pool must be 1-128 letters, digits or . _ : -, got '" + hello.getPool() + "'";
+      if (problem != null) {
+        return problem;
       }
       if (hello.getCapacity() < 1 || hello.getCapacity() > MAX_CAPACITY) {
         return "Hello.capacity must be 1.." + MAX_CAPACITY + ", got " + hello.getCapacity();

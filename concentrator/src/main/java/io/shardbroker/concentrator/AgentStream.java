@@ -2,6 +2,8 @@ package io.shardbroker.concentrator;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.shardbroker.protocol.v1.AgentMessage;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
 import io.shardbroker.protocol.v1.EndAnswer;
 import io.shardbroker.protocol.v1.EndRequest;
@@ -12,14 +14,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The concentrator's end of one agent's stream: sends requests to the agent and matches its
- * answers to them by request id.
+ * The concentrator's end of one agent's stream. Starts and ends leave from here, each with its
+ * request id, and the agent's answers arrive here, on the same stream, and complete the futures
+ * their senders hold: an answer returns through the object that sent its request. Everything else
+ * the agent says (its Hello, state, heartbeats) and the stream's end go on to the stream's
+ * {@linkplain #receiveWith protocol}, {@link AgentLinkService}'s, which attaches the VM.
  *
  * <p>Thread-safety: sends are serialised on {@code this} (a gRPC stream observer is not
- * thread-safe); the maps of requests in flight are concurrent. After {@link #close} or
- * {@link #lost} nothing more is sent and every request in flight fails with {@link LinkLost}.
+ * thread-safe); the maps of requests in flight are concurrent; gRPC calls the inbound methods one
+ * at a time. After {@link #close} or {@link #lost} nothing more is sent and every request in
+ * flight fails with {@link LinkLost}.
  */
-final class AgentStream {
+final class AgentStream implements StreamObserver<AgentMessage> {
 
   /** The agent's stream ended before it answered. */
   static final class LinkLost extends RuntimeException {
@@ -30,8 +36,18 @@ final class AgentStream {
     }
   }
 
+  /** What the agent says besides answers, and the stream's end; also told of every answer. */
+  interface Protocol extends StreamObserver<AgentMessage> {
+    /** Whether the stream has said its Hello and speaks for a VM: only then are answers taken. */
+    boolean attached();
+
+    /** An answer came: the agent was heard. */
+    void heard();
+  }
+
   private final ServerCallStreamObserver<ConcentratorMessage> out;
   private final Runnable onFinish;
+  private Protocol protocol;
   private final Map<String, CompletableFuture<StartAnswer>> starts = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<EndAnswer>> ends = new ConcurrentHashMap<>();
   private boolean finished;
@@ -73,18 +89,38 @@ final class AgentStream {
     return answer;
   }
 
-  void answered(StartAnswer answer) {
-    CompletableFuture<StartAnswer> waiting = starts.get(answer.getRequestId());
-    if (waiting != null) {
-      waiting.complete(answer);
+  /** Hands what the agent says besides answers to {@code next}; before anything arrives. */
+  void receiveWith(Protocol next) {
+    this.protocol = next;
+  }
+
+  @Override
+  public void onNext(AgentMessage message) {
+    if (protocol.attached() && message.hasStartAnswer()) {
+      protocol.heard();
+      CompletableFuture<StartAnswer> waiting = starts.get(message.getStartAnswer().getRequestId());
+      if (waiting != null) {
+        waiting.complete(message.getStartAnswer());
+      }
+    } else if (protocol.attached() && message.hasEndAnswer()) {
+      protocol.heard();
+      CompletableFuture<EndAnswer> waiting = ends.get(message.getEndAnswer().getRequestId());
+      if (waiting != null) {
+        waiting.complete(message.getEndAnswer());
+      }
+    } else {
+      protocol.onNext(message);
     }
   }
 
-  void answered(EndAnswer answer) {
-    CompletableFuture<EndAnswer> waiting = ends.get(answer.getRequestId());
-    if (waiting != null) {
-      waiting.complete(answer);
-    }
+  @Override
+  public void onError(Throwable t) {
+    protocol.onError(t);
+  }
+
+  @Override
+  public void onCompleted() {
+    protocol.onCompleted();
   }
 
   /** Sends a message unless the stream is over; tells whether it went out. */

@@ -5,6 +5,7 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.shardbroker.protocol.StartRule;
 import io.shardbroker.protocol.v1.ConcentratorGrpc;
 import io.shardbroker.protocol.v1.CountVmsRequest;
 import io.shardbroker.protocol.v1.CountVmsResponse;
@@ -128,7 +129,8 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
     if (reservation.refusal() != null) {
       finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
           .setResult(StartResult.START_RESULT_REFUSED)
-          .setReason(reservation.refusal())
+          .setRefusal(reservation.refusal())
+          .setReason(StartRule.describe(reservation.refusal(), reservation.detail()))
           .build());
       return;
     }
@@ -181,7 +183,8 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
       } else {
         finishStart(call, requestId, vmId, began, StartSessionResponse.newBuilder()
             .setResult(StartResult.START_RESULT_REFUSED)
-            .setReason(a.getRefusal())
+            .setRefusal(a.getRefusal())
+            .setReason(StartRule.describe(a.getRefusal(), a.getRefusalDetail()))
             .build());
       }
     });

@@ -1,8 +1,8 @@
 package io.shardbroker.concentrator;
 
+import io.shardbroker.protocol.Names;
 import io.shardbroker.protocol.v1.Topology;
 import java.time.Duration;
-import java.util.regex.Pattern;
 
 /**
  * A concentrator's settings, with their defaults beside them.
@@ -53,11 +53,10 @@ public record ConcentratorSettings(
    */
   public static final int MAX_HEARTBEAT_RATE_DEFAULT = 10_000;
   /** Ids, set and pool names: letters, digits and {@code . _ : -}, up to 128, alphanumeric first. */
-  static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
 
   public ConcentratorSettings {
-    requireName("concentrator id", id);
-    requireName("set id", setId);
+    Names.require("concentrator id", id);
+    Names.require("set id", setId);
     if (topology == null) {
       topology = Topology.getDefaultInstance();
     }
@@ -154,12 +153,6 @@ public record ConcentratorSettings(
     return heartbeatInterval.multipliedBy(missedHeartbeats);
   }
 
-  private static void requireName(String what, String value) {
-    if (value == null || !NAME.matcher(value).matches()) {
-      throw new IllegalArgumentException(what + " must be 1-128 letters, digits or . _ : - "
-          + "(starting with a letter or digit), got " + (value == null ? "nothing" : "'" + value + "'"));
-    }
-  }
 
   private static void requirePositive(String what, Duration value) {
     if (value == null || value.isNegative() || value.isZero()) {

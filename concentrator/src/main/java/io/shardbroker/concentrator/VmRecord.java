@@ -1,5 +1,6 @@
 package io.shardbroker.concentrator;
 
+import io.shardbroker.protocol.StartRule;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.protocol.v1.VmStatus;
 
@@ -45,7 +46,7 @@ final class VmRecord {
 
   /** May be offered to a broker: reachable, accepting and with room for one more session. */
   boolean isCandidate() {
-    return reachable() && state.getAccepting() && used() < capacity;
+    return reachable() && StartRule.hasRoom(state.getAccepting(), used(), capacity);
   }
 
   VmStatus status() {

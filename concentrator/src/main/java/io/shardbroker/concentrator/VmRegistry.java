@@ -5,7 +5,9 @@ import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.PlacedSession;
 import io.shardbroker.protocol.v1.PoolCounts;
+import io.shardbroker.protocol.StartRule;
 import io.shardbroker.protocol.v1.Session;
+import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.protocol.v1.VmStatus;
 import io.shardbroker.protocol.v1.VmView;
@@ -23,8 +25,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Everything a concentrator knows about the VMs attached to it, in memory only (DESIGN.md: "VM
- * state is soft"): each VM's last reported state, a per-pool index of candidates by load, and
+ * Everything a concentrator knows about the VMs attached to it, in memory only (docs/design.md,
+ * "VM state is soft"): each VM's last reported state, a per-pool index of candidates by load, and
  * indexes of sessions by id and by user.
  *
  * <p>Design. One lock ({@code this}) guards all of it. Every operation is a few hash lookups and
@@ -45,17 +47,17 @@ final class VmRegistry {
   enum AttachResult { ATTACHED, ALREADY_ATTACHED }
 
   /** Outcome of reserving a VM for a start. */
-  record Reservation(AgentStream stream, String refusal, boolean notAttached) {
+  record Reservation(AgentStream stream, StartRefusal refusal, String detail, boolean notAttached) {
     static Reservation of(AgentStream stream) {
-      return new Reservation(stream, null, false);
+      return new Reservation(stream, null, "", false);
     }
 
-    static Reservation refused(String why) {
-      return new Reservation(null, why, false);
+    static Reservation refused(StartRefusal why, String detail) {
+      return new Reservation(null, why, detail, false);
     }
 
     static Reservation missing() {
-      return new Reservation(null, null, true);
+      return new Reservation(null, null, "", true);
     }
   }
 
@@ -179,24 +181,20 @@ final class VmRegistry {
 
   /**
    * Counts a start in flight on the VM, so it is not offered beyond its capacity meanwhile. Refuses
-   * at once when this concentrator already knows there is no room; the agent decides otherwise.
+   * at once what the agent would, by the same {@link StartRule}, as far as this concentrator knows
+   * the VM's state; the agent decides the rest.
    */
   synchronized Reservation reserveStart(String vmId, String user, String pool) {
     VmRecord vm = vms.get(vmId);
     if (vm == null || !vm.reachable()) {
       return Reservation.missing();
     }
-    if (!vm.pool.equals(pool)) {
-      return Reservation.refused("VM " + vmId + " is in pool " + vm.pool + ", not " + pool);
-    }
     boolean userIsThere = vm.state.getSessionsList().stream().anyMatch(s -> s.getUser().equals(user));
-    if (!userIsThere) {
-      if (!vm.state.getAccepting()) {
-        return Reservation.refused("not accepting new sessions");
-      }
-      if (vm.used() >= vm.capacity) {
-        return Reservation.refused("full");
-      }
+    StartRefusal refusal = StartRule.refusal(vm.pool, pool, userIsThere, vm.state.getAccepting(), vm.used(),
+        vm.capacity);
+    if (refusal != null) {
+      return Reservation.refused(refusal, refusal == StartRefusal.START_REFUSAL_WRONG_POOL
+          ? "VM " + vmId + " is in pool " + vm.pool + ", not " + pool : "");
     }
     vm.pendingStarts++;
     startsInFlight.merge(userInPool(user, pool), 1, Integer::sum);

@@ -14,7 +14,8 @@ import java.time.Instant;
  * the set (one did within the last {@code quiet}): after a long outage agents come back over their
  * whole reconnect backoff, not within a few heartbeats. VMs moving back from another
  * concentrator of the set do not count: that one lists them until they are here. It never lasts more than {@value #MOST_LENGTHS} lengths,
- * so that a fleet that keeps growing does not keep it warming for good.
+ * so that a fleet that keeps growing does not keep it warming for good. Why brokers must know:
+ * docs/design.md, "When a set may vouch".
  *
  * <p>Thread-safe: {@link #start} writes once, from the thread that starts the server; any thread
  * may report an arrival or ask {@link #warming}. Before the start there is nothing to know, so a

@@ -28,6 +28,7 @@ import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.PoolFreeSlots;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartRequest;
+import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.StartResult;
 import io.shardbroker.protocol.v1.StartSessionRequest;
 import io.shardbroker.protocol.v1.StartSessionResponse;
@@ -250,10 +251,11 @@ class BrokerServiceTest {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
 
     ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
-    agent.refuse(agent.awaitStart(), "host failed: out of disk", state(2, false));
+    agent.refuse(agent.awaitStart(), StartRefusal.START_REFUSAL_HOST_FAILED, "out of disk", state(2, false));
 
     StartSessionResponse response = result(call);
     assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_REFUSED);
+    assertThat(response.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_HOST_FAILED);
     assertThat(response.getReason()).isEqualTo("host failed: out of disk");
     assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_DRAINING);
   }
@@ -273,6 +275,7 @@ class BrokerServiceTest {
     StartSessionResponse response = result(start("r-1", "alice", "vm-1"));
 
     assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_REFUSED);
+    assertThat(response.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL);
     assertThat(response.getReason()).isEqualTo("full");
     assertThat(agent.count(ConcentratorMessage.BodyCase.START)).isZero();
   }
@@ -289,7 +292,7 @@ class BrokerServiceTest {
     assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_PENDING);
     assertThat(concentrator.vm("vm-1").getPendingStarts()).isEqualTo(1);
 
-    agent.refuse(forwarded, "not accepting", state(1, true));
+    agent.refuse(forwarded, StartRefusal.START_REFUSAL_NOT_ACCEPTING, "", state(1, true));
     assertThat(result(call).getResult()).isEqualTo(StartResult.START_RESULT_REFUSED);
     assertThat(find("bob", 10).getCandidatesList()).extracting(Candidate::getVmId)
         .containsExactlyInAnyOrder("vm-1", "vm-2");

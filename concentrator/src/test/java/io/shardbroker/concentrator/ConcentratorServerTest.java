@@ -15,6 +15,7 @@ import io.shardbroker.protocol.v1.Candidate;
 import io.shardbroker.protocol.v1.FindCandidatesRequest;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartRequest;
+import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.StartResult;
 import io.shardbroker.protocol.v1.StartSessionRequest;
 import io.shardbroker.protocol.v1.StartSessionResponse;
@@ -124,7 +125,7 @@ class ConcentratorServerTest {
     assertThat(result(started).getResult()).isEqualTo(StartResult.START_RESULT_STARTED);
 
     ListenableFuture<StartSessionResponse> refused = start("r-2", "vm-b");
-    refusing.refuse(refusing.awaitStart(), "not accepting", state(1, true));
+    refusing.refuse(refusing.awaitStart(), StartRefusal.START_REFUSAL_NOT_ACCEPTING, "", state(1, true));
     assertThat(result(refused).getResult()).isEqualTo(StartResult.START_RESULT_REFUSED);
 
     assertThat(result(start("r-3", "vm-404")).getResult()).isEqualTo(StartResult.START_RESULT_VM_NOT_ATTACHED);

@@ -16,6 +16,7 @@ import io.shardbroker.protocol.v1.Heartbeat;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.StateUpdate;
 import io.shardbroker.protocol.v1.VmState;
@@ -140,11 +141,12 @@ final class FakeAgent {
         .build());
   }
 
-  void refuse(StartRequest request, String why, VmState stateAfter) {
+  void refuse(StartRequest request, StartRefusal why, String detail, VmState stateAfter) {
     send(AgentMessage.newBuilder().setStartAnswer(StartAnswer.newBuilder()
             .setRequestId(request.getRequestId())
             .setAccepted(false)
             .setRefusal(why)
+            .setRefusalDetail(detail)
             .setState(stateAfter))
         .build());
   }

@@ -11,6 +11,7 @@ import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.PlacedSession;
 import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.Session;
+import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.protocol.v1.VmStatus;
 import io.shardbroker.protocol.v1.VmView;
@@ -165,7 +166,7 @@ class VmRegistryTest {
     assertThat(view.getPendingStarts()).isEqualTo(1);
     assertThat(view.getStatus()).isEqualTo(VmStatus.VM_STATUS_PENDING);
     assertThat(candidates("bob")).isEmpty();
-    assertThat(registry.reserveStart("vm-1", "bob", POOL).refusal()).isEqualTo("full");
+    assertThat(registry.reserveStart("vm-1", "bob", POOL).refusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL);
   }
 
   @Test
@@ -218,9 +219,10 @@ class VmRegistryTest {
     registry.attach(hello("full", 1, state(1, true, session("s-1", "alice", POOL))), streamA);
     registry.attach(hello("draining", 2, state(1, false)), streamB);
 
-    assertThat(registry.reserveStart("full", "bob", POOL).refusal()).isEqualTo("full");
-    assertThat(registry.reserveStart("draining", "bob", POOL).refusal()).isEqualTo("not accepting new sessions");
-    assertThat(registry.reserveStart("draining", "bob", "labs").refusal()).contains("pool desktops, not labs");
+    assertThat(registry.reserveStart("full", "bob", POOL).refusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL);
+    assertThat(registry.reserveStart("draining", "bob", POOL).refusal()).isEqualTo(StartRefusal.START_REFUSAL_NOT_ACCEPTING);
+    assertThat(registry.reserveStart("draining", "bob", "labs").refusal()).isEqualTo(StartRefusal.START_REFUSAL_WRONG_POOL);
+    assertThat(registry.reserveStart("draining", "bob", "labs").detail()).contains("pool desktops, not labs");
     assertThat(registry.reserveStart("nowhere", "bob", POOL).notAttached()).isTrue();
     // The user who is already there may reconnect, full or not: the agent answers with the session.
     assertThat(registry.reserveStart("full", "alice", POOL).stream()).isSameAs(streamA);

@@ -1,5 +1,6 @@
 package io.shardbroker.security;
 
+import io.shardbroker.protocol.Names;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Files;
@@ -119,9 +120,7 @@ public final class CertificateAuthority {
     if (certificate != root) {
       throw new IllegalStateException("an enroller cannot make enrollers");
     }
-    if (!Identity.NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("an enroller's name must be 1-128 letters, digits or . _ : -, got '" + name + "'");
-    }
+    Names.require("an enroller's name", name);
     KeyPair pair = Keys.generate();
     Instant now = clock.instant();
     X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)

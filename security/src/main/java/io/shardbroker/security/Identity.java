@@ -1,12 +1,12 @@
 package io.shardbroker.security;
 
+import io.shardbroker.protocol.Names;
 import java.net.URI;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Who a certificate says its holder is: a role and the names it holds that role for. It is written
@@ -20,7 +20,6 @@ public record Identity(Role role, List<String> names) {
   /** The trust domain of every identity URI. */
   public static final String TRUST_DOMAIN = "shardbroker";
   /** What a name may be: VM ids, concentrator and broker names, fleet prefixes. */
-  public static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   private static final int URI_NAME = 6;  // GeneralName.uniformResourceIdentifier
 
@@ -37,9 +36,7 @@ public record Identity(Role role, List<String> names) {
           + " identity has one, got " + names);
     }
     for (String n : names) {
-      if (!NAME.matcher(n).matches()) {
-        throw new IllegalArgumentException("a name must be 1-128 letters, digits or . _ : -, got '" + n + "'");
-      }
+      Names.require("a " + role.label() + "'s name", n);
     }
   }
 

@@ -9,7 +9,7 @@ import java.util.Optional;
  *
  * <p>The admin API is for enabled members of {@link Group#ADMINS}, so a change that would leave
  * none when there was one (deleting or disabling the last one, removing them from the group,
- * deleting the group) is refused with {@link StoreException.Kind#CONFLICT}, also when two such
+ * deleting the group) is refused with {@link Reason#CONFLICT}, also when two such
  * changes race.
  */
 public interface AccountStore {

@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,7 +8,7 @@ import java.sql.SQLException;
 
 /**
  * Keeps the admin API reachable: a change that would leave no enabled member of {@link
- * Group#ADMINS}, when there was one before, is refused with {@link StoreException.Kind#CONFLICT}.
+ * Group#ADMINS}, when there was one before, is refused with {@link Reason#CONFLICT}.
  * A store that never had an admin (a fresh one) refuses nothing.
  *
  * <p>Used inside the transaction of the change: {@link #lock} first, then the change, then {@link
@@ -36,7 +37,7 @@ final class AdminGuard {
   /** Refuses the change made since {@link #lock} returned {@code before} if it left no enabled admin. */
   static void check(Connection c, int before) throws SQLException {
     if (before > 0 && enabledAdmins(c) == 0) {
-      throw new StoreException(StoreException.Kind.CONFLICT, null, "at least one enabled member of '"
+      throw new StoreException(Reason.CONFLICT, null, "at least one enabled member of '"
           + Group.ADMINS + "' must remain; add another admin first");
     }
   }

@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -114,7 +115,7 @@ public final class Authenticator {
     try {
       user = accounts.syncDirectoryUser(found.get(), provisioner);
     } catch (StoreException e) {
-      if (e.kind() != StoreException.Kind.CONFLICT && e.kind() != StoreException.Kind.INVALID) {
+      if (e.kind() != Reason.CONFLICT && e.kind() != Reason.BAD_REQUEST) {
         throw e;
       }
       // A local user of the directory's name for this one (created meanwhile, or one that differs

@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -106,20 +107,20 @@ final class Database {
    */
   static StoreException failed(SQLException e) {
     if (isUniqueViolation(e)) {
-      return new StoreException(StoreException.Kind.CONFLICT, null,
+      return new StoreException(Reason.CONFLICT, null,
           "it exists already (changed by someone else meanwhile?)");
     }
     if (isMissingReference(e)) {
-      return new StoreException(StoreException.Kind.NOT_FOUND, null,
+      return new StoreException(Reason.NOT_FOUND, null,
           "something it refers to does not exist (deleted meanwhile?)");
     }
     if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
       // Class 22, data exception: the input, not the database (PostgreSQL refuses a NUL in text).
-      return new StoreException(StoreException.Kind.INVALID, null,
+      return new StoreException(Reason.BAD_REQUEST, null,
           "a value holds characters the store cannot take (control characters?)");
     }
     log.warn("store database error (SQLState {})", e.getSQLState(), e);
-    return new StoreException(StoreException.Kind.UNAVAILABLE,
+    return new StoreException(Reason.STORE_UNAVAILABLE,
         "the store's database failed (SQLState " + e.getSQLState() + "); try again later", e);
   }
 

@@ -19,7 +19,7 @@ public interface Directory {
    * The user, when the directory knows {@code name} and {@code password} is theirs; empty for an
    * unknown name, a wrong password and an empty one. Slow (a round trip or more): cache the outcome.
    *
-   * @throws StoreException {@link StoreException.Kind#DIRECTORY_UNAVAILABLE} when the directory cannot give
+   * @throws StoreException {@link Reason#DIRECTORY_UNAVAILABLE} when the directory cannot give
    *     an answer (unreachable, too slow, misconfigured), so that an outage never looks like a
    *     wrong password
    */

@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -46,13 +47,13 @@ final class DirectoryUserSync {
         synced = db.transaction(c -> syncOnce(c, name, displayName, groups, by));
       } catch (StoreException e) {
         // Raced with another broker or an admin (the user or a group created or deleted meanwhile).
-        boolean raced = e.kind() == StoreException.Kind.CONFLICT || e.kind() == StoreException.Kind.NOT_FOUND;
+        boolean raced = e.kind() == Reason.CONFLICT || e.kind() == Reason.NOT_FOUND;
         if (!raced || attempt == ATTEMPTS) {
           throw e;
         }
         continue;
       }
-      return synced.orElseThrow(() -> new StoreException(StoreException.Kind.CONFLICT, "name",
+      return synced.orElseThrow(() -> new StoreException(Reason.CONFLICT, "name",
           "a local user is named " + Inputs.quote(name) + ": they sign in with their password here,"
               + " not through the directory"));
     }
@@ -194,7 +195,7 @@ final class DirectoryUserSync {
   }
 
   private static StoreException changedMeanwhile(String name) {
-    return new StoreException(StoreException.Kind.CONFLICT, "name",
+    return new StoreException(Reason.CONFLICT, "name",
         "user " + Inputs.quote(name) + " changed meanwhile; try again");
   }
 }

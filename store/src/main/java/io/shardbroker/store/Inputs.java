@@ -1,16 +1,17 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Names;
+import io.shardbroker.protocol.Reason;
 import java.util.regex.Pattern;
 
 /**
- * The rules for what the store accepts; each failure is {@link StoreException.Kind#INVALID} and
+ * The rules for what the store accepts; each failure is {@link Reason#BAD_REQUEST} and
  * names the field. Lengths count Unicode code points; the schema leaves room for twice as many
  * UTF-16 units, so whatever passes here fits on either database.
  */
 final class Inputs {
 
   /** Agents name pools, so a pool name is an identifier. */
-  private static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
   private static final Pattern PROTOCOL = Pattern.compile("[a-z][a-z0-9+.-]{0,31}");
 
   static final int NAME_MAX = 128;
@@ -22,7 +23,7 @@ final class Inputs {
 
   static String poolName(String value, String field) {
     required(value, field);
-    if (!POOL_NAME.matcher(value).matches()) {
+    if (!Names.valid(value)) {
       throw invalid(field, "a pool name is 1.." + NAME_MAX
           + " letters, digits and . _ : - (starting with a letter or digit), got " + quote(value));
     }
@@ -32,7 +33,7 @@ final class Inputs {
   /** A VM id, a token id, a secret's name: 1..128 letters, digits and . _ : -. */
   static String id(String value, String field) {
     required(value, field);
-    if (!POOL_NAME.matcher(value).matches()) {
+    if (!Names.valid(value)) {
       throw invalid(field, field + " is 1.." + NAME_MAX
           + " letters, digits and . _ : - (starting with a letter or digit), got " + quote(value));
     }
@@ -116,7 +117,7 @@ final class Inputs {
   }
 
   static StoreException invalid(String field, String message) {
-    return new StoreException(StoreException.Kind.INVALID, field, message);
+    return new StoreException(Reason.BAD_REQUEST, field, message);
   }
 
   private static String plainText(String value, String field, int max) {

@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -163,7 +164,7 @@ final class JdbcAccountStore implements AccountStore {
       ps.executeUpdate();
     } catch (SQLException e) {
       if (Database.isUniqueViolation(e)) {
-        throw new StoreException(StoreException.Kind.CONFLICT, "name",
+        throw new StoreException(Reason.CONFLICT, "name",
             "a user named " + Inputs.quote(user.name()) + " exists already");
       }
       throw e;
@@ -249,7 +250,7 @@ final class JdbcAccountStore implements AccountStore {
       });
     } catch (StoreException e) {
       // Added by someone else between our check and our insert: the outcome is the one asked for.
-      if (e.kind() != StoreException.Kind.CONFLICT) {
+      if (e.kind() != Reason.CONFLICT) {
         throw e;
       }
     }
@@ -265,7 +266,7 @@ final class JdbcAccountStore implements AccountStore {
         ps.setString(1, group);
         ps.setString(2, user);
         if (group == null || user == null || ps.executeUpdate() == 0) {
-          throw new StoreException(StoreException.Kind.NOT_FOUND, "user",
+          throw new StoreException(Reason.NOT_FOUND, "user",
               (user == null ? "null" : Inputs.quote(user)) + " is not a member of group "
                   + (group == null ? "null" : Inputs.quote(group)));
         }
@@ -287,7 +288,7 @@ final class JdbcAccountStore implements AccountStore {
       ps.executeUpdate();
     } catch (SQLException e) {
       if (Database.isUniqueViolation(e)) {
-        throw new StoreException(StoreException.Kind.CONFLICT, "name",
+        throw new StoreException(Reason.CONFLICT, "name",
             "a group named " + Inputs.quote(name) + " exists already");
       }
       throw e;
@@ -420,12 +421,12 @@ final class JdbcAccountStore implements AccountStore {
   }
 
   static StoreException notFoundUser(String name) {
-    return new StoreException(StoreException.Kind.NOT_FOUND, "user",
+    return new StoreException(Reason.NOT_FOUND, "user",
         "no user named " + (name == null ? "null" : Inputs.quote(name)));
   }
 
   static StoreException notFoundGroup(String name) {
-    return new StoreException(StoreException.Kind.NOT_FOUND, "group",
+    return new StoreException(Reason.NOT_FOUND, "group",
         "no group named " + (name == null ? "null" : Inputs.quote(name)));
   }
 }

@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -82,7 +83,7 @@ final class JdbcAssignmentStore implements AssignmentStore {
           return new Assignment.Claim(Assignment.Claim.Outcome.CLAIMED, new Assignment(pool, user, vmId, now));
         } catch (SQLException e) {
           if (Database.isMissingReference(e)) {
-            throw new StoreException(StoreException.Kind.NOT_FOUND, null, "no pool named "
+            throw new StoreException(Reason.NOT_FOUND, null, "no pool named "
                 + Inputs.quote(pool) + " or no user named " + Inputs.quote(user));
           }
           if (!Database.isUniqueViolation(e)) {
@@ -97,7 +98,7 @@ final class JdbcAssignmentStore implements AssignmentStore {
           return new Assignment.Claim(Assignment.Claim.Outcome.VM_TAKEN, null);
         }
         if (attempt == CLAIM_ATTEMPTS) {
-          throw new StoreException(StoreException.Kind.UNAVAILABLE, null,
+          throw new StoreException(Reason.STORE_UNAVAILABLE, null,
               "the claim of " + Inputs.quote(vmId) + " kept colliding with changes; try again");
         }
       }
@@ -149,12 +150,12 @@ final class JdbcAssignmentStore implements AssignmentStore {
       }
       Optional<Assignment> holder = byVm(c, vmId);
       if (holder.isPresent()) {
-        throw new StoreException(StoreException.Kind.CONFLICT, "vmId", "VM " + Inputs.quote(vmId)
+        throw new StoreException(Reason.CONFLICT, "vmId", "VM " + Inputs.quote(vmId)
             + " is assigned to " + Inputs.quote(holder.get().user()) + " in pool " + Inputs.quote(holder.get().pool()));
       }
       Optional<Assignment> has = byPoolAndUser(c, pool, user);
       if (has.isPresent()) {
-        throw new StoreException(StoreException.Kind.CONFLICT, "user", Inputs.quote(user)
+        throw new StoreException(Reason.CONFLICT, "user", Inputs.quote(user)
             + " already has VM " + Inputs.quote(has.get().vmId()) + " in pool " + Inputs.quote(pool));
       }
       Instant now = db.now();
@@ -167,7 +168,7 @@ final class JdbcAssignmentStore implements AssignmentStore {
   @Override
   public void unassign(String vmId, Actor by) {
     Inputs.actor(by);
-    StoreException notFound = new StoreException(StoreException.Kind.NOT_FOUND, "vmId",
+    StoreException notFound = new StoreException(Reason.NOT_FOUND, "vmId",
         "VM " + (vmId == null ? "null" : Inputs.quote(vmId)) + " is not assigned");
     if (vmId == null) {
       throw notFound;

@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -77,7 +78,7 @@ final class JdbcEntitlementStore implements EntitlementStore {
         ps.setLong(1, id);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
-            throw new StoreException(StoreException.Kind.NOT_FOUND, "id", "no entitlement " + id);
+            throw new StoreException(Reason.NOT_FOUND, "id", "no entitlement " + id);
           }
           old = read(rs);
         }
@@ -142,7 +143,7 @@ final class JdbcEntitlementStore implements EntitlementStore {
       id = generatedId(ps);
     } catch (SQLException e) {
       if (Database.isUniqueViolation(e)) {
-        throw new StoreException(StoreException.Kind.CONFLICT, "principal",
+        throw new StoreException(Reason.CONFLICT, "principal",
             describe(principal) + " is already entitled to pool " + Inputs.quote(pool));
       }
       throw e;

@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -72,7 +73,7 @@ final class JdbcMaintenanceStore implements MaintenanceStore {
         return drained;
       });
     } catch (StoreException e) {
-      if (e.kind() != StoreException.Kind.CONFLICT) {
+      if (e.kind() != Reason.CONFLICT) {
         throw e;
       }
       // Drained by someone else between our read and our insert: theirs is the first record.
@@ -83,7 +84,7 @@ final class JdbcMaintenanceStore implements MaintenanceStore {
   @Override
   public void undrain(String vmId, Actor by) {
     Inputs.actor(by);
-    StoreException notDrained = new StoreException(StoreException.Kind.NOT_FOUND, "vmId",
+    StoreException notDrained = new StoreException(Reason.NOT_FOUND, "vmId",
         "VM " + (vmId == null ? "null" : Inputs.quote(vmId)) + " is not drained");
     if (vmId == null) {
       throw notDrained;

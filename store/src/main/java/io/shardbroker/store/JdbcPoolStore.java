@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -111,7 +112,7 @@ final class JdbcPoolStore implements PoolStore {
       ps.executeUpdate();
     } catch (SQLException e) {
       if (Database.isUniqueViolation(e)) {
-        throw new StoreException(StoreException.Kind.CONFLICT, "name",
+        throw new StoreException(Reason.CONFLICT, "name",
             "a pool named " + Inputs.quote(pool.name()) + " exists already");
       }
       throw e;
@@ -157,7 +158,7 @@ final class JdbcPoolStore implements PoolStore {
   }
 
   static StoreException notFound(String name) {
-    return new StoreException(StoreException.Kind.NOT_FOUND, "pool",
+    return new StoreException(Reason.NOT_FOUND, "pool",
         "no pool named " + (name == null ? "null" : Inputs.quote(name)));
   }
 

@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -107,7 +108,7 @@ final class JdbcSecurityStore implements SecurityStore {
   public EnrollmentToken createEnrollment(Actor by, String vmId, Duration lifetime) {
     Inputs.id(vmId, "vmId");
     if (lifetime == null || lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(ENROLLMENT_LIFETIME_MAX) > 0) {
-      throw new StoreException(StoreException.Kind.INVALID, "validFor",
+      throw new StoreException(Reason.BAD_REQUEST, "validFor",
           "an enrollment token lives more than 0 and at most " + ENROLLMENT_LIFETIME_MAX.toDays() + " days, got " + lifetime);
     }
     byte[] raw = new byte[24];

@@ -12,6 +12,7 @@ import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
+import io.shardbroker.protocol.Reason;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * bind without a password for an anonymous one, and "succeeds"), and the answers by which a
  * server says the name or password is wrong (invalid credentials, no such entry, inappropriate
  * authentication). Everything else (no connection, a timeout, another error, a search account
- * that cannot bind) is {@link StoreException.Kind#DIRECTORY_UNAVAILABLE}, logged here at WARN with the
+ * that cannot bind) is {@link Reason#DIRECTORY_UNAVAILABLE}, logged here at WARN with the
  * server's words; the exception's message says no more than that the directory failed.
  *
  * <p>The user's name goes into their DN as one escaped attribute value (RFC 4514), and their DN
@@ -163,7 +164,7 @@ public final class LdapDirectory implements Directory {
   private StoreException unavailable(String doing, LDAPException e) {
     log.warn("LDAP directory {} failed {}: {}: {}", settings.url(), doing, e.getResultCode().getName(),
         e.getMessage());
-    return new StoreException(StoreException.Kind.DIRECTORY_UNAVAILABLE,
+    return new StoreException(Reason.DIRECTORY_UNAVAILABLE,
         "the sign-in directory failed (" + e.getResultCode().getName() + "); try again later", e);
   }
 

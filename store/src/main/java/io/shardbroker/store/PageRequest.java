@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 /**
  * Newest first, {@code limit} at a time; {@code before} is the {@code nextBefore} of the previous
  * page (null for the first). Keyset paging: pages stay right while new rows arrive.
@@ -10,7 +11,7 @@ public record PageRequest(int limit, Long before) {
 
   public PageRequest {
     if (limit < 1 || limit > LIMIT_MAX) {
-      throw new StoreException(StoreException.Kind.INVALID, "limit",
+      throw new StoreException(Reason.BAD_REQUEST, "limit",
           "limit must be 1.." + LIMIT_MAX + ", got " + limit);
     }
   }

@@ -2,6 +2,7 @@ package io.shardbroker.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.shardbroker.protocol.Reason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +92,7 @@ final class SchemaMigration {
     try {
       return new HikariDataSource(config);
     } catch (RuntimeException e) {
-      throw new StoreException(StoreException.Kind.UNAVAILABLE,
+      throw new StoreException(Reason.STORE_UNAVAILABLE,
           "the store database (" + where + ") cannot be reached: " + Database.firstLine(connectMessage(e)), e);
     }
   }
@@ -114,7 +115,7 @@ final class SchemaMigration {
         .toList();
     if (!future.isEmpty()) {
       MigrationInfo newest = future.get(future.size() - 1);
-      throw new StoreException(StoreException.Kind.MIGRATION_FAILED, null, "the store schema of " + where
+      throw new StoreException(Reason.MIGRATION_FAILED, null, "the store schema of " + where
           + " is version " + newest.getVersion() + ", written by a newer shardbroker; this one knows"
           + " versions up to " + known(info) + ". Run the newer shardbroker, or point this one at"
           + " another database; the database was left as it was");
@@ -144,7 +145,7 @@ final class SchemaMigration {
   }
 
   private StoreException failed(String why, Throwable cause) {
-    return new StoreException(StoreException.Kind.MIGRATION_FAILED,
+    return new StoreException(Reason.MIGRATION_FAILED,
         "the store schema could not be updated: " + why + "; " + where + " was left as it was", cause);
   }
 
@@ -173,7 +174,7 @@ final class SchemaMigration {
       return failure;
     } catch (IOException e) {
       log.error("could not put back {} after a failed schema update", backup, e);
-      return new StoreException(StoreException.Kind.MIGRATION_FAILED, failure.getMessage().replace(
+      return new StoreException(Reason.MIGRATION_FAILED, failure.getMessage().replace(
           "was left as it was", "may be half updated: copy " + backup + " over "
               + DatabaseUrl.h2DataFile(database) + " to restore it (" + e + ")"), failure);
     }

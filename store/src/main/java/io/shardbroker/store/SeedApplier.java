@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ final class SeedApplier {
       try {
         return db.transaction(c -> applyOnce(c, seedPools, seedGroups, seedUsers, seedEntitlements, by));
       } catch (StoreException e) {
-        if (e.kind() != StoreException.Kind.CONFLICT || attempt == ATTEMPTS) {
+        if (e.kind() != Reason.CONFLICT || attempt == ATTEMPTS) {
           throw e;
         }
       }

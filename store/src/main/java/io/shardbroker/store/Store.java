@@ -4,7 +4,7 @@ import java.time.Clock;
 
 /**
  * The durable state of brokers. {@link #open} brings the schema up to date first (all pending
- * migrations or none) and fails with {@link StoreException.Kind#MIGRATION_FAILED} and a message
+ * migrations or none) and fails with {@link Reason#MIGRATION_FAILED} and a message
  * for people when it cannot, leaving the database as it was.
  *
  * <p>Thread-safe. Close it to write the queued session history and release the connections.

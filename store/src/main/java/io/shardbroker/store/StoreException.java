@@ -1,43 +1,32 @@
 package io.shardbroker.store;
 
+import io.shardbroker.protocol.Reason;
+
 /**
- * Why the store refused or failed. The message is for people and safe to show to a client; it
- * never carries SQL. {@code field} names the offending input field for {@link Kind#INVALID}.
+ * Why the store refused or failed, as a {@link Reason}: {@code BAD_REQUEST} (with the offending
+ * input {@code field}), {@code NOT_FOUND}, {@code CONFLICT}, {@code STORE_UNAVAILABLE},
+ * {@code DIRECTORY_UNAVAILABLE} or {@code MIGRATION_FAILED}. The message is for people and safe to
+ * show to a client; it never carries SQL.
  */
 public final class StoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  public enum Kind {
-    /** Bad input; {@code field} says which. */
-    INVALID,
-    /** The named thing does not exist. */
-    NOT_FOUND,
-    /** It exists already, or the change would break a rule (for example a member of a deleted group). */
-    CONFLICT,
-    /** The database cannot be reached or failed; trying again later may work. */
-    UNAVAILABLE,
-    /** The sign-in directory (LDAP) cannot be reached or failed; trying again later may work. */
-    DIRECTORY_UNAVAILABLE,
-    /** The schema could not be brought up to date; the database was left as it was. */
-    MIGRATION_FAILED
-  }
-
-  private final Kind kind;
+  private final Reason kind;
   private final String field;
 
-  public StoreException(Kind kind, String field, String message) {
+  public StoreException(Reason kind, String field, String message) {
     super(message);
     this.kind = kind;
     this.field = field;
   }
 
-  public StoreException(Kind kind, String message, Throwable cause) {
+  public StoreException(Reason kind, String message, Throwable cause) {
     super(message, cause);
     this.kind = kind;
     this.field = null;
   }
 
-  public Kind kind() {
+  public Reason kind() {
     return kind;
   }
 

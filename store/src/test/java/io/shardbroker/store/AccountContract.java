@@ -8,7 +8,7 @@ import static io.shardbroker.store.TestData.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.shardbroker.store.StoreException.Kind;
+import io.shardbroker.protocol.Reason;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -103,14 +103,14 @@ interface AccountContract extends StoreFixture {
   @Test
   default void passwordsAre8To1024Characters() {
     AccountStore accounts = store().accounts();
-    assertFails(Kind.INVALID, "password", () -> accounts.createUser(new User.New("a", null, "7 chars", true, List.of()), ADMIN));
-    assertFails(Kind.INVALID, "password", () -> accounts.createUser(new User.New("a", null, null, true, List.of()), ADMIN));
-    assertFails(Kind.INVALID, "password", () -> accounts.createUser(
+    assertFails(Reason.BAD_REQUEST, "password", () -> accounts.createUser(new User.New("a", null, "7 chars", true, List.of()), ADMIN));
+    assertFails(Reason.BAD_REQUEST, "password", () -> accounts.createUser(new User.New("a", null, null, true, List.of()), ADMIN));
+    assertFails(Reason.BAD_REQUEST, "password", () -> accounts.createUser(
         new User.New("a", null, "x".repeat(1025), true, List.of()), ADMIN));
     accounts.createUser(new User.New("a", null, "8 chars!", true, List.of()), ADMIN);
     accounts.createUser(new User.New("b", null, "x".repeat(1024), true, List.of()), ADMIN);
     assertThat(accounts.verify("b", "x".repeat(1024))).isPresent();
-    assertFails(Kind.INVALID, "password", () -> accounts.updateUser("a", new User.Change(null, "short", null), ADMIN));
+    assertFails(Reason.BAD_REQUEST, "password", () -> accounts.updateUser("a", new User.Change(null, "short", null), ADMIN));
 
     StoreException e = TestData.failure(() -> accounts.createUser(
         new User.New("c", null, "sekrit", true, List.of()), ADMIN));
@@ -122,16 +122,16 @@ interface AccountContract extends StoreFixture {
     AccountStore accounts = store().accounts();
     for (String name : new String[] {"", " ", "a:b", " lead", "trail ", "tab\tin", "new\nline", "nul\0",
         "x".repeat(129), "\uD800lone"}) {
-      assertFails(Kind.INVALID, "name", () -> accounts.createUser(user(name), ADMIN));
+      assertFails(Reason.BAD_REQUEST, "name", () -> accounts.createUser(user(name), ADMIN));
     }
-    assertFails(Kind.INVALID, "name", () -> accounts.createUser(user(null), ADMIN));
+    assertFails(Reason.BAD_REQUEST, "name", () -> accounts.createUser(user(null), ADMIN));
     for (String name : new String[] {"", "  ", " lead", "bell\u0007", "x".repeat(129)}) {
-      assertFails(Kind.INVALID, "name", () -> accounts.createGroup(name, null, ADMIN));
+      assertFails(Reason.BAD_REQUEST, "name", () -> accounts.createGroup(name, null, ADMIN));
     }
-    assertFails(Kind.INVALID, "displayName", () -> accounts.createUser(
+    assertFails(Reason.BAD_REQUEST, "displayName", () -> accounts.createUser(
         new User.New("alice", "esc\u001b", PASSWORD, true, List.of()), ADMIN));
-    assertFails(Kind.INVALID, "description", () -> accounts.createGroup("g", "x".repeat(257), ADMIN));
-    assertFails(Kind.INVALID, "groups", () -> accounts.createUser(user("alice", " staff"), ADMIN));
+    assertFails(Reason.BAD_REQUEST, "description", () -> accounts.createGroup("g", "x".repeat(257), ADMIN));
+    assertFails(Reason.BAD_REQUEST, "groups", () -> accounts.createUser(user("alice", " staff"), ADMIN));
 
     accounts.createGroup("a:b", null, ADMIN);
     String longest = "\uD83D\uDE00".repeat(128);
@@ -145,19 +145,19 @@ interface AccountContract extends StoreFixture {
     AccountStore accounts = store().accounts();
     accounts.createGroup("staff", null, ADMIN);
     accounts.createUser(user("alice"), ADMIN);
-    assertFails(Kind.CONFLICT, "name", () -> accounts.createUser(user("alice"), ADMIN));
-    assertFails(Kind.CONFLICT, "name", () -> accounts.createGroup("staff", null, ADMIN));
+    assertFails(Reason.CONFLICT, "name", () -> accounts.createUser(user("alice"), ADMIN));
+    assertFails(Reason.CONFLICT, "name", () -> accounts.createGroup("staff", null, ADMIN));
 
-    assertFails(Kind.NOT_FOUND, "group", () -> accounts.createUser(user("bob", "staff", "ghosts"), ADMIN));
+    assertFails(Reason.NOT_FOUND, "group", () -> accounts.createUser(user("bob", "staff", "ghosts"), ADMIN));
     assertThat(accounts.user("bob")).isEmpty();
     assertThat(accounts.group("staff").orElseThrow().members()).isEmpty();
 
-    assertFails(Kind.NOT_FOUND, "user", () -> accounts.updateUser("bob", new User.Change("B", null, null), ADMIN));
-    assertFails(Kind.NOT_FOUND, "user", () -> accounts.deleteUser("bob", ADMIN));
-    assertFails(Kind.NOT_FOUND, "group", () -> accounts.deleteGroup("ghosts", ADMIN));
-    assertFails(Kind.NOT_FOUND, "group", () -> accounts.addMember("ghosts", "alice", ADMIN));
-    assertFails(Kind.NOT_FOUND, "user", () -> accounts.addMember("staff", "bob", ADMIN));
-    assertFails(Kind.NOT_FOUND, "user", () -> accounts.removeMember("staff", "alice", ADMIN));
+    assertFails(Reason.NOT_FOUND, "user", () -> accounts.updateUser("bob", new User.Change("B", null, null), ADMIN));
+    assertFails(Reason.NOT_FOUND, "user", () -> accounts.deleteUser("bob", ADMIN));
+    assertFails(Reason.NOT_FOUND, "group", () -> accounts.deleteGroup("ghosts", ADMIN));
+    assertFails(Reason.NOT_FOUND, "group", () -> accounts.addMember("ghosts", "alice", ADMIN));
+    assertFails(Reason.NOT_FOUND, "user", () -> accounts.addMember("staff", "bob", ADMIN));
+    assertFails(Reason.NOT_FOUND, "user", () -> accounts.removeMember("staff", "alice", ADMIN));
     assertThat(audit(store())).extracting(AuditEntry::action).containsExactly("user.create", "group.create");
   }
 

@@ -8,8 +8,8 @@ import static io.shardbroker.store.TestData.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.Assignment.Claim.Outcome;
-import io.shardbroker.store.StoreException.Kind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -76,9 +76,9 @@ interface AssignmentContract extends StoreFixture {
   @Test
   default void aClaimForAnUnknownPoolOrUserIsNotFound() {
     cadPoolWithUsers(1);
-    assertFails(Kind.NOT_FOUND, null, () -> store().assignments().claim("nope", "user0", "vm-1"));
-    assertFails(Kind.NOT_FOUND, null, () -> store().assignments().claim("cad", "nobody", "vm-1"));
-    assertFails(Kind.INVALID, "vmId", () -> store().assignments().claim("cad", "user0", ""));
+    assertFails(Reason.NOT_FOUND, null, () -> store().assignments().claim("nope", "user0", "vm-1"));
+    assertFails(Reason.NOT_FOUND, null, () -> store().assignments().claim("cad", "nobody", "vm-1"));
+    assertFails(Reason.BAD_REQUEST, "vmId", () -> store().assignments().claim("cad", "user0", ""));
     assertThat(store().assignments().claim("cad", "user0", "vm-1").outcome()).isEqualTo(Outcome.CLAIMED);
   }
 
@@ -99,15 +99,15 @@ interface AssignmentContract extends StoreFixture {
     assertThat(assignments.list("lab", "user1")).isEmpty();
     assertThat(assignments.list("cad", "user0")).containsExactly(a);
 
-    assertFails(Kind.CONFLICT, "vmId", () -> assignments.assign("cad", "user2", "vm-1", ADMIN));
-    assertFails(Kind.CONFLICT, "user", () -> assignments.assign("cad", "user0", "vm-9", ADMIN));
-    assertFails(Kind.INVALID, "pool", () -> assignments.assign("desktops", "user2", "vm-9", ADMIN));
-    assertFails(Kind.NOT_FOUND, "pool", () -> assignments.assign("nope", "user2", "vm-9", ADMIN));
-    assertFails(Kind.NOT_FOUND, "user", () -> assignments.assign("cad", "nobody", "vm-9", ADMIN));
+    assertFails(Reason.CONFLICT, "vmId", () -> assignments.assign("cad", "user2", "vm-1", ADMIN));
+    assertFails(Reason.CONFLICT, "user", () -> assignments.assign("cad", "user0", "vm-9", ADMIN));
+    assertFails(Reason.BAD_REQUEST, "pool", () -> assignments.assign("desktops", "user2", "vm-9", ADMIN));
+    assertFails(Reason.NOT_FOUND, "pool", () -> assignments.assign("nope", "user2", "vm-9", ADMIN));
+    assertFails(Reason.NOT_FOUND, "user", () -> assignments.assign("cad", "nobody", "vm-9", ADMIN));
 
     assignments.unassign("vm-1", ADMIN);
     assertThat(assignments.of("cad", "user0")).isEmpty();
-    assertFails(Kind.NOT_FOUND, "vmId", () -> assignments.unassign("vm-1", ADMIN));
+    assertFails(Reason.NOT_FOUND, "vmId", () -> assignments.unassign("vm-1", ADMIN));
 
     assertThat(audit(store(), null, "assignment.", null))
         .extracting(AuditEntry::action, AuditEntry::target)

@@ -4,7 +4,7 @@ import static io.shardbroker.store.TestData.assertFails;
 import static io.shardbroker.store.TestData.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardbroker.store.StoreException.Kind;
+import io.shardbroker.protocol.Reason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -96,15 +96,15 @@ interface BrokeringLockContract extends StoreFixture {
     BrokeringLocks locks = store().brokeringLocks();
     Instant now = clock().instant();
     Instant later = now.plus(LEASE);
-    assertFails(Kind.INVALID, "user", () -> locks.tryLock(null, "lab", "h", now, later));
-    assertFails(Kind.INVALID, "user", () -> locks.tryLock("a:b", "lab", "h", now, later));
-    assertFails(Kind.INVALID, "pool", () -> locks.tryLock("alice", null, "h", now, later));
-    assertFails(Kind.INVALID, "pool", () -> locks.tryLock("alice", "a b", "h", now, later));
-    assertFails(Kind.INVALID, "holder", () -> locks.tryLock("alice", "lab", " ", now, later));
-    assertFails(Kind.INVALID, "holder", () -> locks.tryLock("alice", "lab", "x".repeat(257), now, later));
-    assertFails(Kind.INVALID, "now", () -> locks.tryLock("alice", "lab", "h", null, later));
-    assertFails(Kind.INVALID, "expiresAt", () -> locks.tryLock("alice", "lab", "h", now, now));
-    assertFails(Kind.INVALID, "expiresAt", () -> locks.tryLock("alice", "lab", "h", now, now.minusSeconds(1)));
+    assertFails(Reason.BAD_REQUEST, "user", () -> locks.tryLock(null, "lab", "h", now, later));
+    assertFails(Reason.BAD_REQUEST, "user", () -> locks.tryLock("a:b", "lab", "h", now, later));
+    assertFails(Reason.BAD_REQUEST, "pool", () -> locks.tryLock("alice", null, "h", now, later));
+    assertFails(Reason.BAD_REQUEST, "pool", () -> locks.tryLock("alice", "a b", "h", now, later));
+    assertFails(Reason.BAD_REQUEST, "holder", () -> locks.tryLock("alice", "lab", " ", now, later));
+    assertFails(Reason.BAD_REQUEST, "holder", () -> locks.tryLock("alice", "lab", "x".repeat(257), now, later));
+    assertFails(Reason.BAD_REQUEST, "now", () -> locks.tryLock("alice", "lab", "h", null, later));
+    assertFails(Reason.BAD_REQUEST, "expiresAt", () -> locks.tryLock("alice", "lab", "h", now, now));
+    assertFails(Reason.BAD_REQUEST, "expiresAt", () -> locks.tryLock("alice", "lab", "h", now, now.minusSeconds(1)));
     assertThat(tryLock(store(), "alice", "h")).isTrue();
   }
 

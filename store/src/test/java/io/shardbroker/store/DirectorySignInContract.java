@@ -9,7 +9,7 @@ import static io.shardbroker.store.TestData.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.shardbroker.store.StoreException.Kind;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -149,10 +149,10 @@ abstract class DirectorySignInContract {
     assertThat(directory.binds()).hasSize(1);
 
     assertThat(failure(() -> authenticator.authenticate("alice", "wrong password")).kind())
-        .isEqualTo(Kind.DIRECTORY_UNAVAILABLE);
+        .isEqualTo(Reason.DIRECTORY_UNAVAILABLE);
     clock.advance(PAST_REMEMBER);
     assertThat(failure(() -> authenticator.authenticate("alice", DIRECTORY_PASSWORD)).kind())
-        .isEqualTo(Kind.DIRECTORY_UNAVAILABLE);
+        .isEqualTo(Reason.DIRECTORY_UNAVAILABLE);
   }
 
   @Test
@@ -185,7 +185,7 @@ abstract class DirectorySignInContract {
     assertThat(authenticator.authenticate("ALICE", DIRECTORY_PASSWORD)).isEmpty();
     assertThat(accounts.users()).extracting(User::name).containsExactly("alice");
     assertThat(accounts.user("alice").orElseThrow().groups()).isEmpty();
-    assertFails(Kind.CONFLICT, "name", () -> accounts.syncDirectoryUser(
+    assertFails(Reason.CONFLICT, "name", () -> accounts.syncDirectoryUser(
         new DirectoryUser("alice", "Alice", List.of("staff")), PROVISIONER));
   }
 
@@ -252,9 +252,9 @@ abstract class DirectorySignInContract {
     assertThat(synced.displayName()).isEqualTo("bob");
     assertThat(synced.groups()).containsExactly("staff");
 
-    assertFails(Kind.INVALID, "name", () -> accounts.syncDirectoryUser(
+    assertFails(Reason.BAD_REQUEST, "name", () -> accounts.syncDirectoryUser(
         new DirectoryUser("a:b", null, List.of()), PROVISIONER));
-    assertFails(Kind.INVALID, "actor", () -> accounts.syncDirectoryUser(
+    assertFails(Reason.BAD_REQUEST, "actor", () -> accounts.syncDirectoryUser(
         new DirectoryUser("carol", null, List.of()), new Actor(null, null)));
     assertThat(accounts.users()).extracting(User::name).containsExactly("bob");
   }

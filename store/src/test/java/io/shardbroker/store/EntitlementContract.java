@@ -8,8 +8,8 @@ import static io.shardbroker.store.TestData.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.Entitlement.Principal;
-import io.shardbroker.store.StoreException.Kind;
 import org.junit.jupiter.api.Test;
 
 /** Who may use which pool, directly or through groups, honouring enabled flags. */
@@ -41,7 +41,7 @@ interface EntitlementContract extends StoreFixture {
 
     entitlements.delete(direct.id(), ADMIN);
     assertThat(entitlements.list(null, "bob", null)).containsExactly(bobDesktops);
-    assertFails(Kind.NOT_FOUND, "id", () -> entitlements.delete(direct.id(), ADMIN));
+    assertFails(Reason.NOT_FOUND, "id", () -> entitlements.delete(direct.id(), ADMIN));
 
     assertThat(audit(store(), null, "entitlement.", null))
         .extracting(AuditEntry::action, AuditEntry::target)
@@ -59,13 +59,13 @@ interface EntitlementContract extends StoreFixture {
     EntitlementStore entitlements = store().entitlements();
     entitlements.create("cad", Principal.user("alice"), ADMIN);
     entitlements.create("cad", Principal.group("staff"), ADMIN);
-    assertFails(Kind.CONFLICT, "principal", () -> entitlements.create("cad", Principal.user("alice"), ADMIN));
-    assertFails(Kind.CONFLICT, "principal", () -> entitlements.create("cad", Principal.group("staff"), ADMIN));
-    assertFails(Kind.NOT_FOUND, "pool", () -> entitlements.create("nope", Principal.user("alice"), ADMIN));
-    assertFails(Kind.NOT_FOUND, "user", () -> entitlements.create("cad", Principal.user("nobody"), ADMIN));
-    assertFails(Kind.NOT_FOUND, "group", () -> entitlements.create("cad", Principal.group("nobody"), ADMIN));
-    assertFails(Kind.INVALID, "principal", () -> entitlements.create("cad", null, ADMIN));
-    assertFails(Kind.INVALID, "user", () -> entitlements.create("cad", Principal.user("a:b"), ADMIN));
+    assertFails(Reason.CONFLICT, "principal", () -> entitlements.create("cad", Principal.user("alice"), ADMIN));
+    assertFails(Reason.CONFLICT, "principal", () -> entitlements.create("cad", Principal.group("staff"), ADMIN));
+    assertFails(Reason.NOT_FOUND, "pool", () -> entitlements.create("nope", Principal.user("alice"), ADMIN));
+    assertFails(Reason.NOT_FOUND, "user", () -> entitlements.create("cad", Principal.user("nobody"), ADMIN));
+    assertFails(Reason.NOT_FOUND, "group", () -> entitlements.create("cad", Principal.group("nobody"), ADMIN));
+    assertFails(Reason.BAD_REQUEST, "principal", () -> entitlements.create("cad", null, ADMIN));
+    assertFails(Reason.BAD_REQUEST, "user", () -> entitlements.create("cad", Principal.user("a:b"), ADMIN));
     assertThat(entitlements.list(null, null, null)).hasSize(2);
   }
 

@@ -10,6 +10,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.SessionEvent.Kind;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -165,7 +166,7 @@ interface HistoryContract extends StoreFixture {
   default void oddTextIsFittedNotLostAndEventsNeedAKind() {
     String longDetail = "d".repeat(5_000);
     store().history().record(new SessionEvent(0, null, Kind.END, "nul\0user", null, null, null, null, null, longDetail));
-    assertFails(StoreException.Kind.INVALID, "kind", () -> store().history().record(
+    assertFails(Reason.BAD_REQUEST, "kind", () -> store().history().record(
         new SessionEvent(0, clock().instant(), null, "u", null, null, null, null, null, null)));
     store().history().flush();
 

@@ -5,7 +5,7 @@ import static io.shardbroker.store.TestData.failure;
 import static io.shardbroker.store.TestData.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardbroker.store.StoreException.Kind;
+import io.shardbroker.protocol.Reason;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,7 +39,7 @@ interface LastAdminContract extends StoreFixture {
   private void assertRefused(ThrowingCallable change) {
     int audited = audit(store()).size();
     StoreException e = failure(change);
-    assertThat(e.kind()).as(e.getMessage()).isEqualTo(Kind.CONFLICT);
+    assertThat(e.kind()).as(e.getMessage()).isEqualTo(Reason.CONFLICT);
     assertThat(e.getMessage()).isEqualTo(REFUSAL);
     assertThat(store().accounts().user("root")).hasValueSatisfying(root -> {
       assertThat(root.enabled()).isTrue();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.unboundid.ldap.sdk.Attribute;
 import com.unboundid.ldap.sdk.Entry;
+import io.shardbroker.protocol.Reason;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -107,7 +108,7 @@ class LdapDirectoryTest {
     // A wrong search account password is the broker's fault, not the user's: not a refusal.
     LdapDirectory misconfigured = new LdapDirectory(settings.withBindAccount(account, "wrong password"));
     assertThat(TestData.failure(() -> misconfigured.authenticate("alice", PASSWORD)).kind())
-        .isEqualTo(StoreException.Kind.DIRECTORY_UNAVAILABLE);
+        .isEqualTo(Reason.DIRECTORY_UNAVAILABLE);
     assertThat(misconfigured.authenticate("alice", "wrong password")).isEmpty();
   }
 
@@ -118,7 +119,7 @@ class LdapDirectoryTest {
 
     for (String password : new String[] {PASSWORD, "wrong password"}) {
       StoreException e = TestData.failure(() -> directory.authenticate("alice", password));
-      assertThat(e.kind()).isEqualTo(StoreException.Kind.DIRECTORY_UNAVAILABLE);
+      assertThat(e.kind()).isEqualTo(Reason.DIRECTORY_UNAVAILABLE);
       assertThat(e.getMessage()).startsWith("the sign-in directory failed").doesNotContain(password);
     }
   }
@@ -133,7 +134,7 @@ class LdapDirectoryTest {
 
       StoreException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
           () -> TestData.failure(() -> directory.authenticate("alice", PASSWORD)));
-      assertThat(e.kind()).isEqualTo(StoreException.Kind.DIRECTORY_UNAVAILABLE);
+      assertThat(e.kind()).isEqualTo(Reason.DIRECTORY_UNAVAILABLE);
     }
   }
 }

@@ -5,7 +5,7 @@ import static io.shardbroker.store.TestData.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.shardbroker.store.StoreException.Kind;
+import io.shardbroker.protocol.Reason;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -30,8 +30,8 @@ interface MaintenanceContract extends StoreFixture {
 
     maintenance.undrain("vm-2", ADMIN);
     assertThat(maintenance.vmIds()).containsExactly("vm-1");
-    assertFails(Kind.NOT_FOUND, "vmId", () -> maintenance.undrain("vm-2", ADMIN));
-    assertFails(Kind.NOT_FOUND, "vmId", () -> maintenance.undrain("vm-never", ADMIN));
+    assertFails(Reason.NOT_FOUND, "vmId", () -> maintenance.undrain("vm-2", ADMIN));
+    assertFails(Reason.NOT_FOUND, "vmId", () -> maintenance.undrain("vm-never", ADMIN));
 
     assertThat(audit(store(), null, "vm.", null))
         .extracting(AuditEntry::action, AuditEntry::target, AuditEntry::actor)
@@ -43,12 +43,12 @@ interface MaintenanceContract extends StoreFixture {
   @Test
   default void badVmIdsAndReasonsAreRefusedNamingTheField() {
     MaintenanceStore maintenance = store().maintenance();
-    assertFails(Kind.INVALID, "vmId", () -> maintenance.drain("", null, ADMIN));
-    assertFails(Kind.INVALID, "vmId", () -> maintenance.drain(null, null, ADMIN));
-    assertFails(Kind.INVALID, "vmId", () -> maintenance.drain("vm\n1", null, ADMIN));
-    assertFails(Kind.INVALID, "vmId", () -> maintenance.drain("v".repeat(129), null, ADMIN));
-    assertFails(Kind.INVALID, "reason", () -> maintenance.drain("vm-1", "r".repeat(257), ADMIN));
-    assertFails(Kind.INVALID, "reason", () -> maintenance.drain("vm-1", "tab\there", ADMIN));
+    assertFails(Reason.BAD_REQUEST, "vmId", () -> maintenance.drain("", null, ADMIN));
+    assertFails(Reason.BAD_REQUEST, "vmId", () -> maintenance.drain(null, null, ADMIN));
+    assertFails(Reason.BAD_REQUEST, "vmId", () -> maintenance.drain("vm\n1", null, ADMIN));
+    assertFails(Reason.BAD_REQUEST, "vmId", () -> maintenance.drain("v".repeat(129), null, ADMIN));
+    assertFails(Reason.BAD_REQUEST, "reason", () -> maintenance.drain("vm-1", "r".repeat(257), ADMIN));
+    assertFails(Reason.BAD_REQUEST, "reason", () -> maintenance.drain("vm-1", "tab\there", ADMIN));
     assertThat(maintenance.vmIds()).isEmpty();
     assertThat(audit(store())).isEmpty();
   }

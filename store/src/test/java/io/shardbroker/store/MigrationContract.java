@@ -4,11 +4,12 @@ import static io.shardbroker.store.TestData.failure;
 import static io.shardbroker.store.TestData.floating;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ interface MigrationContract extends StoreFixture {
 
     StoreException e = failure(() -> Store.open(with(settings(), BROKEN), clock()).close());
 
-    assertThat(e.kind()).isEqualTo(StoreException.Kind.MIGRATION_FAILED);
+    assertThat(e.kind()).isEqualTo(Reason.MIGRATION_FAILED);
     assertThat(e.getMessage())
         .startsWith("the store schema could not be updated: migration V900 (broken) failed: ")
         .containsIgnoringCase("no_such_table")
@@ -84,7 +85,7 @@ interface MigrationContract extends StoreFixture {
     StoreSettings fresh = freshDatabase();
     StoreException e = failure(() -> Store.open(with(fresh, BROKEN), clock()).close());
 
-    assertThat(e.kind()).isEqualTo(StoreException.Kind.MIGRATION_FAILED);
+    assertThat(e.kind()).isEqualTo(Reason.MIGRATION_FAILED);
     assertThat(hasTable(fresh, "pools")).isFalse();
     assertThat(hasTable(fresh, "broken_table")).isFalse();
     try (Store store = Store.open(fresh, clock())) {
@@ -98,7 +99,7 @@ interface MigrationContract extends StoreFixture {
 
     StoreException e = failure(() -> Store.open(settings(), clock()).close());
 
-    assertThat(e.kind()).isEqualTo(StoreException.Kind.MIGRATION_FAILED);
+    assertThat(e.kind()).isEqualTo(Reason.MIGRATION_FAILED);
     assertThat(e.getMessage()).contains("version 901", "newer shardbroker", store().describe());
   }
 

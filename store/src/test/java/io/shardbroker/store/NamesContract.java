@@ -8,7 +8,7 @@ import static io.shardbroker.store.TestData.history;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.shardbroker.store.StoreException.Kind;
+import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -90,7 +90,7 @@ interface NamesContract extends StoreFixture {
     for (String name : NAMES) {
       store().accounts().createUser(new User.New(name, null, PASSWORD, true, List.of()), ADMIN);
     }
-    assertFails(Kind.NOT_FOUND, "user", () -> store().accounts().deleteUser("x' OR '1'='1", ADMIN));
+    assertFails(Reason.NOT_FOUND, "user", () -> store().accounts().deleteUser("x' OR '1'='1", ADMIN));
     assertThat(store().accounts().verify("x' OR '1'='1", PASSWORD)).isEmpty();
     store().accounts().deleteUser("'; DROP TABLE users; --", ADMIN);
     try (Connection c = connect(settings()); Statement s = c.createStatement();
@@ -103,7 +103,7 @@ interface NamesContract extends StoreFixture {
   @Test
   default void poolNamesAreIdentifiersSoSqlCannotBeOne() {
     for (String name : List.of("x'; DROP TABLE pools; --", "Robert\"); --", "Zoë", "a b")) {
-      assertFails(Kind.INVALID, "name", () -> store().pools().create(dedicated(name), ADMIN));
+      assertFails(Reason.BAD_REQUEST, "name", () -> store().pools().create(dedicated(name), ADMIN));
     }
     assertThat(store().pools().find("x' OR '1'='1")).isEmpty();
   }

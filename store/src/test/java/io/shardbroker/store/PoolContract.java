@@ -8,7 +8,7 @@ import static io.shardbroker.store.TestData.user;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.shardbroker.store.StoreException.Kind;
+import io.shardbroker.protocol.Reason;
 import org.junit.jupiter.api.Test;
 
 /** Pools: create, read, update, delete, each audited; the rules for their fields. */
@@ -66,32 +66,32 @@ interface PoolContract extends StoreFixture {
     PoolStore pools = store().pools();
     Pool good = floating("desktops");
     for (String name : new String[] {"", "-lead", "has space", "semi;colon", "quote'", "ü", "x".repeat(129)}) {
-      assertFails(Kind.INVALID, "name", () -> pools.create(
+      assertFails(Reason.BAD_REQUEST, "name", () -> pools.create(
           new Pool(name, "x", good.kind(), good.sessionMode(), good.protocol(), true), ADMIN));
     }
-    assertFails(Kind.INVALID, "name", () -> pools.create(
+    assertFails(Reason.BAD_REQUEST, "name", () -> pools.create(
         new Pool(null, "x", good.kind(), good.sessionMode(), good.protocol(), true), ADMIN));
     assertThat(pools.create(new Pool("a".repeat(128), "x", good.kind(), good.sessionMode(), "rdp", true), ADMIN))
         .isNotNull();
     assertThat(pools.create(new Pool("A-z_0.9:x", "x", good.kind(), good.sessionMode(), "rdp", true), ADMIN))
         .isNotNull();
 
-    assertFails(Kind.INVALID, "displayName", () -> pools.create(
+    assertFails(Reason.BAD_REQUEST, "displayName", () -> pools.create(
         new Pool("p1", "bell\u0007", good.kind(), good.sessionMode(), "rdp", true), ADMIN));
-    assertFails(Kind.INVALID, "displayName", () -> pools.create(
+    assertFails(Reason.BAD_REQUEST, "displayName", () -> pools.create(
         new Pool("p1", "x".repeat(257), good.kind(), good.sessionMode(), "rdp", true), ADMIN));
-    assertFails(Kind.INVALID, "kind", () -> pools.create(
+    assertFails(Reason.BAD_REQUEST, "kind", () -> pools.create(
         new Pool("p1", "x", null, good.sessionMode(), "rdp", true), ADMIN));
-    assertFails(Kind.INVALID, "sessionMode", () -> pools.create(
+    assertFails(Reason.BAD_REQUEST, "sessionMode", () -> pools.create(
         new Pool("p1", "x", good.kind(), null, "rdp", true), ADMIN));
     for (String protocol : new String[] {"RDP", "1rdp", "", "rdp ", "r".repeat(33)}) {
-      assertFails(Kind.INVALID, "protocol", () -> pools.create(
+      assertFails(Reason.BAD_REQUEST, "protocol", () -> pools.create(
           new Pool("p1", "x", good.kind(), good.sessionMode(), protocol, true), ADMIN));
     }
     pools.create(good, ADMIN);
-    assertFails(Kind.INVALID, "protocol", () -> pools.update("desktops",
+    assertFails(Reason.BAD_REQUEST, "protocol", () -> pools.update("desktops",
         new Pool.Change(null, null, "Not A Protocol", null), ADMIN));
-    assertFails(Kind.INVALID, "actor", () -> pools.create(floating("p2"), null));
+    assertFails(Reason.BAD_REQUEST, "actor", () -> pools.create(floating("p2"), null));
 
     assertThat(pools.list()).extracting(Pool::name).doesNotContain("p1", "p2");
     assertThat(audit(store())).hasSize(3);
@@ -101,12 +101,12 @@ interface PoolContract extends StoreFixture {
   default void aTakenNameIsAConflictAndAnUnknownPoolIsNotFound() {
     PoolStore pools = store().pools();
     pools.create(floating("desktops"), ADMIN);
-    assertFails(Kind.CONFLICT, "name", () -> pools.create(dedicated("desktops"), ADMIN));
+    assertFails(Reason.CONFLICT, "name", () -> pools.create(dedicated("desktops"), ADMIN));
     assertThat(pools.find("desktops")).contains(floating("desktops"));
 
     assertThat(pools.find("nope")).isEmpty();
-    assertFails(Kind.NOT_FOUND, "pool", () -> pools.update("nope", new Pool.Change("x", null, null, null), ADMIN));
-    assertFails(Kind.NOT_FOUND, "pool", () -> pools.delete("nope", ADMIN));
+    assertFails(Reason.NOT_FOUND, "pool", () -> pools.update("nope", new Pool.Change("x", null, null, null), ADMIN));
+    assertFails(Reason.NOT_FOUND, "pool", () -> pools.delete("nope", ADMIN));
     assertThat(audit(store())).hasSize(1);
   }
 

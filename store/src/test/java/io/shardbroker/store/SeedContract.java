@@ -8,8 +8,8 @@ import static io.shardbroker.store.TestData.floating;
 import static io.shardbroker.store.TestData.user;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.Seed.SeedEntitlement;
-import io.shardbroker.store.StoreException.Kind;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -66,18 +66,18 @@ interface SeedContract extends StoreFixture {
   default void aBadSeedChangesNothing() {
     Seed unknownGroup = new Seed(List.of(floating("desktops")), List.of(),
         List.of(user("alice", "no-such-group")), List.of());
-    assertFails(Kind.NOT_FOUND, "group", () -> store().apply(unknownGroup, SEED));
+    assertFails(Reason.NOT_FOUND, "group", () -> store().apply(unknownGroup, SEED));
 
     Seed badPool = new Seed(List.of(floating("desktops"), floating("bad pool")), List.of(), List.of(), List.of());
-    assertFails(Kind.INVALID, "name", () -> store().apply(badPool, SEED));
+    assertFails(Reason.BAD_REQUEST, "name", () -> store().apply(badPool, SEED));
 
     Seed both = new Seed(List.of(floating("desktops")), List.of(), List.of(user("alice")),
         List.of(new SeedEntitlement("desktops", "alice", "staff")));
-    assertFails(Kind.INVALID, "entitlements", () -> store().apply(both, SEED));
+    assertFails(Reason.BAD_REQUEST, "entitlements", () -> store().apply(both, SEED));
 
     Seed unknownPool = new Seed(List.of(), List.of(), List.of(user("alice")),
         List.of(new SeedEntitlement("nope", "alice", null)));
-    assertFails(Kind.NOT_FOUND, "pool", () -> store().apply(unknownPool, SEED));
+    assertFails(Reason.NOT_FOUND, "pool", () -> store().apply(unknownPool, SEED));
 
     assertThat(store().pools().list()).isEmpty();
     assertThat(store().accounts().users()).isEmpty();

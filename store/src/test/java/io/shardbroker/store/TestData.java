@@ -3,6 +3,7 @@ package io.shardbroker.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.shardbroker.protocol.Reason;
 import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -32,7 +33,7 @@ final class TestData {
     return e;
   }
 
-  static void assertFails(StoreException.Kind kind, String field, ThrowingCallable call) {
+  static void assertFails(Reason kind, String field, ThrowingCallable call) {
     StoreException e = failure(call);
     assertThat(e.kind()).as(e.getMessage()).isEqualTo(kind);
     assertThat(e.field()).as(e.getMessage()).isEqualTo(field);

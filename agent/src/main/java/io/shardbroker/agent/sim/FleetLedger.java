@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The whole run of a simulated fleet as its desktops saw it: every session start and end, checked
- * against the invariants of DESIGN.md at the moment it happens, so that a violation that healed
+ * against the invariants of docs/design.md, "No double assignment", at the moment it happens, so that a violation that healed
  * before anyone looked is still counted. Two are checked: no VM runs more sessions than its
  * capacity, and no user runs two sessions in one pool, on one VM or on two.
  *

@@ -10,9 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -26,8 +26,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * from their own generator seeded from it.
  *
  * <p>Every desktop reports its session starts and ends to one {@link FleetLedger}, which checks
- * the fleet's invariants over the whole run; {@link #dropLinks} cuts agents' networks for a while,
- * to exercise the brokers and concentrators around them.
+ * the fleet's invariants over the whole run; {@link #dropLinks} cuts VMs' networks for a while,
+ * to exercise the brokers and concentrators around them. Each VM's network is its own
+ * {@link VmNetwork}, a view of the fleet's channels that a fault can cut.
  */
 public final class SimulatedFleet implements AutoCloseable {
 
@@ -89,7 +90,7 @@ public final class SimulatedFleet implements AutoCloseable {
       int reportedSessions,
       Map<String, String> attachments) {}
 
-  private record Member(Agent agent, SimulatedSessionHost host) {}
+  private record Member(Agent agent, SimulatedSessionHost host, VmNetwork network) {}
 
   private final List<Member> members;
   private final FleetLedger ledger;
@@ -109,7 +110,9 @@ public final class SimulatedFleet implements AutoCloseable {
             ledger.vm(vmId, pool.pool(), pool.capacity()));
         AgentSettings settings = new AgentSettings(vmId, pool.pool(), pool.capacity(), topology,
             spec.reconnectInitial(), spec.reconnectMax());
-        built.add(new Member(new Agent(settings, host, channels, scheduler, clock, random), host));
+        VmNetwork network = new VmNetwork(channels, scheduler);
+        built.add(new Member(new Agent(settings, host, network.channels(), scheduler, clock, random), host,
+            network));
       }
     }
     this.members = List.copyOf(built);
@@ -152,8 +155,11 @@ public final class SimulatedFleet implements AutoCloseable {
   }
 
   /**
-   * Cuts the network of {@code count} VMs drawn at random from the whole fleet: see
-   * {@link Agent#dropLinks}. The draw depends on {@code seed} only, so a run can be replayed.
+   * Cuts the network of {@code count} VMs drawn at random from the whole fleet for
+   * {@code outage}: their streams fail at once, as the concentrators see a network fail, and no
+   * call gets through until the outage is over; then the agents reconnect as after any failure.
+   * Sessions keep running meanwhile. The draw depends on {@code seed} only, so a run can be
+   * replayed.
    *
    * @return the VM ids whose network was cut, in fleet order
    * @throws IllegalArgumentException if {@code count} is negative or more than the fleet's size
@@ -180,9 +186,9 @@ public final class SimulatedFleet implements AutoCloseable {
     Arrays.sort(chosen);
     List<String> dropped = new ArrayList<>(count);
     for (int i : chosen) {
-      Agent agent = members.get(i).agent();
-      agent.dropLinks(outage);
-      dropped.add(agent.vmId());
+      Member m = members.get(i);
+      m.network().cut(outage);
+      dropped.add(m.agent().vmId());
     }
     return dropped;
   }
