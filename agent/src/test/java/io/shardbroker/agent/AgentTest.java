@@ -1,7 +1,6 @@
 package io.shardbroker.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -27,8 +26,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
-import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,7 +44,7 @@ class AgentTest {
 
   private final FakeClock clock = new FakeClock();
   private final ChannelSource channels =
-      new ChannelSource(name -> InProcessChannelBuilder.forName(name).build());
+      new ChannelSource(name -> InProcessChannelBuilder.forName(name).directExecutor().build());
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
   @AfterEach
@@ -56,8 +55,13 @@ class AgentTest {
     channels.close();
   }
 
-  private static ConditionFactory eventually() {
-    return await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5));
+  /**
+   * What a step caused has happened by the time it returns: the in-process transport on direct
+   * executors delivers every message on the thread that sends it, and time moves only on the
+   * FakeClock. So there is nothing to wait for; a condition that does not hold now never will.
+   */
+  private static void holdsNow(BooleanSupplier condition) {
+    assertThat(condition.getAsBoolean()).as("the condition holds once the step has returned").isTrue();
   }
 
   private FakeConcentrator manual(String id, String setId) {
@@ -107,14 +111,14 @@ class AgentTest {
   }
 
   private static FakeConcentrator.Stream awaitStream(FakeConcentrator c, int count) {
-    eventually().until(() -> c.streams().size() >= count
+    holdsNow(() -> c.streams().size() >= count
         && !c.streams().get(count - 1).received().isEmpty());
     assertThat(c.streams()).hasSize(count);
     return c.streams().get(count - 1);
   }
 
   private static AgentMessage awaitMessage(FakeConcentrator.Stream s, BodyCase kind, int nth) {
-    eventually().until(() -> s.received(kind).size() >= nth);
+    holdsNow(() -> s.received(kind).size() >= nth);
     return s.received(kind).get(nth - 1);
   }
 
@@ -169,7 +173,7 @@ class AgentTest {
     assertThat(clock.pendingTasks()).as("no heartbeat before the Welcome").isZero();
 
     stream.sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     beat(stream);
     beat(stream);
     beat(stream);
@@ -213,7 +217,7 @@ class AgentTest {
     Agent agent = agent("vm-7", topology(1, set("s1", c1)));
     agent.start();
     FakeConcentrator.Stream stream = awaitStream(c1, 1);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
 
     stream.send(startMessage("r-42", "alice"));
 
@@ -245,11 +249,11 @@ class AgentTest {
     Agent agent = agent("vm-7", topology(1, set("s1", c1)), slow);
     agent.start();
     FakeConcentrator.Stream stream = awaitStream(c1, 1);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     int heartbeatOnly = clock.pendingTasks();
 
     stream.send(startMessage("r-1", "alice"));
-    eventually().until(() -> clock.pendingTasks() == heartbeatOnly + 1);  // the host's start timer
+    holdsNow(() -> clock.pendingTasks() == heartbeatOnly + 1);  // the host's start timer
     clock.advance(Duration.ofMillis(1_999));
     assertThat(stream.received(BodyCase.START_ANSWER)).isEmpty();
     clock.advance(Duration.ofMillis(1));
@@ -267,13 +271,13 @@ class AgentTest {
     agent.start();
     FakeConcentrator.Stream first = awaitStream(c1, 1);
     first.sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     first.send(startMessage("r-1", "alice"));
     String sessionId = awaitMessage(first, BodyCase.START_ANSWER, 1).getStartAnswer()
         .getSession().getSessionId();
 
     first.fail(Status.UNAVAILABLE.withDescription("concentrator going down"));
-    eventually().until(() -> agent.attachedSets() == 0);
+    holdsNow(() -> agent.attachedSets() == 0);
 
     assertThat(clock.pendingTasks()).as("only the reconnect is scheduled").isEqualTo(1);
     clock.advance(Duration.ofMillis(99));  // backoff: 100..200 ms after the first failure
@@ -287,7 +291,7 @@ class AgentTest {
     assertThat(second.received().get(0).getHello().getState().getSessionsList())
         .extracting(s -> s.getSessionId()).containsExactly(sessionId);
     second.sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
     assertThat(c1.streams()).hasSize(1);
   }
@@ -309,7 +313,7 @@ class AgentTest {
     Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
     agent.start();
     FakeConcentrator.Stream first = awaitStream(c1, 1);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     for (int silent = 1; silent <= 4; silent++) {
       beat(first);  // up to four intervals of silence: still within the limit
     }
@@ -319,19 +323,19 @@ class AgentTest {
         .as("a heartbeat asks for an acknowledgement after two silent intervals")
         .containsExactly(false, true, true, true);
     clock.advance(Duration.ofSeconds(1));  // the fifth: given up instead of sent
-    eventually().until(() -> agent.attachedSets() == 0);
-    eventually().until(() -> first.errorFromAgent() != null);  // the agent cancelled the call
+    holdsNow(() -> agent.attachedSets() == 0);
+    holdsNow(() -> first.errorFromAgent() != null);  // the agent cancelled the call
 
     clock.advance(Duration.ofMillis(200));  // the reconnect's backoff
-    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    holdsNow(() -> agent.attachments().equals(Map.of("s1", "c2")));
     // On the fallback it looks for c1 every two intervals, and stays while c1 does not answer.
     FakeConcentrator.Stream second = awaitStream(c2, 1);
     beat(second);
     beat(second);
-    eventually().until(() -> c1.healthChecks() >= 1);
+    holdsNow(() -> c1.healthChecks() >= 1);
     beat(second);
     beat(second);
-    eventually().until(() -> c1.healthChecks() >= 2);
+    holdsNow(() -> c1.healthChecks() >= 2);
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
     assertThat(c1.streams()).hasSize(1);
   }
@@ -342,14 +346,14 @@ class AgentTest {
     Agent agent = agent(vmRanking(c1), topology(1, set("s1", c1)));
     agent.start();
     FakeConcentrator.Stream stream = awaitStream(c1, 1);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     beat(stream);
 
     // The concentrator took on more VMs: from now on, one heartbeat every 3 s.
     stream.send(ConcentratorMessage.newBuilder()
         .setHeartbeatAck(HeartbeatAck.newBuilder().setSequence(0).setHeartbeatIntervalMs(3_000))
         .build());
-    eventually().until(() -> agent.heartbeatIntervals().equals(Map.of("s1", 3_000L)));
+    holdsNow(() -> agent.heartbeatIntervals().equals(Map.of("s1", 3_000L)));
     int before = stream.received(BodyCase.HEARTBEAT).size();
     clock.advance(Duration.ofSeconds(2));
     assertThat(stream.received(BodyCase.HEARTBEAT)).as("no beat at the old interval").hasSize(before);
@@ -365,21 +369,21 @@ class AgentTest {
     FakeConcentrator c3 = welcoming("c3", "s1");
     Agent agent = agent(vmRanking(c1, c2, c3), topology(1, set("s1", c1, c2, c3)));
     agent.start();
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     c1.serving(false);
     awaitStream(c1, 1).fail(Status.UNAVAILABLE.withDescription("killed"));
-    eventually().until(() -> clock.pendingTasks() == 1);
+    holdsNow(() -> clock.pendingTasks() == 1);
     clock.advance(Duration.ofMillis(200));
-    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    holdsNow(() -> agent.attachments().equals(Map.of("s1", "c2")));
     FakeConcentrator.Stream fallback = awaitStream(c2, 1);
 
     c1.serving(true);  // restarted
     beat(fallback);
     beat(fallback);  // the second interval: a look at c1, which answers
 
-    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c1")));
+    holdsNow(() -> agent.attachments().equals(Map.of("s1", "c1")));
     assertThat(c1.streams()).hasSize(2);
-    eventually().until(fallback::completedByAgent);  // gracefully: c2 forgets the VM at once
+    holdsNow(fallback::completedByAgent);  // gracefully: c2 forgets the VM at once
     assertThat(c3.healthChecks()).as("only concentrators it prefers are asked").isZero();
     assertThat(c3.streams()).isEmpty();
   }
@@ -392,10 +396,10 @@ class AgentTest {
     agent.start();
 
     awaitStream(c1, 1).fail(Status.UNAVAILABLE);
-    eventually().until(() -> clock.pendingTasks() == 1);
+    holdsNow(() -> clock.pendingTasks() == 1);
     clock.advance(Duration.ofMillis(200));
     awaitStream(c2, 1).fail(Status.UNAVAILABLE);
-    eventually().until(() -> clock.pendingTasks() == 1);
+    holdsNow(() -> clock.pendingTasks() == 1);
 
     clock.advance(Duration.ofMillis(199));  // second failure in a row: 200..400 ms
     assertThat(clock.pendingTasks()).isEqualTo(1);
@@ -414,12 +418,12 @@ class AgentTest {
     agent.start();
 
     awaitStream(c1, 1).fail(Status.ALREADY_EXISTS.withDescription("vm attached elsewhere"));
-    eventually().until(() -> clock.pendingTasks() == 1);
+    holdsNow(() -> clock.pendingTasks() == 1);
     clock.advance(Duration.ofMillis(200));
 
     FakeConcentrator.Stream retry = awaitStream(c1, 2);
     retry.sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
     assertThat(c2.streams()).isEmpty();
   }
@@ -439,7 +443,7 @@ class AgentTest {
     FakeConcentrator.Stream moved = awaitStream(c2, 1);
     assertThat(moved.received().get(0).getHello().getTopologyVersion()).isEqualTo(2);
     moved.sendWelcome(1_000, null);
-    eventually().until(old::completedByAgent);
+    holdsNow(old::completedByAgent);
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
   }
 
@@ -450,14 +454,14 @@ class AgentTest {
     Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)));
     agent.start();
     FakeConcentrator.Stream old = awaitStream(c1, 1);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
 
     old.send(ConcentratorMessage.newBuilder().setTopology(topology(2, set("s1", c1, c2))).build());
-    eventually().until(old::completedByAgent);
+    holdsNow(old::completedByAgent);
     clock.runDueTasks();
 
     awaitStream(c2, 1);
-    eventually().until(() -> "c2".equals(agent.attachments().get("s1")));
+    holdsNow(() -> "c2".equals(agent.attachments().get("s1")));
     assertThat(old.errorFromAgent()).isNull();
   }
 
@@ -469,17 +473,17 @@ class AgentTest {
     Agent agent = agent(vmRanking(c1, c2), topology(1, set("s1", c1, c2)));
     agent.start();
     awaitStream(c1, 1).fail(Status.UNAVAILABLE);
-    eventually().until(() -> clock.pendingTasks() == 1);
+    holdsNow(() -> clock.pendingTasks() == 1);
     clock.advance(Duration.ofMillis(200));
     FakeConcentrator.Stream fallback = awaitStream(c2, 1);
     fallback.sendWelcome(1_000, null);
-    eventually().until(() -> "c2".equals(agent.attachments().get("s1")));
+    holdsNow(() -> "c2".equals(agent.attachments().get("s1")));
 
     fallback.send(ConcentratorMessage.newBuilder().setTopology(topology(2, set("s1", c1, c2))).build());
 
     FakeConcentrator.Stream back = awaitStream(c1, 2);
     back.sendWelcome(1_000, null);
-    eventually().until(fallback::completedByAgent);
+    holdsNow(fallback::completedByAgent);
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
     assertThat(c2.streams()).hasSize(1);
   }
@@ -492,7 +496,7 @@ class AgentTest {
     Agent agent = agent(vmRanking(c1, c2, c3), topology(5, set("s1", c1)));
     agent.start();
     FakeConcentrator.Stream stream = awaitStream(c1, 1);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
 
     // Stale: would move the VM to c3 if it were taken.
     stream.send(ConcentratorMessage.newBuilder()
@@ -518,13 +522,13 @@ class AgentTest {
     Agent agent = agent("vm-7", topology(1, set("A", a1)));
     agent.start();
     FakeConcentrator.Stream stream = awaitStream(a1, 1);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
 
     stream.send(ConcentratorMessage.newBuilder()
         .setTopology(topology(2, set("A", a1), set("B", b1))).build());
 
     assertThat(awaitStream(b1, 1).received().get(0).getHello().getTopologyVersion()).isEqualTo(2);
-    eventually().until(() -> agent.attachedSets() == 2);
+    holdsNow(() -> agent.attachedSets() == 2);
     assertThat(agent.attachments()).containsOnly(Map.entry("A", "a1"), Map.entry("B", "b1"));
   }
 
@@ -537,14 +541,14 @@ class AgentTest {
   private FakeConcentrator.Stream failOver(Agent agent, FakeConcentrator c1, FakeConcentrator c2) {
     agent.start();
     awaitStream(c1, 1).sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     c1.serving(false);
     c1.lastStream().fail(Status.UNAVAILABLE.withDescription("killed"));
-    eventually().until(() -> clock.pendingTasks() == 1);
+    holdsNow(() -> clock.pendingTasks() == 1);
     clock.advance(Duration.ofMillis(200));
     FakeConcentrator.Stream fallback = awaitStream(c2, 1);
     fallback.sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    holdsNow(() -> agent.attachments().equals(Map.of("s1", "c2")));
     return fallback;
   }
 
@@ -565,13 +569,13 @@ class AgentTest {
       Agent agent, FakeConcentrator from, FakeConcentrator to) {
     agent.start();
     awaitStream(from, 1);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     FakeConcentrator.Stream old = from.lastStream();
     old.send(ConcentratorMessage.newBuilder()
         .setTopology(topology(2, set("s1", from, to))).build());
     // However the agent reacts (a break-before-make move would close first, then connect from the
     // scheduler), let it finish reacting before the test looks.
-    eventually().until(() -> !to.streams().isEmpty() || old.completedByAgent());
+    holdsNow(() -> !to.streams().isEmpty() || old.completedByAgent());
     clock.runDueTasks();
     return awaitStream(to, 1);
   }
@@ -605,7 +609,7 @@ class AgentTest {
 
     back.sendWelcome(1_000, null);
 
-    eventually().until(fallback::completedByAgent);  // gracefully, and only now
+    holdsNow(fallback::completedByAgent);  // gracefully, and only now
     assertThat(fallback.errorFromAgent()).isNull();
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
     beat(back);  // heartbeats follow the move
@@ -628,7 +632,7 @@ class AgentTest {
 
     moved.sendWelcome(1_000, null);
 
-    eventually().until(old::completedByAgent);
+    holdsNow(old::completedByAgent);
     assertThat(old.errorFromAgent()).isNull();
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c2"));
     answersOn(moved, "r-2");
@@ -642,22 +646,22 @@ class AgentTest {
     Agent agent = agent(vmRanking(c2, c1), topology(1, set("s1", c1)), host);
     agent.start();
     FakeConcentrator.Stream old = awaitStream(c1, 1);
-    eventually().until(() -> agent.attachedSets() == 1);
+    holdsNow(() -> agent.attachedSets() == 1);
     old.send(startMessage("r-1", "alice"));
-    eventually().until(() -> host.starts().size() == 1);  // the host is working on it
+    holdsNow(() -> host.starts().size() == 1);  // the host is working on it
     old.send(ConcentratorMessage.newBuilder().setTopology(topology(2, set("s1", c1, c2))).build());
     clock.runDueTasks();
     FakeConcentrator.Stream moved = awaitStream(c2, 1);
 
     moved.sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    holdsNow(() -> agent.attachments().equals(Map.of("s1", "c2")));
     assertThat(old.completedByAgent()).as("closed with an answer still owed").isFalse();
 
     host.finishNext();
 
     // Lost, the answer would leave c1's broker unsure whether the desktop started.
     assertThat(awaitMessage(old, BodyCase.START_ANSWER, 1).getStartAnswer().getAccepted()).isTrue();
-    eventually().until(old::completedByAgent);
+    holdsNow(old::completedByAgent);
     assertThat(old.errorFromAgent()).isNull();
   }
 
@@ -678,7 +682,7 @@ class AgentTest {
     clock.advance(Duration.ofMillis(1));  // four intervals after the move began
 
     // Closed gracefully, so that c1 forgets the VM rather than keep it, and its sessions, as stale.
-    eventually().until(silent::completedByAgent);
+    holdsNow(silent::completedByAgent);
     assertThat(silent.errorFromAgent()).isNull();
     awaitMessage(fallback, BodyCase.HEARTBEAT, heartbeats + 1);  // c2 still hears from the VM
     assertThat(fallback.completedByAgent()).isFalse();
@@ -689,7 +693,7 @@ class AgentTest {
     beat(fallback);  // a later look home tries again
     FakeConcentrator.Stream again = awaitStream(c1, 3);
     again.sendWelcome(1_000, null);
-    eventually().until(fallback::completedByAgent);
+    holdsNow(fallback::completedByAgent);
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
   }
 
@@ -722,7 +726,7 @@ class AgentTest {
 
     agent.close();
 
-    eventually().until(() -> old.completedByAgent() && moved.completedByAgent());
+    holdsNow(() -> old.completedByAgent() && moved.completedByAgent());
     assertThat(old.errorFromAgent()).isNull();
     assertThat(moved.errorFromAgent()).isNull();
     assertThat(clock.pendingTasks()).isZero();
@@ -737,10 +741,10 @@ class AgentTest {
 
     c1.lastStream().fail(Status.UNAVAILABLE.withDescription("concentrator going down"));
 
-    eventually().until(() -> agent.attachedSets() == 0);
+    holdsNow(() -> agent.attachedSets() == 0);
     assertThat(clock.pendingTasks()).as("no reconnect: the move's stream is kept").isZero();
     moved.sendWelcome(1_000, null);
-    eventually().until(() -> agent.attachments().equals(Map.of("s1", "c2")));
+    holdsNow(() -> agent.attachments().equals(Map.of("s1", "c2")));
     beat(moved);
     assertThat(moved.errorFromAgent()).isNull();
     assertThat(c1.streams()).hasSize(1);
@@ -762,7 +766,7 @@ class AgentTest {
     Agent agent = agent(vm, topology);
 
     agent.start();
-    eventually().until(() -> agent.attachedSets() == 2);
+    holdsNow(() -> agent.attachedSets() == 2);
 
     assertThat(agent.attachments()).containsOnly(Map.entry("A", preferredA), Map.entry("B", preferredB));
     for (FakeConcentrator c : List.of(a1, a2, b1, b2)) {
@@ -785,13 +789,13 @@ class AgentTest {
     FakeConcentrator b1 = welcoming("b1", "B");
     Agent agent = agent("vm-7", topology(1, set("A", a1), set("B", b1)));
     agent.start();
-    eventually().until(() -> agent.attachedSets() == 2);
+    holdsNow(() -> agent.attachedSets() == 2);
 
     agent.close();
 
     FakeConcentrator.Stream a = a1.lastStream();
     FakeConcentrator.Stream b = b1.lastStream();
-    eventually().until(() -> a.completedByAgent() && b.completedByAgent());
+    holdsNow(() -> a.completedByAgent() && b.completedByAgent());
     assertThat(a.errorFromAgent()).isNull();
     assertThat(b.errorFromAgent()).isNull();
     assertThat(agent.attachedSets()).isZero();
@@ -807,7 +811,7 @@ class AgentTest {
     Agent agent = agent("vm-7", topology(1, set("s1", c1)));
     agent.start();
     awaitStream(c1, 1).fail(Status.UNAVAILABLE);
-    eventually().until(() -> clock.pendingTasks() == 1);
+    holdsNow(() -> clock.pendingTasks() == 1);
 
     agent.close();
     clock.advance(Duration.ofMinutes(1));
@@ -823,7 +827,7 @@ class AgentTest {
     SimulatedSessionHost desktop = simulatedHost("vm-7");
     Agent agent = agent("vm-7", topology(1, set("A", a1), set("B", b1)), desktop);
     agent.start();
-    eventually().until(() -> agent.attachedSets() == 2);
+    holdsNow(() -> agent.attachedSets() == 2);
     FakeConcentrator.Stream viaA = a1.lastStream();
     FakeConcentrator.Stream viaB = b1.lastStream();
 
@@ -831,7 +835,7 @@ class AgentTest {
       viaA.send(startMessage("a-" + i, "alice" + i));
       viaB.send(startMessage("b-" + i, "bob" + i));
     }
-    eventually().until(() -> viaA.received(BodyCase.START_ANSWER).size() == 20
+    holdsNow(() -> viaA.received(BodyCase.START_ANSWER).size() == 20
         && viaB.received(BodyCase.START_ANSWER).size() == 20);
 
     List<StartAnswer> answers = new ArrayList<>();

@@ -45,7 +45,7 @@ public final class FakeConcentrator extends AgentLinkGrpc.AgentLinkImplBase impl
     this.autoWelcome = autoWelcome;
     this.address = "fake-concentrator-" + id + "-" + NAMES.incrementAndGet();
     try {
-      this.server = InProcessServerBuilder.forName(address)
+      this.server = InProcessServerBuilder.forName(address).directExecutor()
           .addService(this)
           .addService(new HealthService())
           .build()

@@ -2,7 +2,6 @@ package io.shardbroker.concentrator;
 
 import static io.shardbroker.concentrator.FakeAgent.session;
 import static io.shardbroker.concentrator.FakeAgent.state;
-import static io.shardbroker.concentrator.TestConcentrator.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -46,7 +45,7 @@ class AgentLinkServiceTest {
 
     agent.state(state(1, true));
 
-    Status status = agent.awaitClosed();
+    Status status = agent.closedWith();
     assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(status.getDescription()).contains("first message on a stream must be a Hello");
     assertThat(concentrator.vm("vm-1")).isNull();
@@ -69,7 +68,7 @@ class AgentLinkServiceTest {
 
     agent.hello(FakeAgent.hello(vmId, pool, capacity, state(1, true)));
 
-    Status status = agent.awaitClosed();
+    Status status = agent.closedWith();
     assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(status.getDescription()).startsWith(field + " must be");
     assertThat(agent.count(ConcentratorMessage.BodyCase.WELCOME)).isZero();
@@ -82,11 +81,11 @@ class AgentLinkServiceTest {
 
     agent.hello(FakeAgent.hello("vm-1", POOL, 1, state(2, true)));
 
-    Status status = agent.awaitClosed();
+    Status status = agent.closedWith();
     assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(status.getDescription()).contains("one Hello");
     // The stream it spoke through is gone, so the VM must no longer be offered.
-    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.assertVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
     assertThat(candidates("alice")).isEmpty();
   }
 
@@ -96,7 +95,7 @@ class AgentLinkServiceTest {
 
     agent.send(AgentMessage.getDefaultInstance());
 
-    assertThat(agent.awaitClosed().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(agent.closedWith().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
   }
 
   /**
@@ -110,7 +109,7 @@ class AgentLinkServiceTest {
 
     impostor.hello(FakeAgent.hello("vm-1", "other-pool", 5, state(99, false)));
 
-    Status status = impostor.awaitClosed();
+    Status status = impostor.closedWith();
     assertThat(status.getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
     assertThat(status.getDescription()).contains("vm-1").contains("conc-1");
     assertThat(first.isClosed()).isFalse();
@@ -118,7 +117,7 @@ class AgentLinkServiceTest {
         .containsExactly(tuple("vm-1", 2));
 
     first.state(state(2, true, session("s-1", "bob", POOL)));
-    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getSequence()).isEqualTo(2));
+    concentrator.assertVm("vm-1", vm -> assertThat(vm.getSequence()).isEqualTo(2));
     assertThat(candidates("alice")).extracting(Candidate::getUsed).containsExactly(1);
   }
 
@@ -130,7 +129,7 @@ class AgentLinkServiceTest {
     agent.heartbeat(2, false);
     agent.heartbeat(3, true);
 
-    FakeAgent.waiting().until(() -> agent.count(ConcentratorMessage.BodyCase.HEARTBEAT_ACK) == 2);
+    FakeAgent.holdsNow(() -> agent.count(ConcentratorMessage.BodyCase.HEARTBEAT_ACK) == 2);
     // Heartbeat 3 was answered after 2 was handled, so 2's answer would have come before it.
     assertThat(agent.received()).filteredOn(ConcentratorMessage::hasHeartbeatAck)
         .extracting(m -> m.getHeartbeatAck().getSequence())
@@ -149,13 +148,13 @@ class AgentLinkServiceTest {
     assertThat(concentrator.server.updateTopology(next)).isTrue();
 
     for (FakeAgent agent : List.of(first, second)) {
-      FakeAgent.waiting().until(() -> agent.count(ConcentratorMessage.BodyCase.TOPOLOGY) == 1);
+      FakeAgent.holdsNow(() -> agent.count(ConcentratorMessage.BodyCase.TOPOLOGY) == 1);
     }
     assertThat(first.received()).filteredOn(ConcentratorMessage::hasTopology)
         .extracting(ConcentratorMessage::getTopology).containsExactly(next);
     FakeAgent later = FakeAgent.open(concentrator.channel, "vm-3");
     later.hello(FakeAgent.hello("vm-3", POOL, 1, state(1, true)));
-    assertThat(later.awaitWelcome().getTopology()).isEqualTo(next);
+    assertThat(later.welcomed().getTopology()).isEqualTo(next);
     assertThat(concentrator.broker.health(HealthRequest.getDefaultInstance()).getTopologyVersion())
         .isEqualTo(next.getVersion());
   }
@@ -165,7 +164,7 @@ class AgentLinkServiceTest {
     FakeAgent agent = FakeAgent.open(concentrator.channel, "vm-1");
     agent.hello(FakeAgent.hello("vm-1", POOL, 1, state(1, true)).toBuilder().setTopologyVersion(6).build());
 
-    Welcome welcome = agent.awaitWelcome();
+    Welcome welcome = agent.welcomed();
 
     assertThat(welcome.getConcentratorId()).isEqualTo("conc-1");
     assertThat(welcome.getSetId()).isEqualTo("set-a");
@@ -181,17 +180,17 @@ class AgentLinkServiceTest {
         .defaults("conc-1", "set-a", TestConcentrator.TOPOLOGY).withMaxHeartbeatRate(1))) {
       FakeAgent first = FakeAgent.open(slow.channel, "vm-1");
       first.hello(FakeAgent.hello("vm-1", POOL, 1, state(1, true)));
-      assertThat(first.awaitWelcome().getHeartbeatIntervalMs()).isEqualTo(5_000);
+      assertThat(first.welcomed().getHeartbeatIntervalMs()).isEqualTo(5_000);
       for (int i = 2; i <= 6; i++) {
         slow.attach("vm-" + i, POOL, 1);
       }
       FakeAgent seventh = FakeAgent.open(slow.channel, "vm-7");
       seventh.hello(FakeAgent.hello("vm-7", POOL, 1, state(1, true)));
-      assertThat(seventh.awaitWelcome().getHeartbeatIntervalMs()).isEqualTo(7_000);
+      assertThat(seventh.welcomed().getHeartbeatIntervalMs()).isEqualTo(7_000);
 
       first.heartbeat(1, true);
 
-      FakeAgent.waiting().until(() -> first.count(ConcentratorMessage.BodyCase.HEARTBEAT_ACK) == 1);
+      FakeAgent.holdsNow(() -> first.count(ConcentratorMessage.BodyCase.HEARTBEAT_ACK) == 1);
       assertThat(first.received()).filteredOn(ConcentratorMessage::hasHeartbeatAck)
           .extracting(m -> m.getHeartbeatAck().getHeartbeatIntervalMs())
           .containsExactly(7_000);
@@ -206,7 +205,7 @@ class AgentLinkServiceTest {
         .setTopologyVersion(agentVersion).build();
     agent.hello(hello);
 
-    Welcome welcome = agent.awaitWelcome();
+    Welcome welcome = agent.welcomed();
 
     assertThat(welcome.getConcentratorId()).isEqualTo("conc-1");
     assertThat(welcome.hasTopology()).isFalse();
@@ -215,20 +214,20 @@ class AgentLinkServiceTest {
   @Test
   void attachingTakesTheHellosStateAndLaterUpdatesReplaceIt() {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 3, state(4, true, session("s-1", "alice", POOL)));
-    concentrator.awaitVm("vm-1", vm -> {
+    concentrator.assertVm("vm-1", vm -> {
       assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_IN_USE);
       assertThat(vm.getSequence()).isEqualTo(4);
       assertThat(vm.getLastHeardMs()).isEqualTo(concentrator.clock.millis());
     });
 
     agent.state(state(5, false, session("s-1", "alice", POOL), session("s-2", "bob", POOL)));
-    concentrator.awaitVm("vm-1", vm -> {
+    concentrator.assertVm("vm-1", vm -> {
       assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_DRAINING);
       assertThat(vm.getSessionsCount()).isEqualTo(2);
     });
     agent.state(state(3, true));  // an older report that arrived late: ignored
     agent.state(state(6, false, session("s-1", "alice", POOL), session("s-2", "bob", POOL)));
-    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getSequence()).isEqualTo(6));
+    concentrator.assertVm("vm-1", vm -> assertThat(vm.getSequence()).isEqualTo(6));
     assertThat(concentrator.vm("vm-1").getSessionsCount()).isEqualTo(2);
   }
 
@@ -238,10 +237,10 @@ class AgentLinkServiceTest {
 
     agent.detach();
 
-    assertThat(agent.awaitClosed().getCode()).isEqualTo(Status.Code.OK);
-    eventually(() -> assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    assertThat(agent.closedWith().getCode()).isEqualTo(Status.Code.OK);
+    assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE);
     concentrator.clock.advance(concentrator.settings.silenceLimit().plus(concentrator.settings.heartbeatInterval()));
-    eventually(() -> assertThat(concentrator.vm("vm-1")).isNull());
+    assertThat(concentrator.vm("vm-1")).isNull();
     assertThat(concentrator.broker.listSessions(ListSessionsRequest.getDefaultInstance()).getSessionsList())
         .isEmpty();
   }
@@ -252,7 +251,7 @@ class AgentLinkServiceTest {
 
     agent.breakStream();
 
-    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.assertVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
     assertThat(candidates("bob")).isEmpty();
     List<PlacedSession> sessions = concentrator.broker.listSessions(
         ListSessionsRequest.newBuilder().setUser("alice").build()).getSessionsList();
@@ -267,12 +266,12 @@ class AgentLinkServiceTest {
   void anAgentThatReconnectsAfterItsStreamBrokeTakesOver() {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
     agent.breakStream();
-    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.assertVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
 
     FakeAgent again = concentrator.attach("vm-1", POOL, 1, state(1, true));
 
     assertThat(again.isClosed()).isFalse();
-    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_AVAILABLE));
+    concentrator.assertVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_AVAILABLE));
     assertThat(candidates("alice")).extracting(Candidate::getVmId).containsExactly("vm-1");
   }
 

@@ -2,13 +2,13 @@ package io.shardbroker.concentrator;
 
 import static io.shardbroker.concentrator.FakeAgent.session;
 import static io.shardbroker.concentrator.FakeAgent.state;
-import static io.shardbroker.concentrator.FakeAgent.waiting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.shardbroker.protocol.v1.Candidate;
@@ -125,7 +125,7 @@ class BrokerServiceTest {
     concentrator.attach("vm-2", POOL, 1);
     FakeAgent gone = concentrator.attach("vm-3", POOL, 1, state(1, true, session("s-3", "carol", POOL)));
     gone.breakStream();
-    concentrator.awaitVm("vm-3", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.assertVm("vm-3", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
 
     HealthResponse health = concentrator.broker.health(HealthRequest.getDefaultInstance());
 
@@ -150,13 +150,13 @@ class BrokerServiceTest {
     concentrator.attach("vm-draining", POOL, 2, state(1, false));
     FakeAgent gone = concentrator.attach("vm-gone", POOL, 2);
     gone.breakStream();
-    concentrator.awaitVm("vm-gone", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.assertVm("vm-gone", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
     concentrator.attach("vm-labs", "labs", 2);
 
     assertThat(freeSlots()).containsOnly(entry(POOL, 4), entry("labs", 2));
 
     ListenableFuture<StartSessionResponse> started = start("r-1", "carol", "vm-idle");
-    StartRequest request = idle.awaitStart();
+    StartRequest request = idle.takeStart();
     assertThat(freeSlots()).as("while the start is in flight").containsEntry(POOL, 3);
 
     idle.accept(request, session("s-3", "carol", POOL), state(2, true, session("s-3", "carol", POOL)));
@@ -185,7 +185,7 @@ class BrokerServiceTest {
     concentrator.attach("vm-drained-idle", POOL, 1);
     FakeAgent gone = concentrator.attach("vm-gone", POOL, 2);
     gone.breakStream();
-    concentrator.awaitVm("vm-gone", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.assertVm("vm-gone", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
     concentrator.attach("vm-labs", "labs", 2);
     List<String> maintenance = List.of("vm-drained-host", "vm-drained-idle", "vm-gone",
         "vm-drained-idle", "vm-elsewhere");  // a repeat and a VM not attached here change nothing
@@ -200,7 +200,7 @@ class BrokerServiceTest {
         .contains(poolCounts(POOL, 2, 3, 0, 1, 1, 0, 8));
 
     ListenableFuture<StartSessionResponse> started = start("r-1", "dave", "vm-idle");
-    StartRequest request = idle.awaitStart();
+    StartRequest request = idle.takeStart();
     assertThat(countVms(maintenance).getPoolsList()).as("while a start is in flight")
         .contains(poolCounts(POOL, 1, 3, 1, 1, 1, 3, 3));
     idle.accept(request, session("s-4", "dave", POOL), state(2, true, session("s-4", "dave", POOL)));
@@ -229,7 +229,7 @@ class BrokerServiceTest {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
 
     ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
-    StartRequest forwarded = agent.awaitStart();
+    StartRequest forwarded = agent.takeStart();
     assertThat(forwarded).isEqualTo(StartRequest.newBuilder()
         .setRequestId("r-1").setUser("alice").setPool(POOL).build());
     Session started = session("s-1", "alice", POOL).toBuilder().setRequestId("r-1").build();
@@ -251,7 +251,7 @@ class BrokerServiceTest {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
 
     ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
-    agent.refuse(agent.awaitStart(), StartRefusal.START_REFUSAL_HOST_FAILED, "out of disk", state(2, false));
+    agent.refuse(agent.takeStart(), StartRefusal.START_REFUSAL_HOST_FAILED, "out of disk", state(2, false));
 
     StartSessionResponse response = result(call);
     assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_REFUSED);
@@ -286,7 +286,7 @@ class BrokerServiceTest {
     concentrator.attach("vm-2", POOL, 1);
 
     ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
-    StartRequest forwarded = agent.awaitStart();
+    StartRequest forwarded = agent.takeStart();
 
     assertThat(find("bob", 10).getCandidatesList()).extracting(Candidate::getVmId).containsExactly("vm-2");
     assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_PENDING);
@@ -306,8 +306,8 @@ class BrokerServiceTest {
   void aStartTheAgentDoesNotAnswerInTimeIsRolledBack() throws Exception {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
     ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
-    agent.awaitStart();
-    concentrator.awaitTimers(1);
+    agent.takeStart();
+    concentrator.assertTimers(1);
 
     concentrator.clock.advance(concentrator.settings.startTimeout().minusMillis(1));
     assertThat(call.isDone()).as("not timed out a millisecond early").isFalse();
@@ -316,7 +316,7 @@ class BrokerServiceTest {
     StartSessionResponse response = result(call);
     assertThat(response.getResult()).isEqualTo(StartResult.START_RESULT_TIMED_OUT);
     assertThat(response.getReason()).contains("rolled back");
-    EndRequest rollback = agent.awaitEnd();
+    EndRequest rollback = agent.takeEnd();
     assertThat(rollback.getStartRequestId()).isEqualTo("r-1");
     assertThat(rollback.getSessionId()).isEmpty();
     assertThat(rollback.getRequestId()).isNotEqualTo("r-1");
@@ -324,23 +324,25 @@ class BrokerServiceTest {
 
     // The rollback's answer brings the VM's state.
     agent.ended(rollback, false, state(2, true));
-    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getSequence()).isEqualTo(2));
+    concentrator.assertVm("vm-1", vm -> assertThat(vm.getSequence()).isEqualTo(2));
     assertThat(concentrator.vm("vm-1").getStatus()).isEqualTo(VmStatus.VM_STATUS_AVAILABLE);
   }
 
   @Test
   void aStartWhoseBrokerGivesUpIsRolledBack() throws Exception {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
-    // The broker's deadline runs out (gRPC's own clock: a real, short wait).
-    ListenableFuture<StartSessionResponse> call = concentrator.brokerAsync
-        .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+    // The broker's deadline runs out: made on the fake clock's ticker, it passes when the clock does.
+    ListenableFuture<StartSessionResponse> call = concentrator.brokerOnClock
+        .withDeadline(Deadline.after(300, TimeUnit.MILLISECONDS, concentrator.clock.ticker()))
         .startSession(StartSessionRequest.newBuilder()
             .setRequestId("r-1").setUser("alice").setPool(POOL).setVmId("vm-1").build());
-    agent.awaitStart();
+    agent.takeStart();
+    concentrator.clock.advance(Duration.ofMillis(300));
+    assertThat(call.isDone()).as("the call gave up").isTrue();
 
-    EndRequest rollback = agent.awaitEnd();
+    EndRequest rollback = agent.takeEnd();
     assertThat(rollback.getStartRequestId()).isEqualTo("r-1");
-    TestConcentrator.eventually(() -> assertThat(concentrator.vm("vm-1").getPendingStarts()).isZero());
+    assertThat(concentrator.vm("vm-1").getPendingStarts()).isZero();
     assertThat(find("bob", 10).getCandidatesList()).extracting(Candidate::getVmId).containsExactly("vm-1");
   }
 
@@ -352,12 +354,12 @@ class BrokerServiceTest {
   void aStartWhoseBrokerGoesAwayKeepsTheSessionTheAgentAccepts() throws Exception {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
     ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
-    StartRequest request = agent.awaitStart();
+    StartRequest request = agent.takeStart();
 
     call.cancel(true);
     agent.accept(request, session("s-1", "alice", POOL), state(2, true, session("s-1", "alice", POOL)));
 
-    TestConcentrator.eventually(() -> assertThat(concentrator.vm("vm-1").getPendingStarts()).isZero());
+    assertThat(concentrator.vm("vm-1").getPendingStarts()).isZero();
     assertThat(find("alice", 10).getExistingSessionsList())
         .extracting(p -> p.getSession().getSessionId()).containsExactly("s-1");
     assertThat(agent.count(ConcentratorMessage.BodyCase.END)).as("no rollback").isZero();
@@ -368,7 +370,7 @@ class BrokerServiceTest {
   void aStartWhoseAgentStreamDiesIsAnsweredAtOnce() throws Exception {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
     ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
-    agent.awaitStart();
+    agent.takeStart();
 
     agent.breakStream();
 
@@ -383,7 +385,7 @@ class BrokerServiceTest {
   void aStartWhoseAgentDetachesIsAnsweredAtOnce() throws Exception {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
     ListenableFuture<StartSessionResponse> call = start("r-1", "alice", "vm-1");
-    agent.awaitStart();
+    agent.takeStart();
 
     agent.detach();
 
@@ -406,7 +408,7 @@ class BrokerServiceTest {
         state(1, true, session("s-1", "alice", POOL), session("s-2", "bob", POOL)));
 
     ListenableFuture<EndSessionResponse> call = end("r-end", "s-1", "alice");
-    EndRequest forwarded = agent.awaitEnd();
+    EndRequest forwarded = agent.takeEnd();
     assertThat(forwarded).isEqualTo(EndRequest.newBuilder().setRequestId("r-end").setSessionId("s-1").build());
     agent.ended(forwarded, true, state(2, true, session("s-2", "bob", POOL)));
 
@@ -420,7 +422,7 @@ class BrokerServiceTest {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1, state(1, true, session("s-1", "alice", POOL)));
 
     ListenableFuture<EndSessionResponse> call = end("r-end", "s-1", "alice");
-    agent.ended(agent.awaitEnd(), false, state(2, true));
+    agent.ended(agent.takeEnd(), false, state(2, true));
 
     assertThat(result(call).getResult()).isEqualTo(EndResult.END_RESULT_NOT_FOUND);
     assertThat(concentrator.vm("vm-1").getSessionsCount()).isZero();
@@ -443,8 +445,8 @@ class BrokerServiceTest {
   void anEndTheAgentDoesNotAnswerFailsAfterTheEndTimeout() throws Exception {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1, state(1, true, session("s-1", "alice", POOL)));
     ListenableFuture<EndSessionResponse> call = end("r-end", "s-1", "alice");
-    agent.awaitEnd();
-    concentrator.awaitTimers(1);
+    agent.takeEnd();
+    concentrator.assertTimers(1);
 
     concentrator.clock.advance(concentrator.settings.endTimeout().minusMillis(1));
     assertThat(call.isDone()).isFalse();
@@ -460,7 +462,7 @@ class BrokerServiceTest {
   void anEndOnAnUnreachableVmFails() throws Exception {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1, state(1, true, session("s-1", "alice", POOL)));
     agent.breakStream();
-    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.assertVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
 
     EndSessionResponse response = result(end("r-end", "s-1", "alice"));
 
@@ -486,7 +488,7 @@ class BrokerServiceTest {
   }
 
   static <T> T result(ListenableFuture<T> call) throws ExecutionException, InterruptedException {
-    waiting().until(call::isDone);
+    FakeAgent.holdsNow(call::isDone);
     return call.get();
   }
 }

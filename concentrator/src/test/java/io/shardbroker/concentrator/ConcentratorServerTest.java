@@ -66,7 +66,7 @@ class ConcentratorServerTest {
 
     assertThat(concentrator.vm("quiet").getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE);
     assertThat(candidates()).containsExactly("chatty");
-    Status closed = quiet.awaitClosed();
+    Status closed = quiet.closedWith();
     assertThat(closed.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(closed.getDescription()).contains("no heartbeat");
     assertThat(concentrator.meters.get("shardbroker.concentrator.agents.silent").counter().count())
@@ -87,7 +87,7 @@ class ConcentratorServerTest {
       concentrator.clock.advance(interval);
       agent.state(state(2 + i, true));
       long now = concentrator.clock.millis();
-      concentrator.awaitVm("vm-1", vm -> assertThat(vm.getLastHeardMs()).isEqualTo(now));
+      concentrator.assertVm("vm-1", vm -> assertThat(vm.getLastHeardMs()).isEqualTo(now));
     }
 
     assertThat(agent.isClosed()).isFalse();
@@ -116,28 +116,28 @@ class ConcentratorServerTest {
     concentrator.attach("vm-d", POOL, 1, state(1, false));
     FakeAgent pending = concentrator.attach("vm-e", POOL, 1);
     concentrator.attach("vm-f", POOL, 1).breakStream();
-    concentrator.awaitVm("vm-f", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
+    concentrator.assertVm("vm-f", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_UNREACHABLE));
 
     ListenableFuture<StartSessionResponse> started = start("r-1", "vm-a");
-    StartRequest toAccept = accepting.awaitStart();
+    StartRequest toAccept = accepting.takeStart();
     Session session = session("s-1", "alice", POOL);
     accepting.accept(toAccept, session, state(2, true, session));
     assertThat(result(started).getResult()).isEqualTo(StartResult.START_RESULT_STARTED);
 
     ListenableFuture<StartSessionResponse> refused = start("r-2", "vm-b");
-    refusing.refuse(refusing.awaitStart(), StartRefusal.START_REFUSAL_NOT_ACCEPTING, "", state(1, true));
+    refusing.refuse(refusing.takeStart(), StartRefusal.START_REFUSAL_NOT_ACCEPTING, "", state(1, true));
     assertThat(result(refused).getResult()).isEqualTo(StartResult.START_RESULT_REFUSED);
 
     assertThat(result(start("r-3", "vm-404")).getResult()).isEqualTo(StartResult.START_RESULT_VM_NOT_ATTACHED);
 
     ListenableFuture<StartSessionResponse> timedOut = start("r-4", "vm-c");
-    silent.awaitStart();
-    concentrator.awaitTimers(1);
+    silent.takeStart();
+    concentrator.assertTimers(1);
     concentrator.clock.advance(concentrator.settings.startTimeout());
     assertThat(result(timedOut).getResult()).isEqualTo(StartResult.START_RESULT_TIMED_OUT);
 
     start("r-5", "vm-e");  // left in flight
-    pending.awaitStart();
+    pending.takeStart();
 
     MeterRegistry meters = concentrator.meters;
     assertThat(startsCounted("started")).isEqualTo(1);
@@ -158,7 +158,7 @@ class ConcentratorServerTest {
   @Test
   void wireCountersCountMessagesByPeerAndLeaveHealthChecksOut() {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
-    concentrator.awaitVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_AVAILABLE));
+    concentrator.assertVm("vm-1", vm -> assertThat(vm.getStatus()).isEqualTo(VmStatus.VM_STATUS_AVAILABLE));
     double agentIn = wire("messages", "agent", "in");
     double brokerIn = wire("messages", "broker", "in");
     double brokerOut = wire("messages", "broker", "out");
@@ -172,7 +172,7 @@ class ConcentratorServerTest {
         .isEqualTo(1);
     assertThat(wire("messages", "broker", "out") - brokerOut).isEqualTo(1);
     assertThat(agentIn).as("the agent's hello").isGreaterThanOrEqualTo(1);
-    TestConcentrator.eventually(() -> assertThat(wire("messages", "agent", "in")).isEqualTo(agentIn + 1));
+    assertThat(wire("messages", "agent", "in")).isEqualTo(agentIn + 1);
     assertThat(wire("messages", "agent", "out")).as("the welcome").isGreaterThanOrEqualTo(1);
   }
 
@@ -195,12 +195,12 @@ class ConcentratorServerTest {
     FakeAgent first = concentrator.attach("vm-1", POOL, 1);
     FakeAgent second = concentrator.attach("vm-2", POOL, 1);
     ListenableFuture<StartSessionResponse> inFlight = start("r-1", "vm-1");
-    first.awaitStart();
+    first.takeStart();
 
     concentrator.server.close();
 
     for (FakeAgent agent : List.of(first, second)) {
-      Status status = agent.awaitClosed();
+      Status status = agent.closedWith();
       assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(status.getDescription()).contains("conc-1").contains("shutting down");
     }
@@ -215,7 +215,7 @@ class ConcentratorServerTest {
   void closingTwiceIsHarmless() {
     FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
     concentrator.server.close();
-    assertThat(agent.awaitClosed().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(agent.closedWith().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
 
     Logger grpcLog = Logger.getLogger("io.grpc");
     List<LogRecord> warnings = new CopyOnWriteArrayList<>();
@@ -250,7 +250,7 @@ class ConcentratorServerTest {
     concentrator.clock.advance(interval);
     agent.heartbeat(1);
     long now = concentrator.clock.millis();
-    concentrator.awaitVm(agent.vmId, vm -> assertThat(vm.getLastHeardMs()).isEqualTo(now));
+    concentrator.assertVm(agent.vmId, vm -> assertThat(vm.getLastHeardMs()).isEqualTo(now));
   }
 
   private List<String> candidates() {

@@ -65,7 +65,7 @@ class ConcentratorTlsTest {
 
   @Test
   void anAgentAttachesAsTheVmItsCertificateNames() {
-    FakeAgent agent = FakeAgent.attach(channel(Identity.of(Role.AGENT, "vm-1")), "vm-1", "desktop", 1,
+    FakeAgent agent = FakeAgent.attachOverNetwork(channel(Identity.of(Role.AGENT, "vm-1")), "vm-1", "desktop", 1,
         FakeAgent.state(1, true));
     assertThat(agent.received().get(0).getWelcome().getConcentratorId()).isEqualTo("conc-1");
     assertThat(listedVms()).extracting(VmView::getVmId).containsExactly("vm-1");
@@ -74,7 +74,7 @@ class ConcentratorTlsTest {
   @Test
   void anAgentCertificateForOneVmCannotAttachAsAnother() {
     FakeAgent impostor = hello(channel(Identity.of(Role.AGENT, "vm-1")), "vm-2");
-    Status status = impostor.awaitClosed();
+    Status status = impostor.awaitClosedOverNetwork();
     assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(status.getDescription()).contains("agent vm-1", "VM vm-2");
     assertThat(listedVms()).isEmpty();
@@ -83,9 +83,9 @@ class ConcentratorTlsTest {
   @Test
   void aFleetAttachesOnlyVmsWithItsPrefixes() {
     ManagedChannel fleet = channel(new Identity(Role.FLEET, List.of("desktop-")));
-    FakeAgent.attach(fleet, "desktop-00001", "desktop", 1, FakeAgent.state(1, true));  // waits for its Welcome
+    FakeAgent.attachOverNetwork(fleet, "desktop-00001", "desktop", 1, FakeAgent.state(1, true));  // waits for its Welcome
     FakeAgent outside = hello(fleet, "engineering-00001");
-    assertThat(outside.awaitClosed().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(outside.awaitClosedOverNetwork().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(listedVms()).extracting(VmView::getVmId).containsExactly("desktop-00001");
   }
 
@@ -105,7 +105,7 @@ class ConcentratorTlsTest {
   @Test
   void aBrokerCannotAttachAsAVm() {
     FakeAgent broker = hello(channel(Identity.of(Role.BROKER, "b1")), "vm-1");
-    assertThat(broker.awaitClosed().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(broker.awaitClosedOverNetwork().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
   }
 
   /** Opens a stream and says hello as {@code vmId}, without waiting for a Welcome. */

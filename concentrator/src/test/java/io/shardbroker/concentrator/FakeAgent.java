@@ -1,5 +1,6 @@
 package io.shardbroker.concentrator;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.Channel;
@@ -27,23 +28,29 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.awaitility.core.ConditionFactory;
+import java.util.function.BooleanSupplier;
 
 /**
  * A hand-written agent for tests: it opens {@code AgentLink.Attach} over the given channel, sends
  * what the test tells it to, and records every {@link ConcentratorMessage} and the status the
  * stream ends with. It decides nothing by itself; the test plays the agent's part.
  *
- * <p>Sends happen on the test's thread only (a stream observer is not thread-safe); messages
- * arrive on gRPC's threads, so the {@code await*} methods wait for them, bounded.
+ * <p>Sends happen on the test's thread only (a stream observer is not thread-safe). Over the
+ * in-process transport on direct executors ({@link TestConcentrator}) what the concentrator sends
+ * has arrived by the time the step that caused it returns, so the methods that take a message
+ * wait for nothing; only over a real network ({@code ConcentratorTlsTest}) does a test wait, with
+ * the methods named so.
  */
 final class FakeAgent {
 
   static final Duration WAIT = Duration.ofSeconds(5);
 
-  /** Bounded waiting for what gRPC's threads deliver, polled often so tests stay quick. */
-  static ConditionFactory waiting() {
-    return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
+  /**
+   * Asserts that what a step caused has happened: in-process, on direct executors, it has by the
+   * time the step returns; a condition that does not hold now never will.
+   */
+  static void holdsNow(BooleanSupplier condition) {
+    assertThat(condition.getAsBoolean()).as("the condition holds once the step has returned").isTrue();
   }
 
   final String vmId;
@@ -89,11 +96,20 @@ final class FakeAgent {
     return new FakeAgent(vmId, channel);
   }
 
-  /** Opens a stream, says hello and waits for the Welcome. */
+  /** Opens a stream in-process, says hello and takes the Welcome. */
   static FakeAgent attach(Channel channel, String vmId, String pool, int capacity, VmState state) {
     FakeAgent agent = open(channel, vmId);
     agent.hello(hello(vmId, pool, capacity, state));
-    agent.awaitWelcome();
+    agent.welcomed();
+    return agent;
+  }
+
+  /** Opens a stream over a real network, says hello and waits for the Welcome, bounded. */
+  static FakeAgent attachOverNetwork(Channel channel, String vmId, String pool, int capacity, VmState state) {
+    FakeAgent agent = open(channel, vmId);
+    agent.hello(hello(vmId, pool, capacity, state));
+    await().atMost(WAIT).until(() -> agent.count(ConcentratorMessage.BodyCase.WELCOME) > 0);
+    agent.welcomed();
     return agent;
   }
 
@@ -171,21 +187,27 @@ final class FakeAgent {
 
   // ---- what an agent receives ----------------------------------------------------------------
 
-  Welcome awaitWelcome() {
+  Welcome welcomed() {
     return next(ConcentratorMessage.BodyCase.WELCOME).getWelcome();
   }
 
-  StartRequest awaitStart() {
+  StartRequest takeStart() {
     return next(ConcentratorMessage.BodyCase.START).getStart();
   }
 
-  EndRequest awaitEnd() {
+  EndRequest takeEnd() {
     return next(ConcentratorMessage.BodyCase.END).getEnd();
   }
 
   /** The status the concentrator ended the stream with. */
-  Status awaitClosed() {
-    waiting().until(closed::isDone);
+  Status closedWith() {
+    holdsNow(closed::isDone);
+    return closed.join();
+  }
+
+  /** The status the concentrator ended the stream with, waited for over a real network. */
+  Status awaitClosedOverNetwork() {
+    await().atMost(WAIT).until(closed::isDone);
     return closed.join();
   }
 
@@ -203,9 +225,9 @@ final class FakeAgent {
     return (int) received.stream().filter(m -> m.getBodyCase() == kind).count();
   }
 
-  /** The next message of this kind not taken yet, waiting for it if need be. */
+  /** The next message of this kind not taken yet, which must have arrived. */
   private ConcentratorMessage next(ConcentratorMessage.BodyCase kind) {
-    waiting().until(() -> {
+    holdsNow(() -> {
       synchronized (this) {
         return count(kind) > taken.getOrDefault(kind, 0);
       }

@@ -17,9 +17,8 @@ import io.shardbroker.testing.FakeClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
-import org.assertj.core.api.ThrowingConsumer;
-import org.awaitility.core.ThrowingRunnable;
 
 /**
  * A {@link ConcentratorServer} on an in-process transport whose clock and scheduler is one
@@ -41,6 +40,9 @@ final class TestConcentrator implements AutoCloseable {
   final ManagedChannel channel;
   final ConcentratorGrpc.ConcentratorBlockingStub broker;
   final ConcentratorGrpc.ConcentratorFutureStub brokerAsync;
+  /** A broker whose calls' deadlines live on the fake clock: give them with {@code clock.ticker()}. */
+  final ConcentratorGrpc.ConcentratorFutureStub brokerOnClock;
+  private final ManagedChannel onClockChannel;
   private boolean closed;
 
   TestConcentrator() {
@@ -51,12 +53,16 @@ final class TestConcentrator implements AutoCloseable {
     this.settings = settings;
     String name = "concentrator-test-" + UUID.randomUUID();
     try {
-      server = new ConcentratorServer(settings, InProcessServerBuilder.forName(name), clock, clock, meters)
+      server = new ConcentratorServer(settings, InProcessServerBuilder.forName(name).directExecutor(), clock, clock,
+          meters)
           .start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    channel = InProcessChannelBuilder.forName(name).build();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    // Its deadlines, made with clock.ticker(), run out when the clock is advanced past them.
+    onClockChannel = InProcessChannelBuilder.forName(name).directExecutor().scheduledExecutorService(clock).build();
+    brokerOnClock = ConcentratorGrpc.newFutureStub(onClockChannel);
     broker = ConcentratorGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);
     brokerAsync = ConcentratorGrpc.newFutureStub(channel);
   }
@@ -77,25 +83,19 @@ final class TestConcentrator implements AutoCloseable {
         .orElse(null);
   }
 
-  /** Waits until the VM is listed and matches. */
-  void awaitVm(String vmId, ThrowingConsumer<VmView> requirement) {
-    eventually(() -> {
-      VmView view = vm(vmId);
-      assertThat(view).as("VM %s listed", vmId).isNotNull();
-      requirement.accept(view);
-    });
+  /** Asserts that the VM is listed and matches. */
+  void assertVm(String vmId, Consumer<VmView> requirement) {
+    VmView view = vm(vmId);
+    assertThat(view).as("VM %s listed", vmId).isNotNull();
+    requirement.accept(view);
   }
 
   /**
-   * Waits until the concentrator has scheduled {@code count} timers besides its heartbeat sweep,
-   * so advancing the clock afterwards is sure to fire them.
+   * Asserts that the concentrator has scheduled {@code count} timers besides its heartbeat sweep,
+   * so advancing the clock is sure to fire them.
    */
-  void awaitTimers(int count) {
-    FakeAgent.waiting().until(() -> clock.pendingTasks() == 1 + count);
-  }
-
-  static void eventually(ThrowingRunnable assertion) {
-    FakeAgent.waiting().untilAsserted(assertion);
+  void assertTimers(int count) {
+    assertThat(clock.pendingTasks()).as("timers besides the sweep").isEqualTo(1 + count);
   }
 
   @Override
@@ -106,5 +106,6 @@ final class TestConcentrator implements AutoCloseable {
     closed = true;
     server.close();
     channel.shutdownNow();
+    onClockChannel.shutdownNow();
   }
 }

@@ -100,7 +100,7 @@ class WarmUpTest {
     concentrator.clock.advance(warmUp.minusMillis(1));
     FakeAgent mover = FakeAgent.open(concentrator.channel, "vm-1");
     mover.hello(FakeAgent.hello("vm-1", POOL, 1, state(1, true)).toBuilder().setMoving(true).build());
-    mover.awaitWelcome();
+    mover.welcomed();
 
     concentrator.clock.advance(Duration.ofMillis(1));
 

@@ -1,5 +1,6 @@
 package io.shardbroker.testing;
 
+import io.grpc.Deadline;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,6 +93,20 @@ public final class FakeClock extends Clock implements ScheduledExecutorService {
     synchronized (lock) {
       return nowNanos;
     }
+  }
+
+  /**
+   * This clock as gRPC's deadline ticker: a deadline made with it ({@code Deadline.after(d, unit,
+   * ticker)}) passes when the clock is advanced past it, and a channel whose scheduled executor is
+   * this clock fires it then.
+   */
+  public Deadline.Ticker ticker() {
+    return new Deadline.Ticker() {
+      @Override
+      public long nanoTime() {
+        return FakeClock.this.nanoTime();
+      }
+    };
   }
 
   @Override

@@ -2,7 +2,6 @@ package io.shardbroker.agent.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.shardbroker.agent.ChannelSource;
@@ -18,6 +17,7 @@ import io.shardbroker.testing.FakeClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -29,7 +29,7 @@ class SimulatedFleetTest {
 
   private final FakeClock clock = new FakeClock();
   private final ChannelSource channels =
-      new ChannelSource(name -> InProcessChannelBuilder.forName(name).build());
+      new ChannelSource(name -> InProcessChannelBuilder.forName(name).directExecutor().build());
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
   @AfterEach
@@ -129,7 +129,7 @@ class SimulatedFleetTest {
 
     fleet.start();
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> fleet.attachedLinks() == fleet.size() * 2);
+    holdsNow(() -> fleet.attachedLinks() == fleet.size() * 2);
     for (SimulatedFleet.VmTruth vm : fleet.truth()) {
       assertThat(vm.attachments()).containsOnly(
           Map.entry("A", Rendezvous.choose(vm.vmId(), topology.getSets(0).getConcentratorsList()).getId()),
@@ -145,21 +145,36 @@ class SimulatedFleetTest {
     Topology topology = Topology.newBuilder().setVersion(1).addSets(set("A", a1)).build();
     SimulatedFleet fleet = fleet(spec(new SimulatedFleet.PoolSpec("desktop", 3, 1)), topology);
     fleet.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> fleet.attachedLinks() == 3);
+    holdsNow(() -> fleet.attachedLinks() == 3);
     FakeConcentrator.Stream toSecondVm = a1.streams().stream()
         .filter(s -> s.received().get(0).getHello().getVmId().equals("desktop-00002"))
         .findFirst().orElseThrow();
 
     toSecondVm.send(ConcentratorMessage.newBuilder().setStart(StartRequest.newBuilder()
         .setRequestId("r-1").setUser("alice").setPool("desktop")).build());
-    await().atMost(Duration.ofSeconds(5))
-        .until(() -> !toSecondVm.received(AgentMessage.BodyCase.START_ANSWER).isEmpty());
+    holdsNow(() -> !toSecondVm.received(AgentMessage.BodyCase.START_ANSWER).isEmpty());
 
     List<SimulatedFleet.VmTruth> truth = fleet.truth();
     assertThat(truth).extracting(SimulatedFleet.VmTruth::reportedSessions).containsExactly(0, 1, 0);
     assertThat(truth.get(1).sessions()).extracting(SimulatedFleet.SessionTruth::user)
         .containsExactly("alice");
     assertThat(truth.get(1).maxConcurrentSessions()).isEqualTo(1);
+  }
+
+  /**
+   * What a step caused has happened by the time it returns: in-process gRPC on direct executors
+   * delivers on the sending thread, and time moves only on the FakeClock.
+   */
+  private static void holdsNow(BooleanSupplier condition) {
+    assertThat(condition.getAsBoolean()).as("the condition holds once the step has returned").isTrue();
+  }
+
+  /** Moves the clock 100 ms at a time, at most a minute, until {@code condition} holds. */
+  private void advanceUntil(BooleanSupplier condition) {
+    for (int step = 0; step < 600 && !condition.getAsBoolean(); step++) {
+      clock.advance(Duration.ofMillis(100));
+    }
+    holdsNow(condition);
   }
 
   private static FakeConcentrator.Stream streamOf(FakeConcentrator c, String vmId) {
@@ -172,8 +187,7 @@ class SimulatedFleetTest {
     int before = stream.received(AgentMessage.BodyCase.START_ANSWER).size();
     stream.send(ConcentratorMessage.newBuilder().setStart(StartRequest.newBuilder()
         .setRequestId(requestId).setUser(user).setPool("desktop")).build());
-    await().atMost(Duration.ofSeconds(5))
-        .until(() -> stream.received(AgentMessage.BodyCase.START_ANSWER).size() > before);
+    holdsNow(() -> stream.received(AgentMessage.BodyCase.START_ANSWER).size() > before);
   }
 
   @Test
@@ -184,7 +198,7 @@ class SimulatedFleetTest {
     Topology topology = Topology.newBuilder().setVersion(1).addSets(set("A", a1)).build();
     SimulatedFleet fleet = fleet(spec(new SimulatedFleet.PoolSpec("desktop", 3, 1)), topology);
     fleet.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> fleet.attachedLinks() == 3);
+    holdsNow(() -> fleet.attachedLinks() == 3);
 
     startFor(streamOf(a1, "desktop-00001"), "r-1", "alice");
     startFor(streamOf(a1, "desktop-00003"), "r-2", "bob");
@@ -205,21 +219,18 @@ class SimulatedFleetTest {
     SimulatedFleet fleet = fleet(spec(new SimulatedFleet.PoolSpec("desktop", 8, 1),
         new SimulatedFleet.PoolSpec("gpu", 4, 2)), topology);
     fleet.start();
-    await().atMost(Duration.ofSeconds(5)).until(() -> fleet.attachedLinks() == 12);
+    holdsNow(() -> fleet.attachedLinks() == 12);
 
     // Shorter than a heartbeat interval, so that only the outage and the backoff move.
     List<String> dropped = fleet.dropLinks(5, Duration.ofMillis(500), 99);
 
     assertThat(dropped).hasSize(5).doesNotHaveDuplicates().isSorted();
-    await().atMost(Duration.ofSeconds(5)).until(() -> fleet.attachedLinks() == 7);
+    holdsNow(() -> fleet.attachedLinks() == 7);
     for (SimulatedFleet.VmTruth vm : fleet.truth()) {
       assertThat(vm.attachments().isEmpty()).as(vm.vmId()).isEqualTo(dropped.contains(vm.vmId()));
     }
     // After the outage, each reconnects at its next backoff.
-    await().atMost(Duration.ofSeconds(5)).until(() -> {
-      clock.advance(Duration.ofMillis(100));
-      return fleet.attachedLinks() == 12;
-    });
+    advanceUntil(() -> fleet.attachedLinks() == 12);
   }
 
   @Test

@@ -1,7 +1,6 @@
 package io.shardbroker.agent.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -21,7 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.awaitility.core.ConditionFactory;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,7 +35,7 @@ class VmNetworkTest {
 
   private final FakeClock clock = new FakeClock();
   private final ChannelSource fleetChannels =
-      new ChannelSource(name -> InProcessChannelBuilder.forName(name).build());
+      new ChannelSource(name -> InProcessChannelBuilder.forName(name).directExecutor().build());
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
   @AfterEach
@@ -47,8 +46,17 @@ class VmNetworkTest {
     fleetChannels.close();
   }
 
-  private static ConditionFactory eventually() {
-    return await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5));
+  /** What a step caused has happened by the time it returns: see SimulatedFleetTest. */
+  private static void holdsNow(BooleanSupplier condition) {
+    assertThat(condition.getAsBoolean()).as("the condition holds once the step has returned").isTrue();
+  }
+
+  /** Moves the clock by {@code step}, at most 600 times, until {@code condition} holds. */
+  private void advanceUntil(Duration step, BooleanSupplier condition) {
+    for (int i = 0; i < 600 && !condition.getAsBoolean(); i++) {
+      clock.advance(step);
+    }
+    holdsNow(condition);
   }
 
   private FakeConcentrator welcoming(String id, String set) {
@@ -78,22 +86,22 @@ class VmNetworkTest {
     VmNetwork network = new VmNetwork(fleetChannels, clock);
     Agent agent = agent("vm-7", topology(a1, b1), network);
     agent.start();
-    eventually().until(() -> agent.attachedSets() == 2);
+    holdsNow(() -> agent.attachedSets() == 2);
     FakeConcentrator.Stream viaA = a1.lastStream();
     FakeConcentrator.Stream viaB = b1.lastStream();
     viaA.send(ConcentratorMessage.newBuilder().setStart(StartRequest.newBuilder()
         .setRequestId("r-1").setUser("alice").setPool("desktop")).build());
-    eventually().until(() -> !viaA.received(BodyCase.START_ANSWER).isEmpty());
+    holdsNow(() -> !viaA.received(BodyCase.START_ANSWER).isEmpty());
     String sessionId = viaA.received(BodyCase.START_ANSWER).get(0).getStartAnswer().getSession().getSessionId();
 
     network.cut(Duration.ofSeconds(30));
 
     // As a network failure looks to a concentrator: the call fails, it is not completed.
-    eventually().until(() -> viaA.errorFromAgent() != null && viaB.errorFromAgent() != null);
+    holdsNow(() -> viaA.errorFromAgent() != null && viaB.errorFromAgent() != null);
     assertThat(Status.fromThrowable(viaA.errorFromAgent()).getCode()).isEqualTo(Status.Code.CANCELLED);
     assertThat(viaA.completedByAgent()).isFalse();
     assertThat(viaB.completedByAgent()).isFalse();
-    eventually().until(() -> agent.attachedSets() == 0);
+    holdsNow(() -> agent.attachedSets() == 0);
 
     // The agent keeps trying with its backoff; none of it reaches a concentrator meanwhile.
     for (int i = 0; i < 29; i++) {
@@ -104,10 +112,7 @@ class VmNetworkTest {
     assertThat(agent.attachedSets()).isZero();
 
     // After the outage, the next attempt gets through, and the desktop kept its session.
-    eventually().until(() -> {
-      clock.advance(Duration.ofSeconds(1));
-      return agent.attachedSets() == 2;
-    });
+    advanceUntil(Duration.ofSeconds(1), () -> agent.attachedSets() == 2);
     for (FakeConcentrator c : List.of(a1, b1)) {
       Hello hello = c.lastStream().received().get(0).getHello();
       assertThat(hello.getState().getSessionsList()).extracting(s -> s.getSessionId()).containsExactly(sessionId);
@@ -121,19 +126,16 @@ class VmNetworkTest {
     VmNetwork network = new VmNetwork(fleetChannels, clock);
     Agent agent = agent("vm-7", topology(a1, b1), network);
     agent.start();
-    eventually().until(() -> agent.attachedSets() == 2);
+    holdsNow(() -> agent.attachedSets() == 2);
 
     network.cut(Duration.ofSeconds(5));
     network.cut(Duration.ofSeconds(1));
-    eventually().until(() -> agent.attachedSets() == 0);
+    holdsNow(() -> agent.attachedSets() == 0);
     for (int i = 0; i < 49; i++) {
       clock.advance(Duration.ofMillis(100));
     }
     assertThat(a1.streams()).hasSize(1);
-    eventually().until(() -> {
-      clock.advance(Duration.ofMillis(100));
-      return agent.attachedSets() == 2;
-    });
+    advanceUntil(Duration.ofMillis(100), () -> agent.attachedSets() == 2);
   }
 
   @Test
@@ -146,11 +148,11 @@ class VmNetworkTest {
     Agent online = agent("vm-2", topology(a1, b1), kept);
     offline.start();
     online.start();
-    eventually().until(() -> offline.attachedSets() == 2 && online.attachedSets() == 2);
+    holdsNow(() -> offline.attachedSets() == 2 && online.attachedSets() == 2);
 
     cut.cut(Duration.ofMinutes(1));
 
-    eventually().until(() -> offline.attachedSets() == 0);
+    holdsNow(() -> offline.attachedSets() == 0);
     clock.advance(Duration.ofSeconds(3));  // the VM still online keeps heartbeating
     assertThat(online.attachedSets()).isEqualTo(2);
     assertThat(a1.streams()).hasSize(2);
