@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
     header = "Runs the central-db baseline's broker (for 'bench storm').",
     description = {
         "One broker that keeps every VM in PostgreSQL and claims one with SELECT ... FOR UPDATE SKIP "
-            + "LOCKED (the baseline module). Its store (users s000001.. --users, pool 'desktop', their "
+            + "LOCKED (io.shardbroker.tools.centraldb). Its store (users s000001.. --users, pool 'desktop', their "
             + "entitlement) lives in the same database. Prints a ready line once it serves."
     })
 public final class CentralDbBrokerCommand implements Callable<Integer> {
