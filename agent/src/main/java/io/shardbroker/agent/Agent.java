@@ -1,11 +1,13 @@
 package io.shardbroker.agent;
 
+import io.shardbroker.agent.host.HostedSession;
 import io.shardbroker.agent.host.SessionHost;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Hello;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.VmState;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,7 +18,12 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  /** How soon a host that could not say what runs on it is asked again. */
+  static final Duration RELIST_AFTER_FAILURE = Duration.ofSeconds(5);
   public static final String VERSION = "0.1.0";
 
   private final AgentSettings settings;
@@ -45,6 +54,8 @@ public final class Agent implements AutoCloseable {
   private final Map<String, ConcentratorLink> links = new LinkedHashMap<>();
   private boolean started;
   private boolean closed;
+  /** The next comparison of the arbiter's sessions with the host's, if one is scheduled. */
+  private ScheduledFuture<?> listing;
 
   /**
    * @param channels where streams to concentrators are opened; may be shared by many agents
@@ -65,7 +76,13 @@ public final class Agent implements AutoCloseable {
         new TicketBook(clock), clock, () -> UUID.randomUUID().toString(), this::stateChanged);
   }
 
-  /** Attaches to one concentrator of every set; returns at once, attaching goes on in the background. */
+  /**
+   * Asks the host what runs on the VM, then attaches to one concentrator of every set, so that the
+   * first state every set hears has exactly those sessions (a restarted agent never lets its VM be
+   * offered as free while a user is on it). Returns at once; listing and attaching go on in the
+   * background. A host that cannot say what runs is asked again until it can, and meanwhile the
+   * VM takes no new session.
+   */
   public void start() {
     List<ConcentratorLink> opened = new ArrayList<>();
     synchronized (this) {
@@ -79,7 +96,47 @@ public final class Agent implements AutoCloseable {
         opened.add(link);
       }
     }
-    opened.forEach(ConcentratorLink::connect);
+    listHost(failure -> {
+      if (failure != null) {
+        log.warn("{}: the session host cannot say what runs on it ({}); taking no new session until it can",
+            settings.vmId(), failure.getMessage());
+      }
+      opened.forEach(ConcentratorLink::connect);
+      scheduleListing(failure != null ? RELIST_AFTER_FAILURE : host.listInterval());
+    });
+  }
+
+  /** Asks the host what runs and gives it to the arbiter; then tells {@code then} of the failure, or null. */
+  private void listHost(Consumer<Throwable> then) {
+    long asked = arbiter.listingAsked();
+    CompletableFuture<List<HostedSession>> listing;
+    try {
+      listing = host.running();
+    } catch (RuntimeException e) {
+      listing = CompletableFuture.failedFuture(e);
+    }
+    listing.whenComplete((running, failure) -> {
+      if (failure == null) {
+        arbiter.reconcile(running, asked);
+      }
+      then.accept(failure == null ? null : failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure);
+    });
+  }
+
+  /** Lists the host again after {@code delay} (none when zero), and on, at the host's interval. */
+  private void scheduleListing(Duration delay) {
+    synchronized (this) {
+      if (closed || delay.isZero()) {
+        return;
+      }
+      listing = scheduler.schedule(() -> listHost(failure -> {
+        if (failure != null) {
+          log.debug("{}: the session host cannot say what runs on it: {}", settings.vmId(), failure.getMessage());
+        }
+        scheduleListing(failure != null && host.listInterval().isZero() ? RELIST_AFTER_FAILURE : host.listInterval());
+      }), delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
   }
 
   private ConcentratorLink newLink(ConcentratorSet set) {
@@ -235,6 +292,9 @@ public final class Agent implements AutoCloseable {
       }
       closed = true;
       toClose = new ArrayList<>(links.values());
+      if (listing != null) {
+        listing.cancel(false);
+      }
     }
     toClose.forEach(ConcentratorLink::close);
     host.close();

@@ -1,5 +1,6 @@
 package io.shardbroker.agent;
 
+import io.shardbroker.agent.host.HostedSession;
 import io.shardbroker.agent.host.SessionHost;
 import io.shardbroker.agent.host.SessionSpec;
 import io.shardbroker.protocol.StartRule;
@@ -12,8 +13,10 @@ import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.VmState;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -61,7 +64,16 @@ final class SessionArbiter {
 
   private long sequence = 1;
   private boolean accepting = true;
+  /** False until the host has said what runs on it: the VM takes no new session meanwhile. */
+  private boolean hostKnown;
   private final Map<String, Session> sessions = new LinkedHashMap<>();
+  /** How many times the host has been asked what runs on it. */
+  private long listingsAsked;
+  /**
+   * Session id -> {@link #listingsAsked} when it joined {@link #sessions}: a listing asked before
+   * a session joined may lack it, so only later listings can find it gone.
+   */
+  private final Map<String, Long> joinedAtListing = new HashMap<>();
   /** Session id -> the end under way, which completes when the host has logged it off. */
   private final Map<String, CompletableFuture<Void>> ending = new HashMap<>();
   /** Start request id -> the start under way. */
@@ -212,7 +224,7 @@ final class SessionArbiter {
       }
     }
     boolean userIsThere = existing != null || startingForLocked(request.getUser()) != null;
-    StartRefusal refusal = StartRule.refusal(pool, request.getPool(), userIsThere, accepting,
+    StartRefusal refusal = StartRule.refusal(pool, request.getPool(), userIsThere, accepting && hostKnown,
         sessions.size() + starting.size(), capacity);
     if (refusal != null) {
       return refusalLocked(request.getRequestId(), refusal,
@@ -265,6 +277,7 @@ final class SessionArbiter {
             .setRequestId(requestId)
             .build();
         sessions.put(session.getSessionId(), session);
+        joinedAtListing.put(session.getSessionId(), listingsAsked);
         sequence++;
         changed = snapshotLocked();
         answer = StartAnswer.newBuilder()
@@ -382,6 +395,7 @@ final class SessionArbiter {
     VmState changed = null;
     synchronized (this) {
       ending.remove(sessionId);
+      joinedAtListing.remove(sessionId);
       if (sessions.remove(sessionId) != null) {
         sequence++;
         changed = snapshotLocked();
@@ -390,6 +404,68 @@ final class SessionArbiter {
     if (changed != null) {
       changeListener.accept(changed);
     }
+  }
+
+  /** Numbers a listing of the host about to be asked for, for {@link #reconcile}. */
+  synchronized long listingAsked() {
+    return ++listingsAsked;
+  }
+
+  /**
+   * Takes what the host says runs on it as the VM's truth (docs/design.md, "The agent's truth is
+   * the VM's"): a session it no longer runs has ended on the host; a session it runs that this
+   * arbiter did not start (before the agent restarted, or by hand) is the VM's too, counted
+   * against its capacity, and given back only to its own user. Starts and ends under way are left
+   * to finish, and a session that joined after {@code listing} was asked for may be missing from
+   * it and stays. The first listing makes the VM take new sessions.
+   *
+   * @param listing the number {@link #listingAsked} gave before the host was asked
+   */
+  void reconcile(List<HostedSession> running, long listing) {
+    List<String> ended = new ArrayList<>();
+    VmState changed = null;
+    synchronized (this) {
+      Map<String, HostedSession> found = new LinkedHashMap<>();
+      running.forEach(h -> found.put(h.sessionId(), h));
+      boolean change = !hostKnown;
+      hostKnown = true;
+      for (Session s : List.copyOf(sessions.values())) {
+        String id = s.getSessionId();
+        if (!found.containsKey(id) && !ending.containsKey(id) && joinedAtListing.getOrDefault(id, 0L) < listing) {
+          sessions.remove(id);
+          joinedAtListing.remove(id);
+          ended.add(id + " of " + s.getUser());
+          change = true;
+        }
+      }
+      for (HostedSession h : found.values()) {
+        if (!sessions.containsKey(h.sessionId()) && !ending.containsKey(h.sessionId()) && !startingSession(h.sessionId())) {
+          sessions.put(h.sessionId(), Session.newBuilder()
+              .setSessionId(h.sessionId())
+              .setUser(h.user())
+              .setPool(h.pool())
+              .setConnection(h.connection())
+              .setStartedAtMs(h.startedAt() != null ? h.startedAt().toEpochMilli() : clock.millis())
+              .build());
+          joinedAtListing.put(h.sessionId(), listing);
+          log.info("{} runs session {} of {}, which this agent did not start: it counts against the VM's capacity",
+              vmId, h.sessionId(), h.user());
+          change = true;
+        }
+      }
+      if (change) {
+        sequence++;
+        changed = snapshotLocked();
+      }
+    }
+    ended.forEach(s -> log.info("session {} on {} ended on the host", s, vmId));
+    if (changed != null) {
+      changeListener.accept(changed);
+    }
+  }
+
+  private boolean startingSession(String sessionId) {
+    return starting.values().stream().anyMatch(s -> s.sessionId.equals(sessionId));
   }
 
   /** Stops or resumes taking new sessions; running sessions are not touched. */
@@ -419,7 +495,7 @@ final class SessionArbiter {
     return VmState.newBuilder()
         .setSequence(sequence)
         .addAllSessions(sessions.values())
-        .setAccepting(accepting)
+        .setAccepting(accepting && hostKnown)
         .build();
   }
 

@@ -1,9 +1,11 @@
 package io.shardbroker.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.shardbroker.agent.host.HostedSession;
 import io.shardbroker.agent.host.SessionHost;
 import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.protocol.v1.AgentMessage;
@@ -11,16 +13,20 @@ import io.shardbroker.protocol.v1.AgentMessage.BodyCase;
 import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorMessage;
 import io.shardbroker.protocol.v1.ConcentratorSet;
+import io.shardbroker.protocol.v1.Connection;
 import io.shardbroker.protocol.v1.EndAnswer;
 import io.shardbroker.protocol.v1.EndRequest;
 import io.shardbroker.protocol.v1.HeartbeatAck;
 import io.shardbroker.protocol.v1.Hello;
+import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartAnswer;
+import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.testing.FakeClock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -185,8 +191,9 @@ class AgentTest {
     assertThat(agent.attachments()).containsExactly(Map.entry("s1", "c1"));
     assertThat(kindsBeforeFirstState(stream))
         .containsExactly(BodyCase.HELLO, BodyCase.HEARTBEAT, BodyCase.HEARTBEAT, BodyCase.HEARTBEAT);
+    long helloSequence = stream.received().get(0).getHello().getState().getSequence();
     assertThat(stream.received(BodyCase.HEARTBEAT))
-        .allSatisfy(h -> assertThat(h.getHeartbeat().getSequence()).isEqualTo(1));
+        .allSatisfy(h -> assertThat(h.getHeartbeat().getSequence()).isEqualTo(helloSequence));
 
     clock.advance(Duration.ofMillis(500));
     beat(stream);
@@ -259,6 +266,105 @@ class AgentTest {
     clock.advance(Duration.ofMillis(1));
 
     assertThat(awaitMessage(stream, BodyCase.START_ANSWER, 1).getStartAnswer().getAccepted()).isTrue();
+  }
+
+  // ---- the host's truth ----------------------------------------------------------------------
+
+  private static final Instant BEFORE_RESTART = Instant.parse("2026-12-01T08:00:00Z");
+
+  private static HostedSession hosted(String sessionId, String user) {
+    return new HostedSession(sessionId, user, POOL,
+        Connection.newBuilder().setProtocol("vnc").setHost("vm-7.example").setPort(5901).build(), BEFORE_RESTART);
+  }
+
+  @Test
+  void aRestartedAgentReportsWhatItsHostRunsInItsFirstHelloAndGivesItToNoOneElse() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    ManualSessionHost host = new ManualSessionHost();
+    host.runs(hosted("s-before", "alice"));
+    Agent agent = agent("vm-7", topology(1, set("s1", c1)), host);
+
+    agent.start();
+
+    FakeConcentrator.Stream stream = awaitStream(c1, 1);
+    VmState first = stream.received().get(0).getHello().getState();
+    assertThat(first.getSessionsList()).extracting(Session::getSessionId, Session::getUser, Session::getStartedAtMs)
+        .containsExactly(tuple("s-before", "alice", BEFORE_RESTART.toEpochMilli()));
+    holdsNow(() -> agent.attachedSets() == 1);
+
+    stream.send(startMessage("r-1", "bob"));
+    StartAnswer refused = awaitMessage(stream, BodyCase.START_ANSWER, 1).getStartAnswer();
+    assertThat(refused.getAccepted()).isFalse();
+    assertThat(refused.getRefusal()).isEqualTo(StartRefusal.START_REFUSAL_FULL);
+
+    stream.send(startMessage("r-2", "alice"));
+    StartAnswer reconnect = awaitMessage(stream, BodyCase.START_ANSWER, 2).getStartAnswer();
+    assertThat(reconnect.getAccepted()).isTrue();
+    assertThat(reconnect.getExisting()).isTrue();
+    assertThat(reconnect.getSession().getSessionId()).isEqualTo("s-before");
+    assertThat(reconnect.getSession().getConnection().getTicket()).startsWith("sct-");
+    assertThat(host.starts()).as("nothing started twice").isEmpty();
+  }
+
+  @Test
+  void aHostThatCannotSayWhatRunsKeepsTheVmFromNewSessionsUntilItCan() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    ManualSessionHost host = new ManualSessionHost();
+    host.cannotList("state file unreadable");
+    Agent agent = agent("vm-7", topology(1, set("s1", c1)), host);
+
+    agent.start();
+
+    FakeConcentrator.Stream stream = awaitStream(c1, 1);
+    assertThat(stream.received().get(0).getHello().getState().getAccepting()).isFalse();
+    holdsNow(() -> agent.attachedSets() == 1);
+    stream.send(startMessage("r-1", "bob"));
+    assertThat(awaitMessage(stream, BodyCase.START_ANSWER, 1).getStartAnswer().getRefusal())
+        .isEqualTo(StartRefusal.START_REFUSAL_NOT_ACCEPTING);
+
+    host.runs();
+    clock.advance(Agent.RELIST_AFTER_FAILURE);
+
+    assertThat(awaitMessage(stream, BodyCase.STATE, 1).getState().getState().getAccepting()).isTrue();
+    assertThat(host.listings()).isEqualTo(2);
+  }
+
+  @Test
+  void theHostIsListedAgainAtItsIntervalSoSessionsThatEndedWithoutTheAgentAreDropped() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    ManualSessionHost host = new ManualSessionHost().listedEvery(Duration.ofSeconds(10));
+    host.runs(hosted("s-before", "alice"));
+    Agent agent = agent("vm-7", topology(1, set("s1", c1)), host);
+    agent.start();
+    FakeConcentrator.Stream stream = awaitStream(c1, 1);
+    holdsNow(() -> agent.attachedSets() == 1);
+
+    host.runs();  // alice logged off inside the desktop; the host tells nobody
+    clock.advance(Duration.ofSeconds(10));
+
+    assertThat(awaitMessage(stream, BodyCase.STATE, 1).getState().getState().getSessionsList()).isEmpty();
+    assertThat(agent.state().getAccepting()).isTrue();
+  }
+
+  @Test
+  void aListingAskedForBeforeASessionStartedDoesNotEndIt() {
+    FakeConcentrator c1 = welcoming("c1", "s1");
+    ManualSessionHost host = new ManualSessionHost().listedEvery(Duration.ofSeconds(10));
+    Agent agent = agent("vm-7", topology(1, set("s1", c1)), host);
+    agent.start();
+    FakeConcentrator.Stream stream = awaitStream(c1, 1);
+    holdsNow(() -> agent.attachedSets() == 1);
+    host.listsSlowly();
+    clock.advance(Duration.ofSeconds(10));  // the list script runs...
+    stream.send(startMessage("r-1", "alice"));  // ...while alice's session starts
+    host.finishNext();
+    assertThat(awaitMessage(stream, BodyCase.START_ANSWER, 1).getStartAnswer().getAccepted()).isTrue();
+
+    host.answerListing();  // made before alice's session existed
+
+    assertThat(agent.state().getSessionsList()).extracting(Session::getUser).containsExactly("alice");
+    clock.advance(Duration.ofSeconds(10));  // a listing asked after the start does count
+    assertThat(agent.state().getSessionsList()).isEmpty();
   }
 
   // ---- reconnects -----------------------------------------------------------------------------

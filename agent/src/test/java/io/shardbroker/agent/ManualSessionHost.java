@@ -1,9 +1,11 @@
 package io.shardbroker.agent;
 
+import io.shardbroker.agent.host.HostedSession;
 import io.shardbroker.agent.host.SessionHost;
 import io.shardbroker.agent.host.SessionHostException;
 import io.shardbroker.agent.host.SessionSpec;
 import io.shardbroker.protocol.v1.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +40,58 @@ final class ManualSessionHost implements SessionHost {
   public synchronized CompletableFuture<Void> end(String sessionId) {
     ends.add(sessionId);
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** What running() answers: the sessions the test says run, or a failure. */
+  private CompletableFuture<List<HostedSession>> listing = CompletableFuture.completedFuture(List.of());
+  private Duration listInterval = Duration.ZERO;
+  private int listings;
+
+  @Override
+  public synchronized CompletableFuture<List<HostedSession>> running() {
+    listings++;
+    return listing;
+  }
+
+  @Override
+  public synchronized Duration listInterval() {
+    return listInterval;
+  }
+
+  /** The agent is to compare its sessions with running() every {@code interval}. */
+  synchronized ManualSessionHost listedEvery(Duration interval) {
+    listInterval = interval;
+    return this;
+  }
+
+  /** How often running() was called. */
+  synchronized int listings() {
+    return listings;
+  }
+
+  /** From now on, running() lists these sessions. */
+  synchronized void runs(HostedSession... sessions) {
+    listing = CompletableFuture.completedFuture(List.of(sessions));
+  }
+
+  /** The next running() stays unanswered until {@link #answerListing}: a slow list script. */
+  synchronized void listsSlowly() {
+    listing = new CompletableFuture<>();
+  }
+
+  /** Answers the running() held by {@link #listsSlowly}; later ones get the same answer. */
+  void answerListing(HostedSession... sessions) {
+    CompletableFuture<List<HostedSession>> held;
+    synchronized (this) {
+      held = listing;
+      listing = CompletableFuture.completedFuture(List.of(sessions));
+    }
+    held.complete(List.of(sessions));
+  }
+
+  /** From now on, running() fails: the host cannot tell what runs. */
+  synchronized void cannotList(String why) {
+    listing = CompletableFuture.failedFuture(new SessionHostException(why));
   }
 
   @Override

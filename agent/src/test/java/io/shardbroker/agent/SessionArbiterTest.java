@@ -13,9 +13,9 @@ import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.VmState;
 import io.shardbroker.testing.FakeClock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
@@ -44,8 +44,11 @@ class SessionArbiterTest {
   }
 
   private SessionArbiter arbiter(int capacity, SessionHost sessionHost) {
-    return new SessionArbiter(VM, POOL, capacity, sessionHost, new TicketBook(clock), clock,
+    SessionArbiter arbiter = new SessionArbiter(VM, POOL, capacity, sessionHost, new TicketBook(clock), clock,
         () -> "s-" + sessionCounter.incrementAndGet(), changes::add);
+    arbiter.reconcile(List.of(), arbiter.listingAsked());  // the host runs nothing yet
+    changes.clear();
+    return arbiter;
   }
 
   private static StartRequest start(String requestId, String user) {

@@ -60,6 +60,11 @@ final class AgentCommand implements Callable<Integer> {
           + "(SHARDBROKER_TICKET, SHARDBROKER_TICKET_EXPIRES_AT), for the desktop's gateway to accept it once.")
   Path ticketScript;
 
+  @Option(names = "--list-script", paramLabel = "PATH",
+      description = "exec host: script that prints the sessions running on the VM as a JSON array, run at start "
+          + "(so a restarted agent knows them) and every host.listInterval (default 10s) to see logoffs.")
+  Path listScript;
+
   @Override
   public Integer call() throws Exception {
     common.applyLogLevel();
@@ -87,16 +92,18 @@ final class AgentCommand implements Callable<Integer> {
 
   private SessionHost host(HostConfig config, String id, ScheduledExecutorService scheduler) {
     HostConfig h = config != null ? config
-        : new HostConfig(null, null, null, null, null, null, null, null, null, null);
+        : new HostConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     List<String> start = startScript != null ? List.of(startScript.toString()) : h.start();
     List<String> end = endScript != null ? List.of(endScript.toString()) : h.end();
     List<String> ticket = ticketScript != null ? List.of(ticketScript.toString()) : h.ticket();
+    List<String> list = listScript != null ? List.of(listScript.toString()) : h.list();
     String type = hostType != null ? hostType : h.type() != null ? h.type()
         : start != null ? "exec" : "simulated";
     String protocol = CommonOptions.orDefault(h.protocol(), "rdp");
     return switch (type) {
       case "exec" -> new ExecSessionHost(new ExecSessionHost.Settings(start, end,
-          CommonOptions.orDefault(h.timeout(), Duration.ofSeconds(60)), protocol, null, ticket));
+          CommonOptions.orDefault(h.timeout(), Duration.ofSeconds(60)), protocol, null, ticket)
+          .withList(list, CommonOptions.orDefault(h.listInterval(), ExecSessionHost.Settings.LIST_INTERVAL_DEFAULT)));
       case "simulated" -> new SimulatedSessionHost(id, new SimulatedSessionHost.Settings(protocol,
           CommonOptions.orDefault(h.port(), 3389),
           CommonOptions.orDefault(h.startDelay(), Duration.ZERO),

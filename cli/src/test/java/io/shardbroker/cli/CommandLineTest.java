@@ -1,7 +1,11 @@
 package io.shardbroker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import io.shardbroker.agent.host.ExecSessionHost;
+import io.shardbroker.agent.host.HostedSession;
+import io.shardbroker.agent.host.SessionSpec;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.Durations;
 import io.shardbroker.cli.config.RoleConfigs.AgentConfig;
@@ -19,6 +23,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,10 +71,34 @@ class CommandLineTest {
 
     AgentConfig agent = ConfigFiles.read(EXAMPLES.resolve("agent.yaml"), AgentConfig.class);
     assertThat(agent.host().start()).containsExactly("config/scripts/start-session.sh");
+    assertThat(agent.host().list()).containsExactly("config/scripts/list-sessions.sh");
+    assertThat(agent.host().listInterval()).isEqualTo(Duration.ofSeconds(10));
 
     SimConfig sim = ConfigFiles.read(EXAMPLES.resolve("sim.yaml"), SimConfig.class);
     assertThat(sim.pools()).hasSize(2);
     assertThat(sim.startDelay()).isEqualTo(Duration.ofMillis(20));
+  }
+
+  @Test
+  void theExampleScriptsListTheSessionsTheyStartedUntilTheyEndThem(@TempDir Path dir) throws Exception {
+    Path scripts = EXAMPLES.resolve("scripts").toAbsolutePath();
+    Function<String, List<String>> command =
+        name -> List.of("env", "SESSIONS_DIR=" + dir, scripts.resolve(name).toString());
+    try (ExecSessionHost host = new ExecSessionHost(new ExecSessionHost.Settings(command.apply("start-session.sh"),
+        command.apply("end-session.sh"), Duration.ofSeconds(10), "rdp", dir)
+        .withList(command.apply("list-sessions.sh"), Duration.ofSeconds(10)))) {
+      assertThat(host.running().get(10, TimeUnit.SECONDS)).isEmpty();
+      host.start(new SessionSpec("s-1", "alice", "desktop", "vm-0001")).get(10, TimeUnit.SECONDS);
+      host.start(new SessionSpec("s-2", "bob", "desktop", "vm-0001")).get(10, TimeUnit.SECONDS);
+
+      assertThat(host.running().get(10, TimeUnit.SECONDS))
+          .extracting(HostedSession::sessionId, HostedSession::user, h -> h.connection().getPort())
+          .containsExactlyInAnyOrder(tuple("s-1", "alice", 3389), tuple("s-2", "bob", 3389));
+
+      host.end("s-1").get(10, TimeUnit.SECONDS);
+      assertThat(host.running().get(10, TimeUnit.SECONDS)).extracting(HostedSession::sessionId)
+          .containsExactly("s-2");
+    }
   }
 
   @Test

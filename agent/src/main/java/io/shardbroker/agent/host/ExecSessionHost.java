@@ -9,9 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -55,6 +58,8 @@ public final class ExecSessionHost implements SessionHost {
    * @param protocol protocol named when the start script names none
    * @param workingDirectory where scripts run; null for the agent's own
    * @param ticketCommand argv of the script told each connection ticket; null for none
+   * @param listCommand argv of the script that prints the sessions that run; null for none
+   * @param listInterval how often the list script runs, to see logoffs on the desktops
    */
   public record Settings(
       List<String> startCommand,
@@ -62,12 +67,29 @@ public final class ExecSessionHost implements SessionHost {
       Duration timeout,
       String protocol,
       Path workingDirectory,
-      List<String> ticketCommand) {
+      List<String> ticketCommand,
+      List<String> listCommand,
+      Duration listInterval) {
 
-    /** Without a ticket command. */
+    public static final Duration LIST_INTERVAL_DEFAULT = Duration.ofSeconds(10);
+
+    /** Without a ticket command or a list command. */
     public Settings(List<String> startCommand, List<String> endCommand, Duration timeout, String protocol,
         Path workingDirectory) {
       this(startCommand, endCommand, timeout, protocol, workingDirectory, null);
+    }
+
+    /** Without a list command. */
+    public Settings(List<String> startCommand, List<String> endCommand, Duration timeout, String protocol,
+        Path workingDirectory, List<String> ticketCommand) {
+      this(startCommand, endCommand, timeout, protocol, workingDirectory, ticketCommand, null,
+          LIST_INTERVAL_DEFAULT);
+    }
+
+    /** These settings with a list script run every {@code interval}. */
+    public Settings withList(List<String> command, Duration interval) {
+      return new Settings(startCommand, endCommand, timeout, protocol, workingDirectory, ticketCommand, command,
+          interval);
     }
 
     public Settings {
@@ -86,6 +108,10 @@ public final class ExecSessionHost implements SessionHost {
       startCommand = List.copyOf(startCommand);
       endCommand = List.copyOf(endCommand);
       ticketCommand = ticketCommand == null || ticketCommand.isEmpty() ? null : List.copyOf(ticketCommand);
+      listCommand = listCommand == null || listCommand.isEmpty() ? null : List.copyOf(listCommand);
+      if (listCommand != null && (listInterval == null || listInterval.isNegative() || listInterval.isZero())) {
+        throw new IllegalArgumentException("exec host: list interval must be positive, got " + listInterval);
+      }
     }
   }
 
@@ -96,11 +122,50 @@ public final class ExecSessionHost implements SessionHost {
 
   public ExecSessionHost(Settings settings) {
     this.settings = settings;
+    if (settings.listCommand() == null) {
+      log.warn("exec host without a list script: a restarted agent cannot know which sessions still run, and "
+          + "logoffs inside the desktops go unseen (give host.list in the agent's config)");
+    }
   }
 
   @Override
   public void onSessionEnded(Consumer<String> listener) {
-    // Scripts cannot tell us about logoffs yet; sessions end through end() only.
+    // Scripts tell of no logoff by themselves: the agent sees one at the next run of the list script.
+  }
+
+  /**
+   * What the list script prints: a JSON array of the sessions that run, each
+   * {@code {"sessionId", "user", "pool", "host", "port", "protocol"?, "startedAt"?}} (an ISO-8601
+   * instant). Without a list script: none, as far as this host can tell.
+   */
+  @Override
+  public CompletableFuture<List<HostedSession>> running() {
+    if (settings.listCommand() == null) {
+      return CompletableFuture.completedFuture(List.of());
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      Set<String> before;
+      synchronized (this) {
+        before = Set.copyOf(running.keySet());
+      }
+      List<HostedSession> found = parseSessions(run(settings.listCommand(), null, "list", Map.of()));
+      synchronized (this) {
+        Set<String> listed = new HashSet<>();
+        for (HostedSession h : found) {
+          listed.add(h.sessionId());
+          // One this host did not start (before a restart, by hand) is ended with what the list says.
+          running.putIfAbsent(h.sessionId(), new SessionSpec(h.sessionId(), h.user(), h.pool(), ""));
+        }
+        // Gone from the desktop; one started while the script ran may be missing and stays.
+        before.stream().filter(id -> !listed.contains(id)).forEach(running::remove);
+      }
+      return found;
+    }, executor);
+  }
+
+  @Override
+  public Duration listInterval() {
+    return settings.listCommand() == null ? Duration.ZERO : settings.listInterval();
   }
 
   @Override
@@ -159,10 +224,12 @@ public final class ExecSessionHost implements SessionHost {
     }
     Map<String, String> env = builder.environment();
     env.putAll(more);
-    env.put("SHARDBROKER_SESSION_ID", spec.sessionId());
-    env.put("SHARDBROKER_USER", spec.user());
-    env.put("SHARDBROKER_POOL", spec.pool());
-    env.put("SHARDBROKER_VM_ID", spec.vmId());
+    if (spec != null) {
+      env.put("SHARDBROKER_SESSION_ID", spec.sessionId());
+      env.put("SHARDBROKER_USER", spec.user());
+      env.put("SHARDBROKER_POOL", spec.pool());
+      env.put("SHARDBROKER_VM_ID", spec.vmId());
+    }
     Process process;
     try {
       process = builder.start();
@@ -257,6 +324,39 @@ public final class ExecSessionHost implements SessionHost {
           + json.path("port"));
     }
     return Connection.newBuilder().setHost(host).setPort(port).setProtocol(protocol).build();
+  }
+
+  List<HostedSession> parseSessions(String stdout) {
+    JsonNode json;
+    try {
+      json = JSON.readTree(stdout);
+    } catch (IOException e) {
+      throw new SessionHostException("list script printed no JSON array: " + abbreviate(stdout));
+    }
+    if (json == null || !json.isArray()) {
+      throw new SessionHostException("list script printed no JSON array: " + abbreviate(stdout));
+    }
+    List<HostedSession> sessions = new ArrayList<>();
+    for (JsonNode s : json) {
+      String id = s.path("sessionId").asText("");
+      String user = s.path("user").asText("");
+      String pool = s.path("pool").asText("");
+      if (id.isBlank() || user.isBlank() || pool.isBlank()) {
+        throw new SessionHostException("list script's session needs \"sessionId\", \"user\" and \"pool\": "
+            + abbreviate(s.toString()));
+      }
+      Instant startedAt = null;
+      if (s.hasNonNull("startedAt")) {
+        try {
+          startedAt = Instant.parse(s.path("startedAt").asText());
+        } catch (DateTimeParseException e) {
+          throw new SessionHostException("list script's \"startedAt\" of " + id + " is no ISO-8601 instant: "
+              + s.path("startedAt").asText());
+        }
+      }
+      sessions.add(new HostedSession(id, user, pool, parseConnection(s.toString()), startedAt));
+    }
+    return sessions;
   }
 
   private static String lastLine(String text) {

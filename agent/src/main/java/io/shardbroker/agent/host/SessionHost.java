@@ -1,7 +1,9 @@
 package io.shardbroker.agent.host;
 
 import io.shardbroker.protocol.v1.Connection;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -25,6 +27,22 @@ public interface SessionHost extends AutoCloseable {
    */
   default CompletableFuture<Void> ticketIssued(SessionSpec spec, String ticket, Instant expiresAt) {
     return CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * The sessions that really run on the host now, as it finds them: where a restarted agent starts
+   * from (it reports exactly these before it takes any start), and, every {@link #listInterval},
+   * how it learns of sessions that ended, or began, without it. Completes exceptionally when the
+   * host cannot tell; the agent then takes no new session until it can.
+   */
+  CompletableFuture<List<HostedSession>> running();
+
+  /**
+   * How often the agent compares its sessions with {@link #running}; zero for never, for a host
+   * that tells of every end itself ({@link #onSessionEnded}) and starts nothing by itself.
+   */
+  default Duration listInterval() {
+    return Duration.ZERO;
   }
 
   /** Logs a session off. Completes when it is gone; ending an unknown session is not an error. */

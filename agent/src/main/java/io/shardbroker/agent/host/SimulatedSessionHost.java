@@ -146,11 +146,7 @@ public final class SimulatedSessionHost implements SessionHost {
       maxConcurrent = Math.max(maxConcurrent, running.size());
       witness.started(spec);
     }
-    started.complete(Connection.newBuilder()
-        .setProtocol(settings.protocol())
-        .setHost(vmId + ".sim.invalid")
-        .setPort(settings.port())
-        .build());
+    started.complete(connection());
   }
 
   private void endedByUser(String sessionId) {
@@ -178,6 +174,22 @@ public final class SimulatedSessionHost implements SessionHost {
       }
     }
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** Its own record: the simulated desktop knows what runs on it. */
+  @Override
+  public synchronized CompletableFuture<List<HostedSession>> running() {
+    List<HostedSession> all = new ArrayList<>(running.size());
+    running.forEach((id, r) -> all.add(new HostedSession(id, r.spec().user(), r.spec().pool(), connection(), null)));
+    return CompletableFuture.completedFuture(all);
+  }
+
+  private Connection connection() {
+    return Connection.newBuilder()
+        .setProtocol(settings.protocol())
+        .setHost(vmId + ".sim.invalid")
+        .setPort(settings.port())
+        .build();
   }
 
   /** The desktop's own view, independent of the agent's. */

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -163,7 +164,7 @@ class ExecSessionHostTest {
         Duration.ofSeconds(5), "rdp", dir, List.of(ticket.toString())));
     hosts.add(host);
 
-    result(host.ticketIssued(SPEC, "sct-abc", java.time.Instant.parse("2026-11-26T10:00:00Z")));
+    result(host.ticketIssued(SPEC, "sct-abc", Instant.parse("2026-11-26T10:00:00Z")));
 
     assertThat(Files.readString(dir.resolve("tickets")).strip())
         .isEqualTo(SPEC.sessionId() + " " + SPEC.user() + " sct-abc 2026-11-26T10:00:00Z");
@@ -257,6 +258,71 @@ class ExecSessionHostTest {
     result(host.end("sess-1"));
 
     assertThat(Files.readAllLines(dir.resolve("end.runs"))).containsExactly("run");
+  }
+
+  // ---- list -----------------------------------------------------------------------------------
+
+  private ExecSessionHost listingHost(String listBody, String endBody) throws IOException {
+    Path start = script("start.sh", "echo '{\"host\": \"h\", \"port\": 3389}'\n");
+    Path end = script("end.sh", endBody);
+    Path list = script("list.sh", listBody);
+    ExecSessionHost host = new ExecSessionHost(new ExecSessionHost.Settings(
+        List.of(start.toString()), List.of(end.toString()), Duration.ofSeconds(5), "rdp", dir)
+        .withList(List.of(list.toString()), Duration.ofSeconds(3)));
+    hosts.add(host);
+    return host;
+  }
+
+  @Test
+  void theListScriptSaysWhichSessionsRun() throws Exception {
+    ExecSessionHost host = listingHost("""
+        echo '[{"sessionId": "s-1", "user": "alice", "pool": "desktops", "host": "vm-7.example", "port": 5901,'
+        echo '  "protocol": "vnc", "startedAt": "2026-12-01T08:00:00Z"},'
+        echo ' {"sessionId": "s-2", "user": "bob", "pool": "desktops", "host": "vm-7.example", "port": 3389}]'
+        """, OK_END);
+
+    List<HostedSession> running = result(host.running());
+
+    assertThat(running).containsExactly(
+        new HostedSession("s-1", "alice", "desktops",
+            Connection.newBuilder().setHost("vm-7.example").setPort(5901).setProtocol("vnc").build(),
+            Instant.parse("2026-12-01T08:00:00Z")),
+        new HostedSession("s-2", "bob", "desktops",
+            Connection.newBuilder().setHost("vm-7.example").setPort(3389).setProtocol("rdp").build(), null));
+    assertThat(host.listInterval()).isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void aSessionOnlyTheListKnowsIsEndedWithTheEndScript() throws Exception {
+    // Started before the agent restarted: the end script still gets the session's names.
+    ExecSessionHost host = listingHost(
+        "echo '[{\"sessionId\": \"s-9\", \"user\": \"carol\", \"pool\": \"desktops\", \"host\": \"h\", \"port\": 1}]'\n",
+        "echo \"$SHARDBROKER_SESSION_ID $SHARDBROKER_USER $SHARDBROKER_POOL\" > end.env\n");
+    result(host.running());
+
+    result(host.end("s-9"));
+
+    assertThat(Files.readString(dir.resolve("end.env")).strip()).isEqualTo("s-9 carol desktops");
+  }
+
+  @Test
+  void aListThatIsNoJsonArrayOrLacksNamesFailsSayingWhy() throws Exception {
+    assertThat(failure(listingHost("echo 'no sessions here'\n", OK_END).running()))
+        .contains("list script printed no JSON array", "no sessions here");
+    assertThat(failure(listingHost("echo '[{\"sessionId\": \"s-1\", \"host\": \"h\", \"port\": 1}]'\n", OK_END)
+        .running()))
+        .contains("needs \"sessionId\", \"user\" and \"pool\"");
+    assertThat(failure(listingHost("echo '[{\"sessionId\": \"s-1\", \"user\": \"a\", \"pool\": \"p\", "
+        + "\"host\": \"h\", \"port\": 1, \"startedAt\": \"yesterday\"}]'\n", OK_END).running()))
+        .contains("\"startedAt\" of s-1 is no ISO-8601 instant: yesterday");
+    assertThat(failure(listingHost("exit 3\n", OK_END).running())).contains("exit");
+  }
+
+  @Test
+  void withoutAListScriptNothingIsListedAndNothingIsAskedAgain() throws Exception {
+    ExecSessionHost host = host("echo '{\"host\": \"h\", \"port\": 3389}'\n");
+    assertThat(result(host.running())).isEmpty();
+    assertThat(host.listInterval()).isZero();
   }
 
   // ---- settings -------------------------------------------------------------------------------

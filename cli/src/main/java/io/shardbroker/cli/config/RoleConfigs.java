@@ -116,12 +116,14 @@ public final class RoleConfigs {
   public record AgentConfig(
       String vmId, String pool, Integer capacity, HostConfig host, TlsConfig tls, TopologyConfig topology) {}
 
-  /** The session host of an agent: {@code type: exec} with scripts, or {@code type: simulated}. */
+  /** The session host of an agent: {@code type: exec} with scripts (start, end, list, ticket), or {@code type: simulated}. */
   public record HostConfig(
       String type,
       List<String> start,
       List<String> end,
       List<String> ticket,
+      List<String> list,
+      Duration listInterval,
       Duration timeout,
       String protocol,
       Integer port,
