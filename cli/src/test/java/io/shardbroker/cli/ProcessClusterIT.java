@@ -6,6 +6,7 @@ import io.shardbroker.harness.ClusterSpec;
 import io.shardbroker.harness.LocalProcesses;
 import io.shardbroker.harness.ProcessCluster;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -23,8 +24,12 @@ class ProcessClusterIT extends ClusterScenarios {
         Path.of("target", "it", "process-cluster-" + ++clusters), LocalProcesses.productJar()));
   }
 
+  /** Real processes keep real time: it passes between looks. */
   @Override
-  protected void passTime() throws Exception {
-    Thread.sleep(200);
+  protected void passTime() {}
+
+  @Override
+  protected Duration pollInterval() {
+    return Duration.ofMillis(200);
   }
 }

@@ -1,6 +1,7 @@
 package io.shardbroker.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.agent.host.SimulatedSessionHost;
@@ -45,10 +46,14 @@ public abstract class ClusterScenarios {
   protected abstract Cluster start(ClusterSpec spec) throws Exception;
 
   /**
-   * Lets some time pass for the cluster: heartbeats, backoffs and sweeps that fall due meanwhile
-   * run. On a manual clock this moves it; in real time it waits a little.
+   * Lets some time pass for the cluster between two looks at a condition: heartbeats, backoffs and
+   * sweeps that fall due meanwhile run. On a manual clock this moves it; in real time it does
+   * nothing, as {@link #pollInterval} passes anyway.
    */
   protected abstract void passTime() throws Exception;
+
+  /** The real time between two looks at a condition, for the cluster's own threads to work. */
+  protected abstract Duration pollInterval();
 
   /** How long a condition may take to hold, in {@link #passTime} steps included. */
   protected Duration patience() {
@@ -90,14 +95,15 @@ public abstract class ClusterScenarios {
   }
 
   /** Passes time until {@code condition} holds; fails after {@link #patience()}. */
-  protected void eventually(String what, Callable<Boolean> condition) throws Exception {
-    long giveUp = System.nanoTime() + patience().toNanos();
-    while (!condition.call()) {
-      if (System.nanoTime() > giveUp) {
-        throw new AssertionError("not within " + patience().toSeconds() + " s: " + what);
-      }
-      passTime();
-    }
+  protected void eventually(String what, Callable<Boolean> condition) {
+    await(what).atMost(patience()).pollInSameThread().pollDelay(Duration.ZERO).pollInterval(pollInterval())
+        .until(() -> {
+          if (condition.call()) {
+            return true;
+          }
+          passTime();
+          return false;
+        });
   }
 
   /** VM id -> set -> the concentrator its agent is attached to, as the agents themselves say. */
