@@ -208,7 +208,8 @@ public final class CertificateAuthority {
     }
     KeyPair pair = Keys.generate();
     Instant now = clock.instant();
-    X509Certificate issued = certify(hosts.get(0), "https", List.of(), hosts, true, pair.getPublic(),
+    X509Certificate issued = certify(hosts.get(0), "https", List.of(), hosts,
+        new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth}, pair.getPublic(),
         now.minus(BACKDATE), now.plus(validity));
     return new TlsCredentials(pair.getPrivate(), List.of(issued), root);
   }
@@ -223,12 +224,23 @@ public final class CertificateAuthority {
       throw new IllegalArgumentException("a " + identity.role().label()
           + " certificate needs the host names or addresses clients dial it by");
     }
-    return certify(identity.name(), identity.role().label(), identity.uris(), hosts, identity.role().server(),
+    return certify(identity.name(), identity.role().label(), identity.uris(), hosts, purposes(identity.role()),
         publicKey, notBefore, notAfter);
   }
 
+  /**
+   * What a role's certificate may be used for: servers serve, clients dial. An agent does both: it
+   * dials its concentrators and serves its display relay to brokers.
+   */
+  private static KeyPurposeId[] purposes(Role role) {
+    if (role == Role.AGENT) {
+      return new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth};
+    }
+    return new KeyPurposeId[] {role.server() ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth};
+  }
+
   private X509Certificate certify(String commonName, String unit, List<URI> uris, List<String> hosts,
-      boolean server, PublicKey publicKey, Instant notBefore, Instant notAfter) {
+      KeyPurposeId[] purposes, PublicKey publicKey, Instant notBefore, Instant notAfter) {
     if (!notAfter.isAfter(notBefore)) {
       throw new IllegalArgumentException("a certificate must end after it starts");
     }
@@ -247,8 +259,7 @@ public final class CertificateAuthority {
           Date.from(notBefore), Date.from(notAfter), subject, publicKey)
           .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
           .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-          .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-              server ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth))
+          .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes))
           .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)))
           .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(publicKey))
           .addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(certificate));
