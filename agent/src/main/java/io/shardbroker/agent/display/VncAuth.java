@@ -35,7 +35,15 @@ public final class VncAuth {
 
   /** The 8 bytes of a password file ({@code -PasswordFile}, what {@code vncpasswd -f} writes). */
   public static byte[] passwordFile(byte[] password) {
-    return des(FILE_KEY, padded(password));
+    return des(Cipher.ENCRYPT_MODE, FILE_KEY, padded(password));
+  }
+
+  /** The password a password file holds: what {@link #passwordFile} wrote, NUL padding and all. */
+  public static byte[] passwordOf(byte[] passwordFile) {
+    if (passwordFile.length < PASSWORD_LENGTH) {
+      throw new IllegalArgumentException("a VNC password file has 8 bytes, got " + passwordFile.length);
+    }
+    return des(Cipher.DECRYPT_MODE, FILE_KEY, java.util.Arrays.copyOf(passwordFile, PASSWORD_LENGTH));
   }
 
   /** The answer to a server's 16-byte challenge. */
@@ -47,7 +55,7 @@ public final class VncAuth {
     for (int i = 0; i < key.length; i++) {
       key[i] = (byte) (Integer.reverse(key[i] & 0xFF) >>> 24);
     }
-    return des(key, challenge);
+    return des(Cipher.ENCRYPT_MODE, key, challenge);
   }
 
   private static byte[] padded(byte[] password) {
@@ -56,10 +64,10 @@ public final class VncAuth {
     return eight;
   }
 
-  private static byte[] des(byte[] key, byte[] data) {
+  private static byte[] des(int mode, byte[] key, byte[] data) {
     try {
       Cipher des = Cipher.getInstance("DES/ECB/NoPadding");
-      des.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "DES"));
+      des.init(mode, new SecretKeySpec(key, "DES"));
       return des.doFinal(data);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("this JDK has no DES, which VNC authentication needs", e);

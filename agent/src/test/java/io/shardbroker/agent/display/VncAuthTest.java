@@ -20,6 +20,14 @@ class VncAuthTest {
   }
 
   @Test
+  void aPasswordFileGivesBackItsPassword() {
+    byte[] password = VncAuth.newPassword(new SecureRandom());
+    assertThat(VncAuth.passwordOf(VncAuth.passwordFile(password))).isEqualTo(password);
+    assertThat(VncAuth.passwordOf(HexFormat.of().parseHex("dbd83cfd727a1458")))
+        .isEqualTo("password".getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Test
   void theResponseIsTheChallengeUnderDesWithTheBitReversedPasswordAsKey() throws Exception {
     byte[] password = "s3cr3t!!".getBytes(StandardCharsets.US_ASCII);
     byte[] challenge = HexFormat.of().parseHex("00112233445566778899aabbccddeeff");
