@@ -17,7 +17,9 @@ import java.util.stream.Collectors;
 
 /**
  * The web portal's files, read from the broker's jar once at start and served from memory:
- * {@code /}, {@code /admin}, {@code /portal/FILE} and uPlot under {@code /webjars/uplot/VERSION/dist/}.
+ * {@code /}, {@code /admin}, {@code /desktop}, {@code /portal/FILE}, uPlot under
+ * {@code /webjars/uplot/VERSION/dist/}, and noVNC's ES modules under {@code /novnc/PATH} (fetched
+ * from npm by the build: see broker/pom.xml).
  *
  * <p>Not Jetty's static files: those mount the whole jar as a zip file system, several times
  * over, and its 32,000 entries' index took some 40 MiB of every broker's heap for a dozen files.
@@ -31,7 +33,8 @@ final class PortalFiles {
   static final String PORTAL = "/io/shardbroker/broker/portal/";
   /** The portal's files besides its two pages; PortalFilesTest checks the list against the directory. */
   static final List<String> FILES = List.of(
-      "portal.css", "common.js", "portal.js", "admin.js", "accounts.js", "charts.js");
+      "portal.css", "common.js", "portal.js", "admin.js", "accounts.js", "charts.js", "desktop.js");
+  static final String NOVNC = "/io/shardbroker/broker/novnc/";
   private static final String UPLOT = "/META-INF/resources/webjars/uplot/";
   private static final List<String> UPLOT_FILES = List.of("uPlot.min.css", "uPlot.iife.min.js");
   private static final Map<String, String> TYPES = Map.of(
@@ -44,6 +47,8 @@ final class PortalFiles {
 
   private final File portalPage = read(PORTAL + "index.html");
   private final File adminPage = read(PORTAL + "admin.html");
+  private final File desktopPage = read(PORTAL + "desktop.html");
+  private final Map<String, File> novnc = readAll(novncFiles(), name -> NOVNC + name);
   private final Map<String, File> portal = readAll(FILES, name -> PORTAL + name);
   private final String uplotVersion = uplotVersion();
   private final Map<String, File> uplot = readAll(UPLOT_FILES, name -> UPLOT + uplotVersion + "/dist/" + name);
@@ -51,6 +56,8 @@ final class PortalFiles {
   void routes(JavalinConfig config) {
     config.routes.get("/", ctx -> send(ctx, portalPage, "no-cache"));
     config.routes.get("/admin", ctx -> send(ctx, adminPage, "no-cache"));
+    config.routes.get("/desktop", ctx -> send(ctx, desktopPage, "no-cache"));
+    config.routes.get("/novnc/<path>", ctx -> send(ctx, find(novnc, ctx.pathParam("path")), "no-cache"));
     config.routes.get("/portal/{file}", ctx -> send(ctx, find(portal, ctx.pathParam("file")), "no-cache"));
     config.routes.get("/webjars/uplot/{version}/dist/{file}", ctx -> {
       if (!ctx.pathParam("version").equals(uplotVersion)) {
@@ -93,6 +100,12 @@ final class PortalFiles {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
+  }
+
+  /** noVNC's files, as the build listed them. */
+  private static List<String> novncFiles() {
+    return new String(resource(NOVNC + "files.txt"), java.nio.charset.StandardCharsets.UTF_8).lines()
+        .map(String::strip).filter(line -> !line.isEmpty()).toList();
   }
 
   /** The uPlot WebJar's version, from the Maven properties every WebJar carries. */

@@ -50,7 +50,7 @@ class PortalFilesTest {
 
   @Test
   void everythingThePagesLoadIsThereWithItsContentType() throws Exception {
-    for (String page : List.of("/", "/admin")) {
+    for (String page : List.of("/", "/admin", "/desktop")) {
       HttpResponse<String> html = get(page, null);
       assertThat(html.statusCode()).isEqualTo(200);
       assertThat(html.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
@@ -71,6 +71,29 @@ class PortalFilesTest {
   }
 
   @Test
+  void noVncIsServedWithEveryModuleItsClientImports() throws Exception {
+    // desktop.js imports noVNC's RFB; every module imports others by relative path.
+    assertThat(get("/portal/desktop.js", null).body()).contains("from \"/novnc/core/rfb.js\"");
+    List<String> pending = new ArrayList<>(List.of("core/rfb.js"));
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    Pattern imports = Pattern.compile("(?m)^\\s*(?:import|export)\\b[^;]*?from\\s+[\"']([^\"']+)[\"']");
+    while (!pending.isEmpty()) {
+      String path = pending.remove(pending.size() - 1);
+      if (!seen.add(path)) {
+        continue;
+      }
+      HttpResponse<String> module = get("/novnc/" + path, null);
+      assertThat(module.statusCode()).as(path).isEqualTo(200);
+      assertThat(module.headers().firstValue("Content-Type").orElseThrow()).as(path).startsWith("text/javascript");
+      Matcher m = imports.matcher(module.body());
+      while (m.find()) {
+        pending.add(java.net.URI.create("http://x/" + path).resolve(m.group(1)).getPath().substring(1));
+      }
+    }
+    assertThat(seen).hasSizeGreaterThan(20);
+  }
+
+  @Test
   void aFileTheBrowserHasIsNotSentAgain() throws Exception {
     HttpResponse<String> first = get("/portal/common.js", null);
     String etag = first.headers().firstValue("ETag").orElseThrow();
@@ -85,7 +108,7 @@ class PortalFilesTest {
   @Test
   void anythingElseIsAJsonNotFound() throws Exception {
     for (String path : List.of("/portal/secret.txt", "/portal/..%2Fopenapi.yaml", "/webjars/uplot/0.0.1/dist/uPlot.min.css",
-        "/webjars/uplot/1.6.30/dist/uPlot.d.ts", "/portal/")) {
+        "/webjars/uplot/1.6.30/dist/uPlot.d.ts", "/portal/", "/novnc/../portal/portal.js", "/novnc/package.json")) {
       HttpResponse<String> answer = get(path, null);
       assertThat(answer.statusCode()).as(path).isEqualTo(404);
       assertThat(answer.body()).as(path).contains("\"error\"");

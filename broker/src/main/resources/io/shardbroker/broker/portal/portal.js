@@ -109,6 +109,15 @@ function showConnection(session) {
   } else {
     link.hidden = true;
   }
+  // A VNC desktop opens in the browser through the broker; the ticket goes to the desktop page in
+  // this tab's storage, which that page empties when it takes it.
+  const openHere = $("open-in-browser");
+  openHere.hidden = !(c.protocol === "vnc" && c.ticket);
+  openHere.onclick = () => {
+    sessionStorage.setItem("shardbroker.display", JSON.stringify(
+      { sessionId: session.sessionId, ticket: c.ticket, pool: session.pool, vmId: session.vmId }));
+    location.assign("/desktop");
+  };
   $("connection").hidden = false;
 }
 
