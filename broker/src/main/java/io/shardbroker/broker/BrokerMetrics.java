@@ -51,6 +51,13 @@ final class BrokerMetrics {
         .register(meters);
   }
 
+  /** Exports how many desktop displays are open. */
+  void watch(OpenDisplays displays) {
+    Gauge.builder("shardbroker.broker.displays.open", displays, OpenDisplays::count)
+        .description("Desktop displays open through this broker's WebSocket gateway")
+        .register(meters);
+  }
+
   /** One session request answered, with its outcome ("started", "reconnected", or an error code). */
   void brokered(String outcome, Duration took) {
     brokering.record(took);

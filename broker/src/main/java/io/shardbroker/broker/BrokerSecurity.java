@@ -1,5 +1,6 @@
 package io.shardbroker.broker;
 
+import io.shardbroker.security.LinkSecurity;
 import io.shardbroker.store.LdapSettings;
 
 /**
@@ -9,31 +10,42 @@ import io.shardbroker.store.LdapSettings;
  * @param signIn sign-in tokens' lifetime and the throttling of failed sign-ins
  * @param enrollment the enroller that certifies agents with one-time tokens; null for none
  * @param ldap a directory whose users may sign in besides the store's; null for none
+ * @param links how the broker dials agents' display relays: mutual TLS with its certificate of the
+ *     deployment's CA, or {@link LinkSecurity#PLAINTEXT} when it runs {@code --insecure} without one
  */
-public record BrokerSecurity(HttpsCertificate https, SignInPolicy signIn, Enrollment enrollment, LdapSettings ldap) {
+public record BrokerSecurity(
+    HttpsCertificate https, SignInPolicy signIn, Enrollment enrollment, LdapSettings ldap, LinkSecurity links) {
 
-  /** Plain HTTP, the default sign-in policy, no enrollment, the store's users only. */
-  public static final BrokerSecurity DEFAULT = new BrokerSecurity(null, SignInPolicy.DEFAULT, null, null);
+  /** Plain HTTP, the default sign-in policy, no enrollment, the store's users only, plain-text links. */
+  public static final BrokerSecurity DEFAULT =
+      new BrokerSecurity(null, SignInPolicy.DEFAULT, null, null, LinkSecurity.PLAINTEXT);
 
   public BrokerSecurity {
     if (signIn == null) {
       throw new IllegalArgumentException("give a sign-in policy (SignInPolicy.DEFAULT)");
     }
+    if (links == null) {
+      throw new IllegalArgumentException("give the links' security (LinkSecurity.PLAINTEXT for plain text)");
+    }
   }
 
   public BrokerSecurity withHttps(HttpsCertificate certificate) {
-    return new BrokerSecurity(certificate, signIn, enrollment, ldap);
+    return new BrokerSecurity(certificate, signIn, enrollment, ldap, links);
   }
 
   public BrokerSecurity withSignIn(SignInPolicy policy) {
-    return new BrokerSecurity(https, policy, enrollment, ldap);
+    return new BrokerSecurity(https, policy, enrollment, ldap, links);
   }
 
   public BrokerSecurity withEnrollment(Enrollment newEnrollment) {
-    return new BrokerSecurity(https, signIn, newEnrollment, ldap);
+    return new BrokerSecurity(https, signIn, newEnrollment, ldap, links);
   }
 
   public BrokerSecurity withLdap(LdapSettings directory) {
-    return new BrokerSecurity(https, signIn, enrollment, directory);
+    return new BrokerSecurity(https, signIn, enrollment, directory, links);
+  }
+
+  public BrokerSecurity withLinks(LinkSecurity newLinks) {
+    return new BrokerSecurity(https, signIn, enrollment, ldap, newLinks);
   }
 }

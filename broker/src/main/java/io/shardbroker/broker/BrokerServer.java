@@ -30,6 +30,7 @@ public final class BrokerServer implements AutoCloseable {
 
   private final BrokerSettings settings;
   private final ConcentratorDirectory directory;
+  private final HttpApi api;
   private final Javalin http;
 
   public BrokerServer(
@@ -48,7 +49,7 @@ public final class BrokerServer implements AutoCloseable {
     Authenticator authenticator = settings.security().ldap() == null ? new Authenticator(store.accounts(), clock)
         : new Authenticator(store.accounts(), new LdapDirectory(settings.security().ldap()),
             new Actor("directory", settings.brokerId()), clock);
-    HttpApi api = new HttpApi(settings, store, authenticator, placer, listing, ending,
+    this.api = new HttpApi(settings, store, authenticator, placer, listing, ending,
         directory, drained, metrics, meters, clock);
     this.http = Javalin.create(api::configure);
   }
@@ -103,6 +104,7 @@ public final class BrokerServer implements AutoCloseable {
 
   @Override
   public void close() {
+    api.close();  // browsers are told the broker is stopping before their displays' connections close
     http.stop();
     directory.close();
     log.info("broker stopped");

@@ -23,6 +23,8 @@ import java.util.Set;
  * @param candidateSearch which concentrators of a set are asked for candidates: all (broadcast,
  *     the default) or a sample, which may miss a user's session (see {@link CandidateSearch})
  * @param admission how many session requests are brokered at once and how many may wait
+ * @param displays how many desktop displays browsers may have open through this broker, and the
+ *     timeouts of their links to agents
  * @param security HTTPS, sign-in, agent enrollment and directory settings
  */
 public record BrokerSettings(
@@ -36,6 +38,7 @@ public record BrokerSettings(
     int maxStartAttempts,
     CandidateSearch candidateSearch,
     Admission admission,
+    DisplaySettings displays,
     BrokerSecurity security) {
 
   public static final String HTTP_HOST_DEFAULT = "127.0.0.1";
@@ -109,33 +112,41 @@ public record BrokerSettings(
     if (admission == null) {
       throw new IllegalArgumentException("admission must be given (Admission.DEFAULT)");
     }
+    if (displays == null) {
+      throw new IllegalArgumentException("displays must be given (DisplaySettings.DEFAULT)");
+    }
   }
 
   /** Defaults for everything but its name, where to listen and the topology. */
   public static BrokerSettings of(String brokerId, String httpHost, int httpPort, Topology topology) {
     return new BrokerSettings(brokerId, httpHost, httpPort, false, topology, Timeouts.DEFAULTS,
         CANDIDATES_PER_CONCENTRATOR_DEFAULT, MAX_START_ATTEMPTS_DEFAULT, CandidateSearch.DEFAULT,
-        Admission.DEFAULT, BrokerSecurity.DEFAULT);
+        Admission.DEFAULT, DisplaySettings.DEFAULT, BrokerSecurity.DEFAULT);
   }
 
   public BrokerSettings withTimeouts(Timeouts newTimeouts) {
     return new BrokerSettings(brokerId, httpHost, httpPort, httpReusePort, topology, newTimeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, security);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, displays, security);
   }
 
   public BrokerSettings withCandidateSearch(CandidateSearch newSearch) {
     return new BrokerSettings(brokerId, httpHost, httpPort, httpReusePort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, newSearch, admission, security);
+        candidatesPerConcentrator, maxStartAttempts, newSearch, admission, displays, security);
   }
 
   public BrokerSettings withAdmission(Admission newAdmission) {
     return new BrokerSettings(brokerId, httpHost, httpPort, httpReusePort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission, security);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, newAdmission, displays, security);
+  }
+
+  public BrokerSettings withDisplays(DisplaySettings newDisplays) {
+    return new BrokerSettings(brokerId, httpHost, httpPort, httpReusePort, topology, timeouts,
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, newDisplays, security);
   }
 
   public BrokerSettings withSecurity(BrokerSecurity newSecurity) {
     return new BrokerSettings(brokerId, httpHost, httpPort, httpReusePort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, newSecurity);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, displays, newSecurity);
   }
 
   /** These settings with the HTTP API served over HTTPS with {@code certificate} (null: plain HTTP). */
@@ -151,7 +162,7 @@ public record BrokerSettings(
   /** These settings with the HTTP API listening with {@code SO_REUSEPORT} or not. */
   public BrokerSettings withHttpReusePort(boolean reusePort) {
     return new BrokerSettings(brokerId, httpHost, httpPort, reusePort, topology, timeouts,
-        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, security);
+        candidatesPerConcentrator, maxStartAttempts, candidateSearch, admission, displays, security);
   }
 
   /** {@code https} or {@code http}. */

@@ -14,12 +14,14 @@ import io.shardbroker.store.Pool;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreException;
 import io.shardbroker.store.User;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -70,6 +72,7 @@ final class HttpApi {
   private final AdminSessionsApi adminSessions;
   private final VmCounts counts;
   private final FleetApi fleet;
+  private final DisplayGateway displays;
 
   HttpApi(
       BrokerSettings settings, Store store, Authenticator authenticator, SessionPlacer placer,
@@ -94,11 +97,14 @@ final class HttpApi {
     this.adminSessions = new AdminSessionsApi(listing, ending, store.security(), settings.brokerId());
     this.counts = new VmCounts(directory, drained, settings.timeouts().list());
     this.fleet = new FleetApi(directory, drained, counts, new VmPages(directory, settings.timeouts().list()));
+    this.displays = new DisplayGateway(settings.displays(), settings.security().links(), signIn, listing, refusals,
+        settings.timeouts().retryAfter());
     this.metrics = metrics;
     this.meters = meters;
     this.openApi = PortalFiles.resource(OPENAPI_RESOURCE);
     this.admission = new AdmissionGate(settings.admission());
     metrics.watch(admission);
+    metrics.watch(displays.displays());
   }
 
   void configure(JavalinConfig config) {
@@ -135,7 +141,7 @@ final class HttpApi {
     config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
     config.concurrency.useVirtualThreads = true;
     config.http.maxRequestSize = 64 * 1024;
-    config.routes.before(this::begin);
+    config.routes.before(HttpApi::begin);
     config.routes.before("/api/v1/sessions", this::admit);  // before the password's cost
     signIn.authenticateApi(config, OPENAPI_PATH);
     signIn.routes(config);
@@ -143,6 +149,7 @@ final class HttpApi {
     config.routes.post("/api/v1/sessions", this::openSession);
     config.routes.get("/api/v1/sessions", this::listSessions);
     config.routes.delete("/api/v1/sessions/{sessionId}", this::endSession);
+    displays.routes(config);  // a WebSocket: authenticated by DisplayGateway, not by the handlers above
     fleet.routes(config);
     config.routes.get("/api/v1/pools", this::pools);
     config.routes.get("/api/v1/me", this::me);
@@ -162,6 +169,12 @@ final class HttpApi {
     config.routes.exception(HttpResponseException.class, (e, ctx) ->
         refuse(ctx, HttpErrors.ofStatus(e.getStatus()), e instanceof EndpointNotFound ? noSuchEndpoint(ctx) : e.getMessage()));
     config.routes.exception(Exception.class, (e, ctx) -> {
+      if (e instanceof IOException && e.getCause() instanceof EofException) {
+        // The client went away mid-answer (or mid-upgrade to a WebSocket), or the broker is stopping.
+        log.debug("[{}] {} {}: the connection closed before the answer was sent", requestId(ctx), ctx.method(),
+            ctx.path());
+        return;
+      }
       log.error("[{}] {} {} failed", requestId(ctx), ctx.method(), ctx.path(), e);
       refuse(ctx, Reason.INTERNAL, "the broker failed to answer; the request id is " + requestId(ctx));
     });
@@ -174,9 +187,15 @@ final class HttpApi {
         ctx.method() + " is not allowed on " + ctx.path()));
   }
 
+  /** Ends what outlives a request (open displays); before the HTTP server stops. */
+  void close() {
+    displays.close();
+  }
+
   // ---- request lifecycle ---------------------------------------------------------------------
 
-  private void begin(Context ctx) {
+  /** Gives the request its id (the client's X-Request-Id when well-formed) and its start time. */
+  static void begin(Context ctx) {
     String given = ctx.header("X-Request-Id");
     String id = given != null && REQUEST_ID.matcher(given).matches() ? given : newRequestId();
     ctx.attribute(REQUEST, id);

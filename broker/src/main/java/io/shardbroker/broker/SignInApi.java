@@ -66,14 +66,7 @@ final class SignInApi {
   private void authenticate(Context ctx) {
     String header = ctx.header("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      SignInTokens.Token token = tokens.verify(header.substring(7).trim()).orElseThrow(() -> {
-        refusals.record("-", "signin.refuse", "token", "an invalid, expired or revoked token from " + ctx.ip());
-        return new BrokerException(Reason.UNAUTHORIZED, "your sign-in has expired or is not valid; sign in again");
-      });
-      if (accounts.user(token.user()).filter(User::enabled).isEmpty()) {
-        refusals.record(token.user(), "signin.refuse", token.user(), "a token of a disabled or deleted user");
-        throw new BrokerException(Reason.UNAUTHORIZED, "your account is disabled or gone");
-      }
+      SignInTokens.Token token = verifiedToken(header.substring(7).trim(), ctx.ip());
       ctx.attribute(HttpApi.USER, token.user());
       ctx.attribute(TOKEN, token);
       return;
@@ -89,6 +82,26 @@ final class SignInApi {
           "sign in: a bearer token from POST " + LOGIN + ", or HTTP Basic authentication");
     }
     ctx.attribute(HttpApi.USER, checkPassword(ctx, credentials.getUsername(), credentials.getPassword()).name());
+  }
+
+  /**
+   * The token {@code value} stands for, when it is valid, unexpired, unrevoked and of an enabled
+   * user; for credentials that come otherwise than in an Authorization header too (a WebSocket's
+   * subprotocols).
+   *
+   * @param address the client's, for the audit log
+   * @throws BrokerException {@code unauthorized}, audited
+   */
+  SignInTokens.Token verifiedToken(String value, String address) {
+    SignInTokens.Token token = tokens.verify(value).orElseThrow(() -> {
+      refusals.record("-", "signin.refuse", "token", "an invalid, expired or revoked token from " + address);
+      return new BrokerException(Reason.UNAUTHORIZED, "your sign-in has expired or is not valid; sign in again");
+    });
+    if (accounts.user(token.user()).filter(User::enabled).isEmpty()) {
+      refusals.record(token.user(), "signin.refuse", token.user(), "a token of a disabled or deleted user");
+      throw new BrokerException(Reason.UNAUTHORIZED, "your account is disabled or gone");
+    }
+    return token;
   }
 
   private void login(Context ctx) {

@@ -121,6 +121,12 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
     vm.sessions.add(session(sessionId, user, vm.pool, "earlier"));
   }
 
+  /** A session of {@code user} on the VM whose desktop is reached at {@code connection}. */
+  synchronized void addSession(String vmId, String sessionId, String user, Connection connection) {
+    Vm vm = vms.get(vmId);
+    vm.sessions.add(session(sessionId, user, vm.pool, "earlier").toBuilder().setConnection(connection).build());
+  }
+
   synchronized int sessionsOn(String vmId) {
     return vms.get(vmId).sessions.size();
   }

@@ -73,7 +73,7 @@ final class TestBroker implements AutoCloseable {
   private final List<BrokerServer> brokers = new ArrayList<>();
   private final List<Store> stores = new ArrayList<>();
 
-  private TestBroker(String storeUrl) throws IOException {
+  private TestBroker(String storeUrl, UnaryOperator<BrokerSettings> tune) throws IOException {
     // In-process server names are global to the JVM: unique ones keep fixtures apart.
     String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + "-";
     a1 = new FakeConcentrator(prefix + "a1", "a");
@@ -82,17 +82,22 @@ final class TestBroker implements AutoCloseable {
     this.storeUrl = storeUrl;
     this.store = openStore(storeUrl);
     store.apply(seed(), new Actor("seed", "test"));
-    this.api = startBroker(BROKER_ID, store);
+    this.api = startBroker(BROKER_ID, store, tune);
   }
 
   /** A broker on a fresh in-memory H2 store. */
   static TestBroker start() throws IOException {
-    return new TestBroker(memoryUrl());
+    return new TestBroker(memoryUrl(), settings -> settings);
+  }
+
+  /** A broker on a fresh in-memory H2 store, with the test's settings changed by {@code tune}. */
+  static TestBroker start(UnaryOperator<BrokerSettings> tune) throws IOException {
+    return new TestBroker(memoryUrl(), tune);
   }
 
   /** A broker on the (empty) database at {@code storeUrl}, for example a PostgreSQL one. */
   static TestBroker start(String storeUrl) throws IOException {
-    return new TestBroker(storeUrl);
+    return new TestBroker(storeUrl, settings -> settings);
   }
 
   /** Another store on this test's database, closed with the fixture (or earlier by the test). */

@@ -6,6 +6,7 @@ import io.shardbroker.broker.BrokerSecurity;
 import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
 import io.shardbroker.broker.CandidateSearch;
+import io.shardbroker.broker.DisplaySettings;
 import io.shardbroker.broker.Enrollment;
 import io.shardbroker.broker.HttpsCertificate;
 import io.shardbroker.broker.SignInPolicy;
@@ -13,6 +14,7 @@ import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.AdmissionConfig;
 import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.cli.config.RoleConfigs.CandidateSearchConfig;
+import io.shardbroker.cli.config.RoleConfigs.DisplaysConfig;
 import io.shardbroker.cli.config.RoleConfigs.EnrollmentConfig;
 import io.shardbroker.cli.config.RoleConfigs.LdapConfig;
 import io.shardbroker.cli.config.RoleConfigs.SignInConfig;
@@ -103,10 +105,12 @@ final class BrokerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     common.applyLogLevel();
     BrokerConfig config = ConfigFiles.read(common.config, BrokerConfig.class);
-    BrokerSettings settings = settings(config);
-    refusePlainHttpOnTheNetwork(settings, tls.insecure(config.tls()));
+    BrokerSettings configured = settings(config);
+    refusePlainHttpOnTheNetwork(configured, tls.insecure(config.tls()));
     LinkSecurity security = tls.resolve(config.tls(), "a broker", peer -> peer.role() == Role.BROKER,
         Role.BROKER, null);
+    // The certificate of the concentrator links is the one agents' display relays see too.
+    BrokerSettings settings = configured.withSecurity(configured.security().withLinks(security));
     StoreSettings storeSettings = BrokerStore.settings(config.store(), storeUrl,
         data != null ? data : Path.of(config.data() != null ? config.data() : BrokerStore.DATA_DEFAULT));
     Seed seed = BrokerStore.seed(config.seed());
@@ -123,7 +127,7 @@ final class BrokerCommand implements Callable<Integer> {
       throw e;
     }
     AutoCloseable watcher = common.watchTopologyFile(scheduler, server::updateTopology);
-    System.out.printf("shardbroker broker ready: %s://%s:%d (concentrator links: %s)%n", settings.httpScheme(),
+    System.out.printf("shardbroker broker ready: %s://%s:%d (concentrator and display relay links: %s)%n", settings.httpScheme(),
         settings.httpHost(), server.port(), security.describe());
     System.out.flush();
     // The store closes last: it writes the history the broker queued while it stopped.
@@ -156,8 +160,9 @@ final class BrokerCommand implements Callable<Integer> {
             BrokerSettings.CANDIDATES_PER_CONCENTRATOR_DEFAULT),
         CommonOptions.orDefault(config.maxStartAttempts(), BrokerSettings.MAX_START_ATTEMPTS_DEFAULT),
         candidateSearch(config.candidateSearch()),
-        admission(config.admission()), new BrokerSecurity(https(config.tls()), signIn(config.signIn()),
-            enrollment(config.enrollment()), ldap(config.ldap())));
+        admission(config.admission()), displays(config.displays()),
+        new BrokerSecurity(https(config.tls()), signIn(config.signIn()), enrollment(config.enrollment()),
+            ldap(config.ldap()), LinkSecurity.PLAINTEXT));
   }
 
   /** The HTTP API's certificate from the flags or the config file, or null for plain HTTP. */
@@ -252,6 +257,19 @@ final class BrokerCommand implements Callable<Integer> {
         CommonOptions.orDefault(config.queued(), d.queued()),
         CommonOptions.orDefault(config.maxWait(), d.maxWait()),
         CommonOptions.orDefault(config.connections(), d.connections()));
+  }
+
+  static DisplaySettings displays(DisplaysConfig config) {
+    DisplaySettings d = DisplaySettings.DEFAULT;
+    if (config == null) {
+      return d;
+    }
+    return new DisplaySettings(CommonOptions.orDefault(config.maxOpen(), d.maxOpen()),
+        CommonOptions.orDefault(config.maxPerUser(), d.maxPerUser()),
+        CommonOptions.orDefault(config.allowedOrigins(), d.allowedOrigins()),
+        CommonOptions.orDefault(config.connectTimeout(), d.connectTimeout()),
+        CommonOptions.orDefault(config.answerTimeout(), d.answerTimeout()),
+        CommonOptions.orDefault(config.idleTimeout(), d.idleTimeout()));
   }
 
   static CandidateSearch candidateSearch(CandidateSearchConfig config) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.shardbroker.agent.host.ExecSessionHost;
 import io.shardbroker.agent.host.HostedSession;
 import io.shardbroker.agent.host.SessionSpec;
+import io.shardbroker.broker.DisplaySettings;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.Durations;
 import io.shardbroker.cli.config.RoleConfigs.AgentConfig;
@@ -64,6 +65,7 @@ class CommandLineTest {
     assertThat(broker.seed().pools()).extracting(p -> p.name()).containsExactly("desktop", "shared", "engineering");
     assertThat(BrokerStore.seed(broker.seed()).users()).isNotEmpty();
     assertThat(broker.timeouts().find()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(BrokerCommand.displays(broker.displays())).isEqualTo(DisplaySettings.DEFAULT);
 
     ConcentratorConfig concentrator = ConfigFiles.read(EXAMPLES.resolve("concentrator-a1.yaml"), ConcentratorConfig.class);
     assertThat(concentrator.unreachableRetention()).isEqualTo(Duration.ofMinutes(10));

@@ -21,6 +21,8 @@ public enum Reason {
   ENROLLMENT_REFUSED(false),
   /** Too many failed sign-ins of this name or from this address: wait as the answer says. */
   TOO_MANY_ATTEMPTS(true),
+  /** The user, or the broker as a whole, has as many desktop displays open as it may: close one, or wait. */
+  TOO_MANY_DISPLAYS(true),
   /** The user may not use the pool, or it does not exist or is disabled (not told apart, so as not to reveal pools). */
   NOT_ENTITLED(false),
   /** The thing named does not exist. */

@@ -23,6 +23,7 @@ public final class RoleConfigs {
       Integer maxStartAttempts,
       CandidateSearchConfig candidateSearch,
       AdmissionConfig admission,
+      DisplaysConfig displays,
       SignInConfig signIn,
       EnrollmentConfig enrollment,
       LdapConfig ldap,
@@ -59,6 +60,15 @@ public final class RoleConfigs {
    */
   public record TlsConfig(
       String dir, String cert, String key, String ca, Boolean insecure, String httpsCert, String httpsKey) {}
+
+  /**
+   * Desktop displays in browsers through the broker (see DisplaySettings): how many may be open on
+   * the broker and per user, the origins besides the broker's own whose pages may open them (a
+   * TLS proxy's public origin), and the timeouts of the links to agents' display relays.
+   */
+  public record DisplaysConfig(
+      Integer maxOpen, Integer maxPerUser, List<String> allowedOrigins, Duration connectTimeout,
+      Duration answerTimeout, Duration idleTimeout) {}
 
   /** Session requests brokered at once, how many may wait, and how long; open connections at once. */
   public record AdmissionConfig(Integer inFlight, Integer queued, Duration maxWait, Integer connections) {}
