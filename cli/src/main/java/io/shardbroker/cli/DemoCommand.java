@@ -1,6 +1,8 @@
 package io.shardbroker.cli;
 
 import io.shardbroker.agent.host.SimulatedSessionHost;
+import io.shardbroker.agent.host.vnc.VncHostSettings;
+import io.shardbroker.agent.host.vnc.VncSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.harness.ClusterSpec;
 import io.shardbroker.harness.InProcessCluster;
@@ -56,6 +58,23 @@ final class DemoCommand implements Callable<Integer> {
           new Seed.SeedEntitlement("shared", null, "staff"),
           new Seed.SeedEntitlement("engineering", null, "engineers")));
 
+  /** The real desktops the demo runs on this machine when Xvnc is installed: pool 'linux', for staff. */
+  static final Pool LINUX = new Pool("linux", "Linux desktop (real, in your browser)", Pool.Kind.FLOATING,
+      Pool.SessionMode.SINGLE, "vnc", true);
+  static final int LINUX_DESKTOPS = 2;
+
+  /** The demo's seed, with the real desktops' pool when this machine runs them. */
+  static Seed seed(boolean realDesktops) {
+    if (!realDesktops) {
+      return SEED;
+    }
+    List<Pool> pools = new ArrayList<>(SEED.pools());
+    pools.add(LINUX);
+    List<Seed.SeedEntitlement> entitlements = new ArrayList<>(SEED.entitlements());
+    entitlements.add(new Seed.SeedEntitlement(LINUX.name(), null, "staff"));
+    return new Seed(pools, SEED.groups(), SEED.users(), entitlements);
+  }
+
   private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
 
   @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080",
@@ -82,15 +101,21 @@ final class DemoCommand implements Callable<Integer> {
             new SimulatedFleet.PoolSpec("engineering", 40, 1)),
         new SimulatedSessionHost.Settings("rdp", 3389, Duration.ofMillis(20), Duration.ZERO, 0.0),
         42);
-    ClusterSpec spec = ClusterSpec.builder()
+    boolean realDesktops = VncSessionHost.installedXvnc(VncHostSettings.XVNC_DEFAULT).isPresent();
+    ClusterSpec.Builder builder = ClusterSpec.builder()
         .sets(2)
         .concentratorsPerSet(2)
         .heartbeat(Duration.ofSeconds(2))
         .fleet(fleet)
         .brokers(1)
-        .broker(ClusterSpec.BrokerSpec.DEFAULT.withSeed(SEED).withPasswordHashing(PasswordHashing.DEFAULT)
-            .withFirstHttpPort(httpPort).withSignInNotice(SIGN_IN_NOTICE))
-        .build();
+        .broker(ClusterSpec.BrokerSpec.DEFAULT.withSeed(seed(realDesktops)).withPasswordHashing(PasswordHashing.DEFAULT)
+            .withFirstHttpPort(httpPort).withSignInNotice(SIGN_IN_NOTICE));
+    if (realDesktops) {
+      for (int i = 1; i <= LINUX_DESKTOPS; i++) {
+        builder.agent(ClusterSpec.RealAgent.vnc("linux-" + i, LINUX.name(), 1));
+      }
+    }
+    ClusterSpec spec = builder.build();
     List<AutoCloseable> resources = new ArrayList<>();
     InProcessCluster cluster = InProcessCluster.start(spec, InProcessLinks.loopback(false), Clock.systemUTC(), null,
         Files.createDirectories(data));
@@ -107,12 +132,20 @@ final class DemoCommand implements Callable<Integer> {
         cluster.attachedLinks(), spec.expectedLinks()));
     String url = cluster.brokers().get(0).toString();
     String alice = "alice:" + PASSWORD;
-    System.out.println("shardbroker demo ready: " + url + " (2 sets x 2 concentrators, 240 VMs; store in "
+    System.out.println("shardbroker demo ready: " + url + " (2 sets x 2 concentrators, 240 simulated VMs"
+        + (realDesktops ? " and " + LINUX_DESKTOPS + " real Linux desktops" : "") + "; store in "
         + data.toAbsolutePath().normalize() + ")");
+    if (realDesktops) {
+      System.out.println("  Real desktops: pool 'linux' runs " + LINUX_DESKTOPS + " Xvnc desktops on this machine. Sign in as bob,");
+      System.out.println("  press Connect on 'Linux desktop', then Open in browser, and type into a real terminal.");
+    } else {
+      System.out.println("  No real desktops: Xvnc is not installed. For pool 'linux', desktops you open in the browser:");
+      System.out.println("    sudo apt-get install " + VncHostSettings.PACKAGES + "   (then start the demo again)");
+    }
     System.out.println("  Every gRPC link runs mutual TLS 1.3, with certificates of a CA made in memory for this run;");
     System.out.println("  the HTTP API is plain HTTP because it listens on 127.0.0.1 only.");
     System.out.println("  Users (password " + PASSWORD + "): alice (admin; desktop, shared, engineering), "
-        + "bob (desktop, shared), carol (engineering)");
+        + "bob (desktop, shared" + (realDesktops ? ", linux" : "") + "), carol (engineering)");
     System.out.println();
     System.out.println("  Open " + url + "/ in a browser and sign in, e.g. as bob;");
     System.out.println("  the admin console is " + url + "/admin (alice).");

@@ -75,6 +75,10 @@ class CommandLineTest {
     assertThat(agent.host().start()).containsExactly("config/scripts/start-session.sh");
     assertThat(agent.host().list()).containsExactly("config/scripts/list-sessions.sh");
     assertThat(agent.host().listInterval()).isEqualTo(Duration.ofSeconds(10));
+    AgentConfig desktops = ConfigFiles.read(EXAMPLES.resolve("agent-vnc.yaml"), AgentConfig.class);
+    assertThat(desktops.host().type()).isEqualTo("vnc");
+    assertThat(desktops.host().geometry()).isEqualTo("1280x800");
+    assertThat(desktops.relay().listen()).isEqualTo("0.0.0.0:5950");
 
     SimConfig sim = ConfigFiles.read(EXAMPLES.resolve("sim.yaml"), SimConfig.class);
     assertThat(sim.pools()).hasSize(2);

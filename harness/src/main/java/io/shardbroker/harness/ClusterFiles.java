@@ -111,11 +111,17 @@ final class ClusterFiles {
     Files.writeString(file, "# written by the shardbroker cluster harness\n" + yaml(config));
   }
 
-  /** A real agent's config: its VM, pool and capacity, and the commands of its exec host. */
-  static void writeAgent(Path file, ClusterSpec.RealAgent agent) throws IOException {
-    Files.writeString(file, "# written by the shardbroker cluster harness\n" + yaml(map(
-        "vmId", agent.vmId(), "pool", agent.pool(), "capacity", agent.capacity(),
-        "host", map("type", "exec", "start", agent.startCommand(), "end", agent.endCommand()))));
+  /**
+   * A real agent's config: its VM, pool and capacity, and the commands of its exec host, or a vnc
+   * host keeping its state in {@code dataDir} with its display relay on a free loopback port.
+   */
+  static void writeAgent(Path file, ClusterSpec.RealAgent agent, Path dataDir) throws IOException {
+    Map<String, Object> config = agent.vnc()
+        ? map("vmId", agent.vmId(), "pool", agent.pool(), "capacity", agent.capacity(),
+            "dataDir", dataDir.toString(), "host", map("type", "vnc"), "relay", map("listen", "127.0.0.1:0"))
+        : map("vmId", agent.vmId(), "pool", agent.pool(), "capacity", agent.capacity(),
+            "host", map("type", "exec", "start", agent.startCommand(), "end", agent.endCommand()));
+    Files.writeString(file, "# written by the shardbroker cluster harness\n" + yaml(config));
   }
 
   private static Map<String, Object> seed(Seed seed) {

@@ -49,22 +49,34 @@ public record ClusterSpec(
   }
 
   /**
-   * A real agent (not simulated), whose session host runs the operator's commands (see
-   * {@code ExecSessionHost}); a command may begin with {@code env NAME=VALUE} to set its
-   * environment.
+   * A real agent (not simulated). Its session host runs the operator's commands (see
+   * {@code ExecSessionHost}; a command may begin with {@code env NAME=VALUE} to set its
+   * environment), or, with {@code vnc}, real Xvnc desktops (see {@code VncSessionHost}) in a
+   * directory of its own that brokers reach through its display relay on 127.0.0.1.
    *
    * @param vmId its VM id
    * @param pool the pool it serves
    * @param capacity sessions it may run at once
-   * @param startCommand prints the session's connection as JSON
-   * @param endCommand logs a session off
+   * @param startCommand exec host: prints the session's connection as JSON; empty for vnc
+   * @param endCommand exec host: logs a session off; empty for vnc
+   * @param vnc true for a vnc host
    */
   public record RealAgent(
-      String vmId, String pool, int capacity, List<String> startCommand, List<String> endCommand) {
+      String vmId, String pool, int capacity, List<String> startCommand, List<String> endCommand, boolean vnc) {
 
     public RealAgent {
       startCommand = List.copyOf(startCommand);
       endCommand = List.copyOf(endCommand);
+    }
+
+    /** An agent of an exec host. */
+    public RealAgent(String vmId, String pool, int capacity, List<String> startCommand, List<String> endCommand) {
+      this(vmId, pool, capacity, startCommand, endCommand, false);
+    }
+
+    /** An agent of real Xvnc desktops. */
+    public static RealAgent vnc(String vmId, String pool, int capacity) {
+      return new RealAgent(vmId, pool, capacity, List.of(), List.of(), true);
     }
   }
 

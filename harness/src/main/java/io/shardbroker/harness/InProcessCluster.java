@@ -5,19 +5,28 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.agent.Agent;
 import io.shardbroker.agent.AgentSettings;
 import io.shardbroker.agent.ChannelSource;
+import io.shardbroker.agent.display.DisplayActivity;
+import io.shardbroker.agent.display.DisplayRelay;
 import io.shardbroker.agent.host.ExecSessionHost;
+import io.shardbroker.agent.host.vnc.VncDesktops;
+import io.shardbroker.agent.host.vnc.VncHostSettings;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.broker.BrokerServer;
 import io.shardbroker.broker.BrokerSettings;
 import io.shardbroker.concentrator.ConcentratorServer;
 import io.shardbroker.concentrator.ConcentratorSettings;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.security.JsseTls;
+import io.shardbroker.security.LinkSecurity;
+import io.shardbroker.security.Role;
 import io.shardbroker.store.Actor;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -27,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -69,6 +79,7 @@ public final class InProcessCluster implements Cluster {
   private final Map<String, BrokerServer> brokers = new LinkedHashMap<>();
   private final Map<String, Integer> brokerPorts = new LinkedHashMap<>();
   private final List<Agent> realAgents = new ArrayList<>();
+  private final List<VncDesktops> desktopsOf = new ArrayList<>();
   private final List<ChannelSource> channelSources = new ArrayList<>();
   private SimulatedFleet fleet;
 
@@ -137,12 +148,34 @@ public final class InProcessCluster implements Cluster {
     for (ClusterSpec.RealAgent a : spec.agents()) {
       ChannelSource channels = links.agentChannels(a.vmId());
       channelSources.add(channels);
-      Agent agent = new Agent(new AgentSettings(a.vmId(), a.pool(), a.capacity(), topology),
-          new ExecSessionHost(new ExecSessionHost.Settings(a.startCommand(), a.endCommand(),
-              Duration.ofSeconds(60), "rdp", null)),
-          channels, scheduler, clock, new SecureRandom());
+      AgentSettings settings = new AgentSettings(a.vmId(), a.pool(), a.capacity(), topology);
+      Agent agent = a.vnc() ? vncAgent(a, settings, channels)
+          : new Agent(settings, new ExecSessionHost(new ExecSessionHost.Settings(a.startCommand(), a.endCommand(),
+              Duration.ofSeconds(60), "rdp", null)), channels, scheduler, clock, new SecureRandom());
       realAgents.add(agent);
       agent.start();
+    }
+  }
+
+  /**
+   * An agent of real Xvnc desktops, in a directory of its own under the cluster's (its sessions
+   * end with the cluster), its display relay on 127.0.0.1 with TLS when the links have it.
+   */
+  private Agent vncAgent(ClusterSpec.RealAgent a, AgentSettings settings, ChannelSource channels) {
+    try {
+      Path directory = dataDir != null ? dataDir.resolve("agent-" + a.vmId())
+          : Files.createTempDirectory("shardbroker-" + a.vmId() + "-");
+      VncDesktops desktops = new VncDesktops(VncHostSettings.defaults(directory.resolve("vnc"))
+          .withEndSessionsOnClose(true), clock, new SecureRandom());
+      desktopsOf.add(desktops);
+      Agent agent = new Agent(settings, desktops.host(), channels, scheduler, clock, new SecureRandom());
+      LinkSecurity security = links.agentSecurity(a.vmId());
+      desktops.startRelay(new DisplayRelay.Settings(InetAddress.getLoopbackAddress(), 0),
+          security.plaintext() ? null : JsseTls.context(security.credentials(), Set.of(Role.BROKER)),
+          InetAddress.getLoopbackAddress().getHostAddress(), agent::admit, DisplayActivity.NONE);
+      return agent;
+    } catch (IOException e) {
+      throw new UncheckedIOException("the desktops of " + a.vmId() + " cannot start", e);
     }
   }
 
@@ -192,7 +225,7 @@ public final class InProcessCluster implements Cluster {
         .withTimeouts(b.timeouts())
         .withCandidateSearch(b.candidateSearch());
     settings = settings.withSecurity(settings.security().withSignIn(
-        settings.security().signIn().withNotice(b.signInNotice())));
+        settings.security().signIn().withNotice(b.signInNotice())).withLinks(links.brokerSecurity(name)));
     brokers.put(name, new BrokerServer(settings, stores.get(name), links.brokerChannels(name), scheduler, clock,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).start());
   }
@@ -400,6 +433,7 @@ public final class InProcessCluster implements Cluster {
         order.add(fleet);
       }
       order.addAll(realAgents);
+      order.addAll(desktopsOf);
       order.addAll(channelSources);
       order.addAll(concentrators.values());
       order.add(links);

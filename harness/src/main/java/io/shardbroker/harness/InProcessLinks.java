@@ -50,6 +50,12 @@ public abstract sealed class InProcessLinks implements AutoCloseable {
   /** The channels of the real agent of VM {@code vmId}. */
   abstract ChannelSource agentChannels(String vmId);
 
+  /** What the real agent of VM {@code vmId} shows on its display relay: plain text in process. */
+  abstract LinkSecurity agentSecurity(String vmId);
+
+  /** What broker {@code name} shows when it dials an agent's display relay. */
+  abstract LinkSecurity brokerSecurity(String name);
+
   /** Ports this keeps for brokers' HTTP APIs (and concentrators on sockets). */
   abstract HeldPorts ports();
 
@@ -85,6 +91,16 @@ public abstract sealed class InProcessLinks implements AutoCloseable {
     @Override
     ChannelSource agentChannels(String vmId) {
       return fleetChannels(List.of());
+    }
+
+    @Override
+    LinkSecurity agentSecurity(String vmId) {
+      return LinkSecurity.PLAINTEXT;
+    }
+
+    @Override
+    LinkSecurity brokerSecurity(String name) {
+      return LinkSecurity.PLAINTEXT;
     }
 
     @Override
@@ -137,8 +153,18 @@ public abstract sealed class InProcessLinks implements AutoCloseable {
 
     @Override
     ChannelSource agentChannels(String vmId) {
-      LinkSecurity security = issue(Identity.of(Role.AGENT, vmId), List.of());
+      LinkSecurity security = agentSecurity(vmId);
       return new ChannelSource(address -> GrpcLinks.toConcentrator(address, security));
+    }
+
+    @Override
+    LinkSecurity agentSecurity(String vmId) {
+      return issue(Identity.of(Role.AGENT, vmId), List.of());
+    }
+
+    @Override
+    LinkSecurity brokerSecurity(String name) {
+      return issue(Identity.of(Role.BROKER, name), List.of());
     }
 
     @Override

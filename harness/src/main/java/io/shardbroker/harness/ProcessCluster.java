@@ -161,7 +161,7 @@ public final class ProcessCluster implements Cluster {
     }
     for (ClusterSpec.RealAgent agent : spec.agents()) {
       Path config = options.dir().resolve("agent-" + agent.vmId() + ".yaml");
-      ClusterFiles.writeAgent(config, agent);
+      ClusterFiles.writeAgent(config, agent, options.dir().resolve("agent-" + agent.vmId()));
       define(agent.vmId(), options.agents(), with(List.of("agent", "--config", config.toString(),
           "--topology", topologyFile.toString()), certificates == null ? List.of("--insecure")
           : certificates.agent(agent.vmId())));
@@ -491,6 +491,22 @@ public final class ProcessCluster implements Cluster {
       Thread.currentThread().interrupt();
     } finally {
       ports.close();
+      endDesktops();
+    }
+  }
+
+  /**
+   * Ends the desktops of the vnc agents: they outlive their agent by design, not the cluster. Each
+   * X server names its agent's directory in its arguments; its session ends with it.
+   */
+  private void endDesktops() {
+    for (ClusterSpec.RealAgent agent : spec.agents()) {
+      if (agent.vnc()) {
+        String directory = options.dir().resolve("agent-" + agent.vmId()).toAbsolutePath().normalize() + "/";
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().orElse("").contains(directory))
+            .forEach(ProcessHandle::destroyForcibly);
+      }
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.shardbroker.agent.display;
 
-import io.shardbroker.agent.TicketBook;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *       bytes before the {@code \n}, all within the handshake timeout (counted from the TCP accept,
  *       TLS handshake included): {@code {"ticket":"sct-...","user":"bob","sessionId":"..."}}.
  *       Other fields are ignored.
- *   <li>The relay redeems the ticket for that user ({@link TicketBook#redeem}); it must admit to
+ *   <li>The relay redeems the ticket for that user ({@link TicketCheck}, the agent's {@code admit}); it must admit to
  *       exactly {@code sessionId}. It connects to the session's display and logs in to it as an RFB
  *       3.8 client with VNC authentication.
  *   <li>It answers one line: {@code {"ok":true}\n}, or
@@ -129,7 +128,7 @@ public final class DisplayRelay implements AutoCloseable {
 
   private final Settings settings;
   private final SSLContext tls;
-  private final TicketBook tickets;
+  private final TicketCheck tickets;
   private final LocalDisplays displays;
   private final DisplayActivity activity;
   private final Viewers<RelayedConnection> viewers;
@@ -148,7 +147,7 @@ public final class DisplayRelay implements AutoCloseable {
    * A relay that speaks TLS with {@code tls}, which must show this agent's certificate and trust
    * brokers' only (shardbroker-security's {@code JsseTls.context(credentials, Set.of(Role.BROKER))}).
    */
-  public DisplayRelay(Settings settings, SSLContext tls, TicketBook tickets, LocalDisplays displays,
+  public DisplayRelay(Settings settings, SSLContext tls, TicketCheck tickets, LocalDisplays displays,
       DisplayActivity activity) {
     this(Objects.requireNonNull(tls, "display relay: a TLS context must be given; "
         + "DisplayRelay.withoutTls makes a plaintext relay"), settings, tickets, displays, activity);
@@ -158,13 +157,13 @@ public final class DisplayRelay implements AutoCloseable {
    * A relay without TLS: anyone who reaches its port may present tickets and see what passes. Only
    * for tests and for a port that nothing but a trusted proxy can reach.
    */
-  public static DisplayRelay withoutTls(Settings settings, TicketBook tickets, LocalDisplays displays,
+  public static DisplayRelay withoutTls(Settings settings, TicketCheck tickets, LocalDisplays displays,
       DisplayActivity activity) {
     return new DisplayRelay(null, settings, tickets, displays, activity);
   }
 
   /** With {@code tls} null for plaintext. */
-  private DisplayRelay(SSLContext tls, Settings settings, TicketBook tickets, LocalDisplays displays,
+  private DisplayRelay(SSLContext tls, Settings settings, TicketCheck tickets, LocalDisplays displays,
       DisplayActivity activity) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.tls = tls;

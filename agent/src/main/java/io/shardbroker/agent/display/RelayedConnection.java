@@ -2,7 +2,6 @@ package io.shardbroker.agent.display;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.shardbroker.agent.TicketBook;
 import io.shardbroker.agent.display.ClientMessages.RefusedMessage;
 import io.shardbroker.agent.display.RelayRefusal.Code;
 import java.io.IOException;
@@ -52,7 +51,7 @@ final class RelayedConnection implements Runnable {
       SSLContext tls,
       SSLParameters tlsParameters,
       Duration handshakeTimeout,
-      TicketBook tickets,
+      TicketCheck tickets,
       LocalDisplays displays,
       DisplayActivity activity,
       Viewers<RelayedConnection> viewers,
@@ -156,7 +155,7 @@ final class RelayedConnection implements Runnable {
 
   /** The session {@code request}'s ticket admits to, which must be the one it names. */
   private String admitted(RelayRequest request) throws RelayRefusal {
-    Optional<String> admitted = shared.tickets().redeem(request.ticket(), request.user());
+    Optional<String> admitted = shared.tickets().admit(request.ticket(), request.user());
     if (admitted.isEmpty()) {
       throw new RelayRefusal(Code.TICKET_REFUSED, "the ticket is unknown, used, expired or another user's");
     }

@@ -107,7 +107,7 @@ class DisplayRelayTest {
   private DisplayRelay started(int maxOpen, Duration handshakeTimeout) throws IOException {
     DisplayRelay started = new DisplayRelay(
         new DisplayRelay.Settings(InetAddress.getLoopbackAddress(), 0, maxOpen, handshakeTimeout),
-        agentTls, tickets, id -> Optional.ofNullable(displays.get(id)), activity);
+        agentTls, tickets::redeem, id -> Optional.ofNullable(displays.get(id)), activity);
     toClose.add(started);
     started.start();
     return started;
@@ -396,7 +396,7 @@ class DisplayRelayTest {
   @Test
   void withoutTlsTheContractIsTheSame() throws Exception {
     DisplayRelay plain = DisplayRelay.withoutTls(
-        new DisplayRelay.Settings(InetAddress.getLoopbackAddress(), 0), tickets,
+        new DisplayRelay.Settings(InetAddress.getLoopbackAddress(), 0), tickets::redeem,
         id -> Optional.ofNullable(displays.get(id)), activity);
     toClose.add(plain);
     plain.start();

@@ -71,7 +71,7 @@ class DisplayRelayXvncTest {
     startXvnc(socket, password, log);
 
     TicketBook tickets = new TicketBook(Clock.systemUTC());
-    relay = DisplayRelay.withoutTls(new DisplayRelay.Settings(InetAddress.getLoopbackAddress(), 0), tickets,
+    relay = DisplayRelay.withoutTls(new DisplayRelay.Settings(InetAddress.getLoopbackAddress(), 0), tickets::redeem,
         id -> id.equals("s-1") ? Optional.of(new LocalDisplay(socket, password)) : Optional.empty(),
         DisplayActivity.NONE);
     relay.start();

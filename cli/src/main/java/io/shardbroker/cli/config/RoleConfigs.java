@@ -124,11 +124,19 @@ public final class RoleConfigs {
 
   /** {@code shardbroker agent --config agent.yaml} */
   public record AgentConfig(
-      String vmId, String pool, Integer capacity, HostConfig host, TlsConfig tls, TopologyConfig topology) {}
+      String vmId, String pool, Integer capacity, String dataDir, HostConfig host, RelayConfig relay, TlsConfig tls,
+      TopologyConfig topology) {}
 
-  /** The session host of an agent: {@code type: exec} with scripts (start, end, list, ticket), or {@code type: simulated}. */
+  /**
+   * The session host of an agent: {@code type: vnc} (Xvnc desktops: xvnc, command, geometry, depth),
+   * {@code type: exec} with scripts (start, end, list, ticket), or {@code type: simulated}.
+   */
   public record HostConfig(
       String type,
+      String xvnc,
+      List<String> command,
+      String geometry,
+      Integer depth,
       List<String> start,
       List<String> end,
       List<String> ticket,
@@ -140,6 +148,12 @@ public final class RoleConfigs {
       Duration startDelay,
       Duration sessionLength,
       Double failureRate) {}
+
+  /**
+   * The display relay of a vnc agent: where it listens for brokers ({@code host:port}), the name
+   * brokers dial it by, and how many displays it relays at once.
+   */
+  public record RelayConfig(String listen, String advertise, Integer maxOpen) {}
 
   /** {@code shardbroker sim --config sim.yaml} */
   public record SimConfig(

@@ -32,8 +32,8 @@ public record VncHostSettings(
   public static final String GEOMETRY_DEFAULT = "1280x800";
   public static final int DEPTH_DEFAULT = 24;
   public static final Duration START_TIMEOUT_DEFAULT = Duration.ofSeconds(15);
-  /** What the Debian packages that give the defaults are called, for messages to operators. */
-  public static final String PACKAGES = "tigervnc-standalone-server xterm twm";
+  /** The Debian packages the defaults need (the X server, its fonts, the terminal and window manager). */
+  public static final String PACKAGES = "tigervnc-standalone-server xfonts-base xterm twm";
 
   public VncHostSettings {
     if (xvnc == null || xvnc.isBlank()) {
