@@ -10,6 +10,7 @@ import io.shardbroker.harness.ApiClient;
 import io.shardbroker.harness.ClusterSpec;
 import io.shardbroker.harness.InProcessCluster;
 import io.shardbroker.harness.InProcessLinks;
+import io.shardbroker.testing.InstalledTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,12 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -84,17 +87,25 @@ class PortalBrowserTest {
    * of one session and 2 shared hosts of 4; ready when it returns.
    */
   static InProcessCluster startCluster(Path dir) throws Exception {
+    return startCluster(dir, false);
+  }
+
+  /** The same, with pool 'linux' of one real Xvnc desktop when {@code realDesktops}. */
+  static InProcessCluster startCluster(Path dir, boolean realDesktops) throws Exception {
     SimulatedFleet.Spec fleet = new SimulatedFleet.Spec(
         List.of(new SimulatedFleet.PoolSpec("desktop", 6, 1), new SimulatedFleet.PoolSpec("shared", 2, 4)),
         new SimulatedSessionHost.Settings("rdp", 3389, Duration.ZERO, Duration.ZERO, 0.0), 7);
-    ClusterSpec spec = ClusterSpec.builder()
+    ClusterSpec.Builder spec = ClusterSpec.builder()
         .sets(2)
         .concentratorsPerSet(1)
         .fleet(fleet)
         .brokers(1)
-        .broker(ClusterSpec.BrokerSpec.DEFAULT.withSeed(DemoCommand.SEED).withSignInNotice(DemoCommand.SIGN_IN_NOTICE))
-        .build();
-    InProcessCluster cluster = InProcessCluster.start(spec, InProcessLinks.loopback(false), Clock.systemUTC(),
+        .broker(ClusterSpec.BrokerSpec.DEFAULT.withSeed(DemoCommand.seed(realDesktops))
+            .withSignInNotice(DemoCommand.SIGN_IN_NOTICE));
+    if (realDesktops) {
+      spec.agent(ClusterSpec.RealAgent.vnc("linux-1", DemoCommand.LINUX.name(), 1));
+    }
+    InProcessCluster cluster = InProcessCluster.start(spec.build(), InProcessLinks.loopback(false), Clock.systemUTC(),
         null, Files.createDirectories(dir.resolve("data")));
     try {
       cluster.awaitReady(WAIT);
@@ -153,6 +164,51 @@ class PortalBrowserTest {
     browser.findElement(By.id("sign-out")).click();
     waiting.until(ExpectedConditions.visibilityOfElementLocated(By.id("sign-in")));
     assertThat(browser.findElement(By.id("desktops")).isDisplayed()).isFalse();
+  }
+
+  @Test
+  void aUserOpensARealDesktopInTheBrowserTypesIntoItAndLogsOffInside() throws Exception {
+    InstalledTools.requireXvnc();
+    cluster.close();
+    cluster = startCluster(dir.resolve("desktops"), true);
+    browser.get(cluster.brokers().get(0).toString() + "/");
+    signIn("bob", DemoCommand.PASSWORD);
+    WebElement linux = waiting.until(ExpectedConditions.visibilityOfElementLocated(
+        By.cssSelector("#pools li[data-pool='linux']")));
+    waiting.until(ExpectedConditions.textToBePresentInElement(linux, "1 desktop free"));
+
+    linux.findElement(By.tagName("button")).click();
+    waiting.until(ExpectedConditions.elementToBeClickable(By.id("open-in-browser"))).click();
+    waiting.until(ExpectedConditions.textToBe(By.id("desktop-state"), "Connected"));
+    waiting.until(d -> canvasColours() > 1);  // the terminal drawn on the desktop, not a blank screen
+
+    // the pointer over the terminal (twm gives it the keyboard), then a command typed into it
+    WebElement screen = browser.findElement(By.cssSelector("#screen canvas"));
+    new Actions(browser).moveToElement(screen, -screen.getSize().getWidth() / 2 + 120,
+        -screen.getSize().getHeight() / 2 + 120).click().perform();
+    new Actions(browser).sendKeys("echo Hello from a desktop brokered by shardbroker").sendKeys(Keys.ENTER).perform();
+    int before = canvasColours();
+    waiting.until(d -> canvasColours() >= before);
+    save("desktop.png");
+
+    new Actions(browser).sendKeys("exit").sendKeys(Keys.ENTER).perform();  // log off inside the desktop
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "This session has ended"));
+    browser.findElement(By.id("back")).click();
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("#pools li[data-pool='linux']"), "1 desktop free"));
+    assertThat(browser.findElements(By.cssSelector("#sessions li"))).isEmpty();
+  }
+
+  /** How many colours a sample of noVNC's canvas shows (up to 16): 1 for a blank screen. */
+  private int canvasColours() {
+    Object n = ((JavascriptExecutor) browser).executeScript(
+        "const c = document.querySelector('#screen canvas');"
+        + "if (!c || c.width < 2 || c.height < 2) return 0;"
+        + "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        + "const seen = new Set();"
+        + "for (let i = 0; i < d.length && seen.size < 16; i += 4 * 97) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);"
+        + "return seen.size;");
+    return ((Number) n).intValue();
   }
 
   @Test

@@ -26,7 +26,7 @@ public final class InstalledTools {
 
   /** Xvnc with the default session command's programs. */
   public static final Path XVNC = Path.of("/usr/bin/Xvnc");
-  public static final String XVNC_PACKAGES = "tigervnc-standalone-server xfonts-base xterm twm";
+  public static final String XVNC_PACKAGES = "tigervnc-standalone-server xfonts-base xfonts-75dpi xterm twm";
 
   /** Skips the test (fails it in CI) unless Xvnc, its fonts, xterm and twm are installed. */
   public static void requireXvnc() {
@@ -34,9 +34,10 @@ public final class InstalledTools {
     require(Path.of("/usr/bin/xterm"), XVNC_PACKAGES);
     require(Path.of("/usr/bin/twm"), XVNC_PACKAGES);
     // without fonts twm exits at once and xterm may draw nothing
-    boolean fonts = Files.isDirectory(Path.of("/usr/share/fonts/X11/misc"));
+    boolean fonts = Files.isDirectory(Path.of("/usr/share/fonts/X11/misc"))
+        && Files.isDirectory(Path.of("/usr/share/fonts/X11/75dpi"));
     if (!fonts && System.getenv("SHARDBROKER_CI") != null) {
-      fail("CI must have the X fonts: .ci/run installs xfonts-base");
+      fail("CI must have the X fonts: .ci/run installs xfonts-base and xfonts-75dpi");
     }
     assumeTrue(fonts, "skipped: the X fonts are not installed here (sudo apt-get install " + XVNC_PACKAGES + ")");
   }

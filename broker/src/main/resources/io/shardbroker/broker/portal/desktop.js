@@ -92,12 +92,18 @@ async function explain(closed, sessionId) {
     say(closed.reason);
     return;
   }
-  // Refused before the WebSocket opened (the browser hides why), or the connection broke.
+  // Refused before the WebSocket opened (the browser hides why), or the connection broke, or the
+  // desktop ended: its end may reach the broker a moment after the connection drops.
   try {
-    const { sessions } = await api("GET", "/api/v1/sessions");
-    say(sessions.some((s) => s.sessionId === sessionId)
-      ? "The connection to your desktop was lost. Go back to your desktops and press Reconnect."
-      : "This session has ended: you logged off inside the desktop, or it was logged off.");
+    for (let look = 0; look < 3; look++) {
+      const { sessions } = await api("GET", "/api/v1/sessions");
+      if (!sessions.some((s) => s.sessionId === sessionId)) {
+        say("This session has ended: you logged off inside the desktop, or it was logged off.", "info");
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 700));
+    }
+    say("The connection to your desktop was lost. Go back to your desktops and press Reconnect.");
   } catch (error) {
     failed(error);
   }

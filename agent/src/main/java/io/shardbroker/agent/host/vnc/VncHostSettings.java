@@ -26,14 +26,14 @@ public record VncHostSettings(
     boolean endSessionsOnClose) {
 
   public static final String XVNC_DEFAULT = "Xvnc";
-  /** A terminal in a small window manager: both are a few MB on Debian (xterm, twm). */
+  /** A terminal in a small window manager (xterm, twm: a few MB on Debian); exit in it logs off. */
   public static final List<String> SESSION_COMMAND_DEFAULT =
       List.of("/bin/sh", "-c", "twm >/dev/null 2>&1 & exec xterm -geometry 100x30+20+20");
   public static final String GEOMETRY_DEFAULT = "1280x800";
   public static final int DEPTH_DEFAULT = 24;
   public static final Duration START_TIMEOUT_DEFAULT = Duration.ofSeconds(15);
-  /** The Debian packages the defaults need (the X server, its fonts, the terminal and window manager). */
-  public static final String PACKAGES = "tigervnc-standalone-server xfonts-base xterm twm";
+  /** The Debian packages the defaults need: the X server, its fonts (twm's title font is in 75dpi), xterm, twm. */
+  public static final String PACKAGES = "tigervnc-standalone-server xfonts-base xfonts-75dpi xterm twm";
 
   public VncHostSettings {
     if (xvnc == null || xvnc.isBlank()) {

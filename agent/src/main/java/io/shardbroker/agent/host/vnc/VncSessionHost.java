@@ -252,9 +252,11 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
       }
       log.info("session {} of {} ended on the desktop: {}", s.sessionId(), s.user(),
           xvncLive ? "the session command exited (the user logged off)" : "the X server exited");
+      // The agent hears first, so that every set drops the session before its viewer sees the
+      // display go: a viewer that asks then is told the session ended, not that it was lost.
       executor.execute(() -> {
-        endRemains(s);
         listeners.forEach(l -> l.accept(s.sessionId()));
+        endRemains(s);
       });
     }
   }
