@@ -144,7 +144,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     System.out.println("  Every gRPC link runs mutual TLS 1.3, with certificates of a CA made in memory for this run;");
     System.out.println("  the HTTP API is plain HTTP because it listens on 127.0.0.1 only.");
-    System.out.println("  Users (password " + PASSWORD + "): alice (admin; desktop, shared, engineering), "
+    System.out.println("  Users (password " + PASSWORD + "): alice (admin; every pool), "
         + "bob (desktop, shared" + (realDesktops ? ", linux" : "") + "), carol (engineering)");
     System.out.println();
     System.out.println("  Open " + url + "/ in a browser and sign in, e.g. as bob;");
