@@ -1,5 +1,6 @@
 package io.shardbroker.agent;
 
+import io.shardbroker.agent.display.DisplayActivity;
 import io.shardbroker.agent.host.HostedSession;
 import io.shardbroker.agent.host.SessionHost;
 import io.shardbroker.protocol.v1.ConcentratorSet;
@@ -49,6 +50,7 @@ public final class Agent implements AutoCloseable {
   private final Random random;
   private final String incarnation = UUID.randomUUID().toString();
   private final SessionArbiter arbiter;
+  private final SessionPolicies policies;
 
   private Topology topology;
   private final Map<String, ConcentratorLink> links = new LinkedHashMap<>();
@@ -74,6 +76,15 @@ public final class Agent implements AutoCloseable {
     this.topology = settings.topology();
     this.arbiter = new SessionArbiter(settings.vmId(), settings.pool(), settings.capacity(), host,
         new TicketBook(clock), clock, () -> UUID.randomUUID().toString(), this::stateChanged);
+    this.policies = new SessionPolicies(arbiter, clock);
+  }
+
+  /**
+   * What the display relay tells of viewers and input: the sessions' display states and the
+   * pools' logoff limits come from it.
+   */
+  public DisplayActivity displayActivity() {
+    return policies;
   }
 
   /**
@@ -90,6 +101,9 @@ public final class Agent implements AutoCloseable {
         return;
       }
       started = true;
+      if (host.relaysDisplays()) {
+        policies.start(scheduler);
+      }
       for (ConcentratorSet set : topology.getSetsList()) {
         ConcentratorLink link = newLink(set);
         links.put(set.getId(), link);
@@ -295,6 +309,7 @@ public final class Agent implements AutoCloseable {
       if (listing != null) {
         listing.cancel(false);
       }
+      policies.stop();
     }
     toClose.forEach(ConcentratorLink::close);
     host.close();

@@ -5,7 +5,9 @@ import io.shardbroker.agent.host.SessionHost;
 import io.shardbroker.agent.host.SessionSpec;
 import io.shardbroker.protocol.StartRule;
 import io.shardbroker.protocol.v1.Connection;
+import io.shardbroker.protocol.v1.DisplayState;
 import io.shardbroker.protocol.v1.EndAnswer;
+import io.shardbroker.protocol.v1.EndReason;
 import io.shardbroker.protocol.v1.EndRequest;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.StartAnswer;
@@ -67,6 +69,9 @@ final class SessionArbiter {
   /** False until the host has said what runs on it: the VM takes no new session meanwhile. */
   private boolean hostKnown;
   private final Map<String, Session> sessions = new LinkedHashMap<>();
+  private final RecentEnds recentEnds;
+  /** Session id -> why it is being ended, for the end's record; a logoff on the host otherwise. */
+  private final Map<String, EndReason> endReasons = new HashMap<>();
   /** How many times the host has been asked what runs on it. */
   private long listingsAsked;
   /**
@@ -119,6 +124,7 @@ final class SessionArbiter {
     this.clock = clock;
     this.sessionIds = sessionIds;
     this.changeListener = changeListener;
+    this.recentEnds = new RecentEnds(clock);
     host.onSessionEnded(this::endedByHost);
   }
 
@@ -199,7 +205,7 @@ final class SessionArbiter {
       started = new Starting(request.getUser(), sessionIds.get());
       starting.put(requestId, started);
     }
-    SessionSpec spec = new SessionSpec(started.sessionId, request.getUser(), pool, vmId);
+    SessionSpec spec = new SessionSpec(started.sessionId, request.getUser(), pool, vmId, request.getPolicy());
     CompletableFuture<Connection> hostStart;
     try {
       hostStart = host.start(spec);
@@ -268,13 +274,14 @@ final class SessionArbiter {
         rollBack = true;
         answer = refusalLocked(requestId, StartRefusal.START_REFUSAL_CANCELLED, "");
       } else {
-        Session session = Session.newBuilder()
+        Session session = withDisplay(Session.newBuilder()
             .setSessionId(started.sessionId)
             .setUser(request.getUser())
             .setPool(pool)
             .setConnection(connection)
             .setStartedAtMs(clock.millis())
             .setRequestId(requestId)
+            .setPolicy(request.getPolicy()))
             .build();
         sessions.put(session.getSessionId(), session);
         joinedAtListing.put(session.getSessionId(), listingsAsked);
@@ -316,7 +323,15 @@ final class SessionArbiter {
         }
       }
     }
-    return endSession(request.getRequestId(), sessionId);
+    return endSession(request.getRequestId(), sessionId, EndReason.END_REASON_REQUESTED);
+  }
+
+  /**
+   * Logs a session off for a reason of the agent's own (a policy's limit passed); the end is
+   * recorded with {@code reason}. Completes when the host has logged it off.
+   */
+  CompletableFuture<EndAnswer> endFor(String sessionId, EndReason reason) {
+    return endSession("agent-" + sessionIds.get(), sessionId, reason);
   }
 
   /**
@@ -347,7 +362,7 @@ final class SessionArbiter {
     return sessions.containsKey(a.getSession().getSessionId()) ? a.getSession().getSessionId() : null;
   }
 
-  private CompletableFuture<EndAnswer> endSession(String requestId, String sessionId) {
+  private CompletableFuture<EndAnswer> endSession(String requestId, String sessionId, EndReason reason) {
     CompletableFuture<Void> done;
     boolean first = false;
     synchronized (this) {
@@ -358,6 +373,7 @@ final class SessionArbiter {
       if (done == null) {
         done = new CompletableFuture<>();
         ending.put(sessionId, done);
+        endReasons.put(sessionId, reason);
         first = true;
       }
     }
@@ -396,7 +412,10 @@ final class SessionArbiter {
     synchronized (this) {
       ending.remove(sessionId);
       joinedAtListing.remove(sessionId);
-      if (sessions.remove(sessionId) != null) {
+      EndReason reason = endReasons.remove(sessionId);
+      Session gone = sessions.remove(sessionId);
+      if (gone != null) {
+        recentEnds.add(gone, reason != null ? reason : EndReason.END_REASON_LOGGED_OFF);
         sequence++;
         changed = snapshotLocked();
       }
@@ -404,6 +423,37 @@ final class SessionArbiter {
     if (changed != null) {
       changeListener.accept(changed);
     }
+  }
+
+  /**
+   * A session as it starts: disconnected since now where the host's displays are relayed by the
+   * agent (nobody views it yet), else with no display state.
+   */
+  private Session.Builder withDisplay(Session.Builder session) {
+    return host.relaysDisplays()
+        ? session.setDisplay(DisplayState.DISPLAY_DISCONNECTED).setDisplaySinceMs(clock.millis())
+        : session;
+  }
+
+  /** Records that a client now views {@code sessionId}'s display, or that none does. */
+  void displayChanged(String sessionId, DisplayState display) {
+    VmState changed = null;
+    synchronized (this) {
+      Session s = sessions.get(sessionId);
+      if (s != null && s.getDisplay() != display) {
+        sessions.put(sessionId, s.toBuilder().setDisplay(display).setDisplaySinceMs(clock.millis()).build());
+        sequence++;
+        changed = snapshotLocked();
+      }
+    }
+    if (changed != null) {
+      changeListener.accept(changed);
+    }
+  }
+
+  /** The sessions that run now and are not being ended. */
+  synchronized List<Session> running() {
+    return sessions.values().stream().filter(s -> !ending.containsKey(s.getSessionId())).toList();
   }
 
   /** Numbers a listing of the host about to be asked for, for {@link #reconcile}. */
@@ -434,18 +484,20 @@ final class SessionArbiter {
         if (!found.containsKey(id) && !ending.containsKey(id) && joinedAtListing.getOrDefault(id, 0L) < listing) {
           sessions.remove(id);
           joinedAtListing.remove(id);
+          recentEnds.add(s, EndReason.END_REASON_LOGGED_OFF);
           ended.add(id + " of " + s.getUser());
           change = true;
         }
       }
       for (HostedSession h : found.values()) {
         if (!sessions.containsKey(h.sessionId()) && !ending.containsKey(h.sessionId()) && !startingSession(h.sessionId())) {
-          sessions.put(h.sessionId(), Session.newBuilder()
+          sessions.put(h.sessionId(), withDisplay(Session.newBuilder()
               .setSessionId(h.sessionId())
               .setUser(h.user())
               .setPool(h.pool())
               .setConnection(h.connection())
               .setStartedAtMs(h.startedAt() != null ? h.startedAt().toEpochMilli() : clock.millis())
+              .setPolicy(h.policy()))
               .build());
           joinedAtListing.put(h.sessionId(), listing);
           log.info("{} runs session {} of {}, which this agent did not start: it counts against the VM's capacity",
@@ -496,6 +548,7 @@ final class SessionArbiter {
         .setSequence(sequence)
         .addAllSessions(sessions.values())
         .setAccepting(accepting && hostKnown)
+        .addAllRecentEnds(recentEnds.list())
         .build();
   }
 

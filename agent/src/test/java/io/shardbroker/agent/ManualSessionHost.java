@@ -102,6 +102,19 @@ final class ManualSessionHost implements SessionHost {
   @Override
   public void close() {}
 
+  private boolean relaysDisplays;
+
+  /** Makes this a host whose displays the agent relays, as the vnc host's are. */
+  synchronized ManualSessionHost relayingDisplays() {
+    relaysDisplays = true;
+    return this;
+  }
+
+  @Override
+  public synchronized boolean relaysDisplays() {
+    return relaysDisplays;
+  }
+
   /** The next start call throws instead of returning a future. */
   synchronized void throwOnStart(RuntimeException e) {
     throwOnStart = e;

@@ -42,15 +42,26 @@ final class ApiViews {
    * One of the caller's sessions in a listing; {@code state} is {@code unknown} while the VM's
    * agent is not heard from, {@code running} otherwise.
    */
+  /**
+   * A running session; {@code display} is whether a client views it ({@code active} or
+   * {@code disconnected}, since {@code displaySince}), or null where the agent cannot see that.
+   */
   record SessionListItem(
       String sessionId, String user, String pool, String vmId, String concentrator,
-      boolean reachable, String state, String startedAt, ConnectionView connection) {
+      boolean reachable, String state, String startedAt, String display, String displaySince,
+      ConnectionView connection) {
 
     static SessionListItem of(PlacedSession p) {
       Session s = p.getSession();
+      String display = switch (s.getDisplay()) {
+        case DISPLAY_ACTIVE -> "active";
+        case DISPLAY_DISCONNECTED -> "disconnected";
+        default -> null;
+      };
       return new SessionListItem(s.getSessionId(), s.getUser(), s.getPool(), p.getVmId(),
           p.getConcentratorId(), p.getReachable(), p.getReachable() ? "running" : "unknown",
-          instant(s.getStartedAtMs()), ConnectionView.of(s.getConnection()));
+          instant(s.getStartedAtMs()), display, display == null ? null : instant(s.getDisplaySinceMs()),
+          ConnectionView.of(s.getConnection()));
     }
   }
 

@@ -3,7 +3,6 @@ package io.shardbroker.cli;
 import io.shardbroker.agent.Agent;
 import io.shardbroker.agent.AgentSettings;
 import io.shardbroker.agent.ChannelSource;
-import io.shardbroker.agent.display.DisplayActivity;
 import io.shardbroker.agent.display.DisplayRelay;
 import io.shardbroker.agent.host.ExecSessionHost;
 import io.shardbroker.agent.host.SessionHost;
@@ -157,7 +156,7 @@ final class AgentCommand implements Callable<Integer> {
         DisplayRelay.Settings.HANDSHAKE_TIMEOUT_DEFAULT);
     SSLContext tls = security.plaintext() ? null : JsseTls.context(security.credentials(), Set.of(Role.BROKER));
     return vnc.startRelay(settings, tls, c.advertise() != null ? c.advertise() : advertisedHost(listen),
-        agent::admit, DisplayActivity.NONE);
+        agent::admit, agent.displayActivity());
   }
 
   /** The listening address when it is one, else this machine's name: what brokers dial. */

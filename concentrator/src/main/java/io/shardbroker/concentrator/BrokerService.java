@@ -135,11 +135,14 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
       return;
     }
     AgentStream stream = reservation.stream();
-    CompletableFuture<StartAnswer> answer = stream.start(StartRequest.newBuilder()
+    StartRequest.Builder start = StartRequest.newBuilder()
         .setRequestId(requestId)
         .setUser(request.getUser())
-        .setPool(request.getPool())
-        .build());
+        .setPool(request.getPool());
+    if (request.hasPolicy()) {
+      start.setPolicy(request.getPolicy());
+    }
+    CompletableFuture<StartAnswer> answer = stream.start(start.build());
     ScheduledFuture<?> timeout = scheduler.schedule(
         () -> answer.completeExceptionally(new TimeoutException(
             "the agent did not answer within " + settings.startTimeout().toMillis() + " ms")),

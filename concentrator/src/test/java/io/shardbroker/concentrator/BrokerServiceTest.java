@@ -27,6 +27,7 @@ import io.shardbroker.protocol.v1.PlacedSession;
 import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.PoolFreeSlots;
 import io.shardbroker.protocol.v1.Session;
+import io.shardbroker.protocol.v1.SessionPolicy;
 import io.shardbroker.protocol.v1.StartRequest;
 import io.shardbroker.protocol.v1.StartRefusal;
 import io.shardbroker.protocol.v1.StartResult;
@@ -475,6 +476,17 @@ class BrokerServiceTest {
   private FindCandidatesResponse find(String user, int limit) {
     return concentrator.broker.findCandidates(FindCandidatesRequest.newBuilder()
         .setRequestId("r-find").setUser(user).setPool(POOL).setLimit(limit).build());
+  }
+
+  @Test
+  void thePoolsLogoffPolicyReachesTheAgentWithTheStart() throws Exception {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 1);
+    SessionPolicy policy = SessionPolicy.newBuilder().setIdleLogoffAfterS(900).setDisconnectedLogoffAfterS(3600).build();
+
+    concentrator.brokerAsync.startSession(StartSessionRequest.newBuilder()
+        .setRequestId("r-1").setUser("alice").setPool(POOL).setVmId("vm-1").setPolicy(policy).build());
+
+    assertThat(agent.takeStart().getPolicy()).isEqualTo(policy);
   }
 
   private ListenableFuture<StartSessionResponse> start(String requestId, String user, String vmId) {

@@ -5,7 +5,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.shardbroker.agent.Agent;
 import io.shardbroker.agent.AgentSettings;
 import io.shardbroker.agent.ChannelSource;
-import io.shardbroker.agent.display.DisplayActivity;
 import io.shardbroker.agent.display.DisplayRelay;
 import io.shardbroker.agent.host.ExecSessionHost;
 import io.shardbroker.agent.host.vnc.VncDesktops;
@@ -172,7 +171,7 @@ public final class InProcessCluster implements Cluster {
       LinkSecurity security = links.agentSecurity(a.vmId());
       desktops.startRelay(new DisplayRelay.Settings(InetAddress.getLoopbackAddress(), 0),
           security.plaintext() ? null : JsseTls.context(security.credentials(), Set.of(Role.BROKER)),
-          InetAddress.getLoopbackAddress().getHostAddress(), agent::admit, DisplayActivity.NONE);
+          InetAddress.getLoopbackAddress().getHostAddress(), agent::admit, agent.displayActivity());
       return agent;
     } catch (IOException e) {
       throw new UncheckedIOException("the desktops of " + a.vmId() + " cannot start", e);

@@ -1,6 +1,7 @@
 package io.shardbroker.agent.host;
 
 import io.shardbroker.protocol.v1.Connection;
+import io.shardbroker.protocol.v1.SessionPolicy;
 import java.time.Instant;
 
 /**
@@ -8,5 +9,17 @@ import java.time.Instant;
  * and what it compares its own view with (see {@link SessionHost#running}).
  *
  * @param startedAt when it started, or null when the host does not know
+ * @param policy when the agent logs it off by itself, as the host kept it; none when it did not
  */
-public record HostedSession(String sessionId, String user, String pool, Connection connection, Instant startedAt) {}
+public record HostedSession(
+    String sessionId, String user, String pool, Connection connection, Instant startedAt, SessionPolicy policy) {
+
+  public HostedSession {
+    policy = policy != null ? policy : SessionPolicy.getDefaultInstance();
+  }
+
+  /** A session whose host keeps no policy. */
+  public HostedSession(String sessionId, String user, String pool, Connection connection, Instant startedAt) {
+    this(sessionId, user, pool, connection, startedAt, null);
+  }
+}

@@ -45,6 +45,14 @@ public interface SessionHost extends AutoCloseable {
     return Duration.ZERO;
   }
 
+  /**
+   * Whether the agent relays this host's displays (its display relay), and so knows which
+   * sessions are viewed: then sessions carry a display state and display policies apply.
+   */
+  default boolean relaysDisplays() {
+    return false;
+  }
+
   /** Logs a session off. Completes when it is gone; ending an unknown session is not an error. */
   CompletableFuture<Void> end(String sessionId);
 

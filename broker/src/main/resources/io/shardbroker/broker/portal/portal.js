@@ -56,6 +56,7 @@ async function showSessions() {
     text.innerHTML = '<div class="name"></div><div class="detail"></div>';
     text.querySelector(".name").textContent = session.pool + " on " + session.vmId;
     text.querySelector(".detail").textContent = "started " + new Date(session.startedAt).toLocaleString()
+      + (session.display ? " · " + session.display + " since " + new Date(session.displaySince).toLocaleTimeString() : "")
       + (session.reachable === false ? " · not reachable right now" : "");
     const reconnect = document.createElement("button");
     reconnect.type = "button";

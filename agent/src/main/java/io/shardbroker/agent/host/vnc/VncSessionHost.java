@@ -148,7 +148,7 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
       ProcessId command = startCommand(spec, directory, display, account);
       started.add(command);
       VncSessionRecord session = new VncSessionRecord(spec.sessionId(), spec.user(), spec.pool(), clock.instant(),
-          directory, display, xvnc.process(), command, account.name());
+          directory, display, xvnc.process(), command, account.name(), spec.policy());
       synchronized (this) {
         sessions.put(spec.sessionId(), session);
         passwords.put(spec.sessionId(), password);
@@ -213,10 +213,16 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
       Connection connection = relay.get();
       synchronized (this) {
         return sessions.values().stream()
-            .map(s -> new HostedSession(s.sessionId(), s.user(), s.pool(), connection, s.startedAt()))
+            .map(s -> new HostedSession(s.sessionId(), s.user(), s.pool(), connection, s.startedAt(), s.policy()))
             .toList();
       }
     }, executor);
+  }
+
+  /** The agent's display relay reaches every display of this host. */
+  @Override
+  public boolean relaysDisplays() {
+    return true;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.shardbroker.agent.host.vnc;
 
+import io.shardbroker.protocol.v1.SessionPolicy;
 import java.nio.file.Path;
 import java.time.Instant;
 
@@ -13,6 +14,7 @@ import java.time.Instant;
  * @param xvnc the X server's process
  * @param command the session command's process, leader of its own process session
  * @param account the local account the session runs as
+ * @param policy when the agent logs it off by itself
  */
 record VncSessionRecord(
     String sessionId,
@@ -23,7 +25,8 @@ record VncSessionRecord(
     int display,
     ProcessId xvnc,
     ProcessId command,
-    String account) {
+    String account,
+    SessionPolicy policy) {
 
   /** A process by id and the instant it started, which together name it for good. */
   record ProcessId(long pid, Instant startedAt) {

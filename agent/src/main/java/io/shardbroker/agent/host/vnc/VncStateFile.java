@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shardbroker.agent.host.vnc.VncSessionRecord.ProcessId;
+import io.shardbroker.protocol.v1.SessionPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,7 +40,11 @@ final class VncStateFile {
         sessions.add(new VncSessionRecord(s.get("sessionId").asText(), s.get("user").asText(),
             s.get("pool").asText(), Instant.parse(s.get("startedAt").asText()),
             Path.of(s.get("directory").asText()), s.get("display").asInt(),
-            process(s.get("xvnc")), process(s.get("command")), s.get("account").asText()));
+            process(s.get("xvnc")), process(s.get("command")), s.get("account").asText(),
+            SessionPolicy.newBuilder()
+                .setIdleLogoffAfterS(s.path("idleLogoffAfterS").asInt(0))
+                .setDisconnectedLogoffAfterS(s.path("disconnectedLogoffAfterS").asInt(0))
+                .build()));
       }
       return sessions;
     } catch (IOException | RuntimeException e) {
@@ -54,7 +59,9 @@ final class VncStateFile {
       ObjectNode o = all.addObject();
       o.put("sessionId", s.sessionId()).put("user", s.user()).put("pool", s.pool())
           .put("startedAt", s.startedAt().toString()).put("directory", s.directory().toString())
-          .put("display", s.display()).put("account", s.account());
+          .put("display", s.display()).put("account", s.account())
+          .put("idleLogoffAfterS", s.policy().getIdleLogoffAfterS())
+          .put("disconnectedLogoffAfterS", s.policy().getDisconnectedLogoffAfterS());
       o.set("xvnc", process(s.xvnc()));
       o.set("command", process(s.command()));
     }
