@@ -40,6 +40,7 @@ public final class BrokerServer implements AutoCloseable {
     this.settings = settings;
     this.directory = new ConcentratorDirectory(settings.topology(), channels, scheduler, clock,
         settings.timeouts().list());
+    directory.onSessionEnds(new SessionEndsRecorder(store.history(), settings.brokerId())::record);
     BrokerMetrics metrics = new BrokerMetrics(meters, directory);
     DrainedVms drained = new DrainedVms(store.maintenance(), clock);
     SessionPlacer placer = new SessionPlacer(settings, directory, store, drained, metrics, clock, scheduler);

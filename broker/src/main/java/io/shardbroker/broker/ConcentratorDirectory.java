@@ -10,6 +10,7 @@ import io.shardbroker.protocol.v1.ConcentratorGrpc.ConcentratorFutureStub;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.HealthRequest;
 import io.shardbroker.protocol.v1.HealthResponse;
+import io.shardbroker.protocol.v1.JournaledEnd;
 import io.shardbroker.protocol.v1.Topology;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,8 @@ final class ConcentratorDirectory implements AutoCloseable {
 
   enum Health { UNKNOWN, UP, DOWN }
 
+  private volatile Consumer<List<JournaledEnd>> endsListener = ends -> {};
+
   /** One concentrator as the broker knows it. */
   static final class Member {
     final String setId;
@@ -55,6 +59,9 @@ final class ConcentratorDirectory implements AutoCloseable {
     volatile long downSinceMillis;
     volatile HealthResponse lastHealth;
     volatile String lastError;
+    /** Where this broker is in the member's journal of ended sessions (HealthRequest). */
+    volatile String endsJournal = "";
+    volatile long endsAfter;
 
     Member(String setId, ConcentratorEndpoint endpoint, ManagedChannel channel) {
       this.setId = setId;
@@ -374,16 +381,41 @@ final class ConcentratorDirectory implements AutoCloseable {
       }
       ListenableFuture<HealthResponse> call = m.stub
           .withDeadlineAfter(healthTimeout.toNanos(), TimeUnit.NANOSECONDS)
-          .health(HealthRequest.getDefaultInstance());
+          .health(HealthRequest.newBuilder().setEndsJournal(m.endsJournal).setEndsAfter(m.endsAfter).build());
       call.addListener(() -> {
         try {
-          markUp(m, call.get());
+          HealthResponse health = call.get();
+          readEnds(m, health);
+          markUp(m, health);
         } catch (ExecutionException e) {
           markDown(m, Status.fromThrowable(e.getCause()));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
       }, Runnable::run);
+    }
+  }
+
+  /**
+   * Names whom to tell of the session ends the concentrators journal, as each health answer
+   * brings them: the same end may come from every set and more than once.
+   */
+  void onSessionEnds(Consumer<List<JournaledEnd>> listener) {
+    this.endsListener = listener;
+  }
+
+  private void readEnds(Member m, HealthResponse health) {
+    synchronized (m) {
+      if (!health.getEndsJournal().equals(m.endsJournal)) {
+        m.endsJournal = health.getEndsJournal();  // a new run of the concentrator: its journal anew
+        m.endsAfter = 0;
+      }
+      if (health.getEndsCount() > 0) {
+        m.endsAfter = Math.max(m.endsAfter, health.getEnds(health.getEndsCount() - 1).getSequence());
+      }
+    }
+    if (health.getEndsCount() > 0) {
+      endsListener.accept(health.getEndsList());
     }
   }
 

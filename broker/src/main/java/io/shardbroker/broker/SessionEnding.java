@@ -65,7 +65,7 @@ final class SessionEnding {
         if (response.getResult() == EndResult.END_RESULT_ENDED) {
           log.info("[{}] ended session {} of {} via {}", requestId, sessionId, user, reply.member().id());
           store.history().record(new SessionEvent(0, clock.instant(), SessionEvent.Kind.END, user,
-              response.getPool(), response.getVmId(), sessionId, brokerId, requestId, null));
+              response.getPool(), response.getVmId(), sessionId, brokerId, requestId, "requested"));
           return;
         }
         if (response.getResult() == EndResult.END_RESULT_FAILED) {

@@ -84,7 +84,7 @@ class SessionHistoryTest {
     assertThat(byRequest).containsOnlyKeys("req-start", "req-full", "req-denied", "req-again", "req-end");
     assertEvent(byRequest.get("req-start"), "start", "alice", "desktop", "vm-1", session, null);
     assertEvent(byRequest.get("req-again"), "reconnect", "alice", "desktop", "vm-1", session, null);
-    assertEvent(byRequest.get("req-end"), "end", "alice", "desktop", "vm-1", session, null);
+    assertEvent(byRequest.get("req-end"), "end", "alice", "desktop", "vm-1", session, "requested");
     assertEvent(byRequest.get("req-full"), "refusal", "bob", "desktop", null, null, "pool_exhausted");
     assertEvent(byRequest.get("req-denied"), "refusal", ADMIN, "desktop", null, null, "not_entitled");
   }

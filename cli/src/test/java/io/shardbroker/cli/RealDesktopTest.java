@@ -112,6 +112,13 @@ class RealDesktopTest {
 
     await().atMost(Duration.ofSeconds(5)).until(() -> get("/api/v1/sessions", "bob").get("sessions").isEmpty());
     await().atMost(Duration.ofSeconds(5)).until(() -> freeDesktops() == 2);
+    // the history says who ended it, once, though both sets reported the end
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      JsonNode ends = get("/api/v1/admin/sessions?user=bob&event=end", "alice").get("events");
+      assertThat(ends).hasSize(1);
+      assertThat(ends.get(0).get("sessionId").asText()).isEqualTo(sessionId);
+      assertThat(ends.get(0).get("detail").asText()).isEqualTo("logged_off");
+    });
   }
 
   /** The terminal of {@code sessionId}'s desktop, found as an operator would: by its environment. */

@@ -332,7 +332,9 @@ final class BrokerService extends ConcentratorGrpc.ConcentratorImplBase {
         .setUnreachableVms(counts.unreachable())
         .setSessions(counts.sessions())
         .setTopologyVersion(topology.get().getVersion())
-        .setHeartbeatIntervalMs((int) pace.intervalMillis());
+        .setHeartbeatIntervalMs((int) pace.intervalMillis())
+        .setEndsJournal(registry.ends().id())
+        .addAllEnds(registry.ends().after(request.getEndsJournal(), request.getEndsAfter()));
     registry.freeSlotsByPool().forEach((pool, free) -> health.addFreeSlots(PoolFreeSlots.newBuilder()
         .setPool(pool)
         .setFreeSlots((int) Math.min(free, Integer.MAX_VALUE))));

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -87,6 +88,7 @@ final class VmRegistry {
   /** User -> the VMs that run a session of theirs, once per session. */
   private final Map<String, List<VmRecord>> vmsByUser = new HashMap<>();
   private int sessionCount;
+  private final EndJournal ends = new EndJournal();
 
   VmRegistry(ConcentratorSettings settings, Clock clock) {
     this.concentratorId = settings.id();
@@ -450,8 +452,22 @@ final class VmRegistry {
     vms.remove(vm.vmId);
   }
 
-  /** Swaps the VM's state and moves its sessions in the session indexes accordingly. */
+  /** The ends this concentrator's VMs reported, for brokers to record. */
+  EndJournal ends() {
+    return ends;
+  }
+
+  /**
+   * Swaps the VM's state and moves its sessions in the session indexes accordingly; the ends it
+   * reports that the previous state did not go to the journal.
+   */
   private void replaceState(VmRecord vm, VmState next) {
+    if (next.getRecentEndsCount() > 0) {
+      Set<String> known = new HashSet<>();
+      vm.state.getRecentEndsList().forEach(e -> known.add(e.getSessionId()));
+      next.getRecentEndsList().stream().filter(e -> !known.contains(e.getSessionId()))
+          .forEach(e -> ends.add(vm.vmId, e));
+    }
     for (Session s : vm.state.getSessionsList()) {
       vmBySession.remove(s.getSessionId(), vm);
       List<VmRecord> theirs = vmsByUser.get(s.getUser());

@@ -26,6 +26,9 @@ import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.PlacedSession;
 import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.PoolFreeSlots;
+import io.shardbroker.protocol.v1.EndReason;
+import io.shardbroker.protocol.v1.EndedSession;
+import io.shardbroker.protocol.v1.JournaledEnd;
 import io.shardbroker.protocol.v1.Session;
 import io.shardbroker.protocol.v1.SessionPolicy;
 import io.shardbroker.protocol.v1.StartRequest;
@@ -118,6 +121,27 @@ class BrokerServiceTest {
     }
 
     assertThat(find("alice", 0).getCandidatesList()).hasSize(8).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void healthAnswersCarryTheEndsVmsReportedAfterTheBrokersCursor() {
+    FakeAgent agent = concentrator.attach("vm-1", POOL, 2, state(1, true, session("s-1", "alice", POOL)));
+    EndedSession loggedOff = EndedSession.newBuilder().setSessionId("s-1").setUser("alice").setPool(POOL)
+        .setEndedAtMs(1_000).setReason(EndReason.END_REASON_LOGGED_OFF).build();
+    agent.state(state(2, true).toBuilder().addRecentEnds(loggedOff).build());
+
+    HealthResponse first = concentrator.broker.health(HealthRequest.getDefaultInstance());
+    assertThat(first.getEndsList()).extracting(JournaledEnd::getVmId, JournaledEnd::getEnd)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("vm-1", loggedOff));
+
+    // the end stays in the VM's reports for a while: it is journaled once
+    EndedSession idle = loggedOff.toBuilder().setSessionId("s-2").setReason(EndReason.END_REASON_IDLE).build();
+    agent.state(state(3, true).toBuilder().addRecentEnds(loggedOff).addRecentEnds(idle).build());
+    HealthResponse next = concentrator.broker.health(HealthRequest.newBuilder()
+        .setEndsJournal(first.getEndsJournal()).setEndsAfter(first.getEnds(0).getSequence()).build());
+    assertThat(next.getEndsList()).extracting(e -> e.getEnd().getSessionId()).containsExactly("s-2");
+    assertThat(concentrator.broker.health(HealthRequest.newBuilder().setEndsJournal("another run").build())
+        .getEndsCount()).as("a cursor into another journal starts over").isEqualTo(2);
   }
 
   @Test

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>When the database fails the writer keeps the batch and retries with backoff (one warning per
  * failure streak), so an outage loses nothing while memory lasts. An event the database rejects
  * for its content (SQLState classes 22 and 23) would fail every retry: when a batch fails that
- * way, its events are written one at a time and the rejected ones dropped with an error. Only at
+ * way, its events are written one at a time and the rejected ones dropped with an error, except a
+ * second END of one session, which is skipped quietly (every set reports each end). Only at
  * {@link #close}, after {@link #CLOSE_WAIT}, does the writer give up on what it could not write.
  */
 final class HistoryWriter implements AutoCloseable {
@@ -46,7 +47,9 @@ final class HistoryWriter implements AutoCloseable {
   static final Duration BACKOFF_MAX = Duration.ofSeconds(5);
 
   private static final String INSERT = "INSERT INTO session_events (occurred_at, kind, user_name,"
-      + " pool_name, vm_id, session_id, broker, request_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + " pool_name, vm_id, session_id, broker, request_id, detail, end_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /** What a database answers for a second END of one session (end_key is unique). */
+  private static final String UNIQUE_VIOLATION = "23505";
 
   /** A point in the queue that flush and close wait for. */
   private static final class Barrier {
@@ -257,6 +260,10 @@ final class HistoryWriter implements AutoCloseable {
         if (!isContentError(e)) {
           return new ArrayList<>(events.subList(i, events.size()));
         }
+        if (UNIQUE_VIOLATION.equals(e.getSQLState()) && event.kind() == SessionEvent.Kind.END) {
+          log.debug("session history has the end of session {} already", event.sessionId());
+          continue;
+        }
         log.error("session history dropped an event the database rejects (SQLState {}: {}): {}",
             e.getSQLState(), Database.firstLine(e.getMessage()), event);
         drop(1, "the database rejects it");
@@ -275,6 +282,7 @@ final class HistoryWriter implements AutoCloseable {
     ps.setString(7, event.broker());
     ps.setString(8, event.requestId());
     ps.setString(9, event.detail());
+    ps.setString(10, event.kind() == SessionEvent.Kind.END ? event.sessionId() : null);
   }
 
   private static boolean isContentError(SQLException e) {

@@ -46,6 +46,31 @@ interface HistoryContract extends StoreFixture {
 
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  default void aSessionEndsOnceInTheHistoryHoweverManyReportIt() {
+    Instant at = clock().instant();
+    store().history().record(new SessionEvent(0, at, Kind.START, "bob", "linux", "vm-1", "s-1", "b1", "r-1", null));
+    // every set reports the end, and two brokers write what they hear, in one batch and in later ones
+    for (String broker : List.of("b1", "b2", "b1")) {
+      store().history().record(new SessionEvent(0, at.plusSeconds(5), Kind.END, "bob", "linux", "vm-1", "s-1",
+          broker, null, "logged_off"));
+    }
+    store().history().flush();
+    store().history().record(new SessionEvent(0, at.plusSeconds(6), Kind.END, "bob", "linux", "vm-1", "s-1",
+        "b2", null, "logged_off"));
+    store().history().record(new SessionEvent(0, at.plusSeconds(7), Kind.END, "bob", "linux", "vm-2", "s-2",
+        "b2", null, "idle"));
+    store().history().flush();
+
+    List<SessionEvent> all = history(store(), allEvents());
+    assertThat(all).extracting(SessionEvent::kind, SessionEvent::sessionId, SessionEvent::detail).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(Kind.END, "s-2", "idle"),
+        org.assertj.core.groups.Tuple.tuple(Kind.END, "s-1", "logged_off"),
+        org.assertj.core.groups.Tuple.tuple(Kind.START, "s-1", null));
+    assertThat(store().history().dropped()).as("a second end is not a loss").isZero();
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   default void everyRecordedEventIsWrittenByFlushAndReadBackNewestFirst() {
     Instant start = clock().instant();
     recordMany(store(), start, MANY);
