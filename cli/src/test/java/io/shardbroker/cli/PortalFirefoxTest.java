@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shardbroker.harness.InProcessCluster;
+import io.shardbroker.testing.InstalledTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,6 +74,34 @@ class PortalFirefoxTest {
     run("[...document.querySelectorAll('#sessions li button')].find((b) => b.textContent === 'Log off').click()");
     waitUntil("$('message').textContent === 'Your session has been logged off.'");
     waitUntil("document.querySelectorAll('#sessions li').length === 0");
+  }
+
+  @Test
+  void aUserOpensARealDesktopInTheBrowserAndLogsOffFromThePage() throws Exception {
+    InstalledTools.requireXvnc();
+    cluster.close();
+    cluster = PortalBrowserTest.startCluster(dir.resolve("desktops"), true);
+    origin = cluster.brokers().get(0).toString();
+    firefox.open(origin + "/");
+    signIn("bob");
+    String linux = "document.querySelector(\"#pools li[data-pool='linux']\")";
+    waitUntil("(" + linux + " || {}).textContent.includes('1 desktop free')");
+
+    run(linux + ".querySelector('button').click()");
+    waitUntil("!$('open-in-browser').hidden");
+    run("$('open-in-browser').click()");
+    waitUntil("location.pathname === '/desktop' && $('desktop-state').textContent === 'Connected'");
+    // noVNC's canvas shows the desktop: more than one colour in a sample of its pixels
+    waitUntil("(() => { const c = document.querySelector('#screen canvas'); if (!c || c.width < 2) return false;"
+        + " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const seen = new Set();"
+        + " for (let i = 0; i < d.length && seen.size < 3; i += 4 * 97) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);"
+        + " return seen.size > 1; })()");
+    firefox.screenshot(Path.of("target", "screenshots", "desktop-firefox.png"));
+
+    run("$('log-off').click()");
+    waitUntil("$('message').textContent.startsWith('You have logged off.')");
+    firefox.open(origin + "/");
+    waitUntil("(" + linux + " || {}).textContent.includes('1 desktop free')");
   }
 
   @Test
