@@ -53,11 +53,7 @@ final class ApiViews {
 
     static SessionListItem of(PlacedSession p) {
       Session s = p.getSession();
-      String display = switch (s.getDisplay()) {
-        case DISPLAY_ACTIVE -> "active";
-        case DISPLAY_DISCONNECTED -> "disconnected";
-        default -> null;
-      };
+      String display = ApiViews.display(s);
       return new SessionListItem(s.getSessionId(), s.getUser(), s.getPool(), p.getVmId(),
           p.getConcentratorId(), p.getReachable(), p.getReachable() ? "running" : "unknown",
           instant(s.getStartedAtMs()), display, display == null ? null : instant(s.getDisplaySinceMs()),
@@ -68,15 +64,29 @@ final class ApiViews {
   record SessionList(List<SessionListItem> sessions) {}
 
   /** A VM; {@code maintenance}: drained by an admin, so it gets no new sessions. */
+  /**
+   * A VM; {@code displays}: for each of {@code sessions}, in order, whether a client views it
+   * ({@code active}, {@code disconnected}), or null where the agent cannot see its display.
+   */
   record VmItem(
-      String id, String pool, String state, int capacity, List<String> sessions,
+      String id, String pool, String state, int capacity, List<String> sessions, List<String> displays,
       String concentrator, boolean maintenance) {
 
     static VmItem of(VmView vm, boolean maintenance) {
       return new VmItem(vm.getVmId(), vm.getPool(), stateName(vm.getStatus()), vm.getCapacity(),
-          vm.getSessionsList().stream().map(Session::getUser).toList(), vm.getConcentratorId(),
+          vm.getSessionsList().stream().map(Session::getUser).toList(),
+          vm.getSessionsList().stream().map(ApiViews::display).toList(), vm.getConcentratorId(),
           maintenance);
     }
+  }
+
+  /** A session's display as the API writes it: active, disconnected, or null where it is not known. */
+  static String display(Session s) {
+    return switch (s.getDisplay()) {
+      case DISPLAY_ACTIVE -> "active";
+      case DISPLAY_DISCONNECTED -> "disconnected";
+      default -> null;
+    };
   }
 
   /** {@code count}: the VMs listed; {@code matching}: all that passed the filters, past {@code limit} too. */

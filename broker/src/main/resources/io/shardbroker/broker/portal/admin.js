@@ -137,7 +137,7 @@ function showSessions(running) {
   body.replaceChildren();
   let count = 0;
   for (const vm of running.vms) {
-    for (const user of vm.sessions) {
+    vm.sessions.forEach((user, i) => {
       count++;
       const row = body.insertRow();
       row.dataset.vm = vm.id;
@@ -145,13 +145,14 @@ function showSessions(running) {
       cell(row, user);
       cell(row, vm.id);
       cell(row, vm.pool);
+      cell(row, (vm.displays && vm.displays[i]) || "");
       const button = document.createElement("button");
       button.type = "button";
       button.className = "secondary";
       button.textContent = "End session";
       button.addEventListener("click", () => endSession(user, vm.id, button));
       cell(row, "").append(button);
-    }
+    });
   }
   $("session-count").textContent = count + " running" + (running.matching > running.count
     ? " on the first " + running.count + " of " + running.matching + " VMs with sessions" : "");
