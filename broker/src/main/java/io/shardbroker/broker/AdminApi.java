@@ -22,6 +22,7 @@ import io.shardbroker.store.Store;
 import io.shardbroker.store.User;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
@@ -34,6 +35,8 @@ import java.time.format.DateTimeParseException;
 final class AdminApi {
 
   private static final String PREFIX = "/api/v1/admin";
+  private static final String IDLE_LOGOFF = "idleLogoffAfterSeconds";
+  private static final String DISCONNECTED_LOGOFF = "disconnectedLogoffAfterSeconds";
 
   private final Store store;
   private final Authenticator authenticator;
@@ -142,7 +145,8 @@ final class AdminApi {
 
   private void createPool(Context ctx) {
     JsonNode body = Json.object(ctx, "{\"name\": \"desktop\", \"kind\": \"floating\"}");
-    Json.onlyFields(body, "name", "displayName", "kind", "sessionMode", "protocol", "enabled");
+    Json.onlyFields(body, "name", "displayName", "kind", "sessionMode", "protocol", "enabled", IDLE_LOGOFF,
+        DISCONNECTED_LOGOFF);
     String name = Json.requiredString(body, "name");
     String kind = Json.optionalString(body, "kind");
     String mode = Json.optionalString(body, "sessionMode");
@@ -152,7 +156,9 @@ final class AdminApi {
     Pool pool = store.pools().create(new Pool(name, displayName == null ? name : displayName,
         kind == null ? Pool.Kind.FLOATING : AdminViews.parse(Pool.Kind.class, "kind", kind),
         mode == null ? Pool.SessionMode.SINGLE : AdminViews.parse(Pool.SessionMode.class, "sessionMode", mode),
-        protocol == null ? "rdp" : protocol, enabled == null || enabled), actor(ctx));
+        protocol == null ? "rdp" : protocol, enabled == null || enabled,
+        new Pool.LogoffPolicy(logoffLimit(body, IDLE_LOGOFF, null), logoffLimit(body, DISCONNECTED_LOGOFF, null))),
+        actor(ctx));
     created(ctx, "/pools/" + encode(pool.name()), PoolView.of(pool));
   }
 
@@ -162,14 +168,36 @@ final class AdminApi {
       throw new BrokerException(Reason.BAD_REQUEST, "kind",
           "the kind of a pool cannot change; create a new pool instead");
     }
-    Json.onlyFields(body, "displayName", "sessionMode", "protocol", "enabled");
+    Json.onlyFields(body, "displayName", "sessionMode", "protocol", "enabled", IDLE_LOGOFF, DISCONNECTED_LOGOFF);
     String mode = Json.optionalString(body, "sessionMode");
     Pool pool = store.pools().update(ctx.pathParam("name"), new Pool.Change(
         Json.optionalString(body, "displayName"),
         mode == null ? null : AdminViews.parse(Pool.SessionMode.class, "sessionMode", mode),
         Json.optionalString(body, "protocol"),
-        Json.optionalBoolean(body, "enabled")), actor(ctx));
+        Json.optionalBoolean(body, "enabled"),
+        logoffLimit(body, IDLE_LOGOFF, Pool.Change.NEVER),
+        logoffLimit(body, DISCONNECTED_LOGOFF, Pool.Change.NEVER)), actor(ctx));
     Json.send(ctx, 200, PoolView.of(pool));
+  }
+
+  /**
+   * A logoff limit in whole seconds, 1 to 30 days; null when the field is absent, {@code ifNull}
+   * when it is JSON null (on create: never; on update: clear the limit).
+   */
+  private static Duration logoffLimit(JsonNode body, String field, Duration ifNull) {
+    JsonNode value = body.get(field);
+    if (value == null) {
+      return null;
+    }
+    if (value.isNull()) {
+      return ifNull;
+    }
+    long max = Pool.LogoffPolicy.MAX.toSeconds();
+    if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1 || value.asLong() > max) {
+      throw new BrokerException(Reason.BAD_REQUEST, field, "\"" + field + "\" must be whole seconds from 1 to "
+          + max + " (" + Pool.LogoffPolicy.MAX.toDays() + " days), or null for never; got " + value);
+    }
+    return Duration.ofSeconds(value.asLong());
   }
 
   // ---- users and groups ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ import io.shardbroker.store.Maintenance;
 import io.shardbroker.store.Pool;
 import io.shardbroker.store.SessionEvent;
 import io.shardbroker.store.User;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -19,11 +20,13 @@ final class AdminViews {
 
   private AdminViews() {}
 
+  /** A pool as admins see it; a logoff limit is whole seconds, null for never. */
   record PoolView(
-      String name, String displayName, String kind, String sessionMode, String protocol, boolean enabled) {
+      String name, String displayName, String kind, String sessionMode, String protocol, boolean enabled,
+      Long idleLogoffAfterSeconds, Long disconnectedLogoffAfterSeconds) {
     static PoolView of(Pool p) {
       return new PoolView(p.name(), p.displayName(), wire(p.kind()), wire(p.sessionMode()),
-          p.protocol(), p.enabled());
+          p.protocol(), p.enabled(), seconds(p.logoff().idleAfter()), seconds(p.logoff().disconnectedAfter()));
     }
   }
 
@@ -124,6 +127,10 @@ final class AdminViews {
     List<String> choices = java.util.Arrays.stream(type.getEnumConstants()).map(AdminViews::wire).toList();
     throw new BrokerException(Reason.BAD_REQUEST, field,
         "\"" + field + "\" must be one of " + String.join(", ", choices) + "; got '" + text + "'");
+  }
+
+  private static Long seconds(Duration limit) {
+    return limit == null ? null : limit.toSeconds();
   }
 
   private static String iso(Instant instant) {

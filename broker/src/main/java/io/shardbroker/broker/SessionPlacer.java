@@ -13,6 +13,7 @@ import io.shardbroker.protocol.v1.FindCandidatesResponse;
 import io.shardbroker.protocol.v1.ListSessionsRequest;
 import io.shardbroker.protocol.v1.ListSessionsResponse;
 import io.shardbroker.protocol.v1.PlacedSession;
+import io.shardbroker.protocol.v1.SessionPolicy;
 import io.shardbroker.protocol.v1.StartResult;
 import io.shardbroker.protocol.v1.StartSessionRequest;
 import io.shardbroker.protocol.v1.StartSessionResponse;
@@ -22,6 +23,7 @@ import io.shardbroker.store.SessionEvent;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -393,13 +395,25 @@ final class SessionPlacer {
         decided.member().id(), response.getExisting()), false);
   }
 
+  /** The start of a session of {@code r}'s pool, with the pool's logoff limits when it has any. */
   private static StartSessionRequest startRequest(String vmId, Request r) {
-    return StartSessionRequest.newBuilder()
+    StartSessionRequest.Builder start = StartSessionRequest.newBuilder()
         .setRequestId(r.requestId())
         .setUser(r.user())
         .setPool(r.pool().name())
-        .setVmId(vmId)
-        .build();
+        .setVmId(vmId);
+    Pool.LogoffPolicy logoff = r.pool().logoff();
+    if (!logoff.isNone()) {
+      start.setPolicy(SessionPolicy.newBuilder()
+          .setIdleLogoffAfterS(seconds(logoff.idleAfter()))
+          .setDisconnectedLogoffAfterS(seconds(logoff.disconnectedAfter())));
+    }
+    return start.build();
+  }
+
+  /** A limit as SessionPolicy writes it: whole seconds, 0 for never (the store keeps 1 s .. 30 days). */
+  private static int seconds(Duration limit) {
+    return limit == null ? 0 : Math.toIntExact(limit.toSeconds());
   }
 
   /** What one set offered: candidates ordered for trying, and how many concentrators answered. */

@@ -11,8 +11,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.broker.TestBroker.Answer;
 import io.shardbroker.broker.TestBroker.Api;
+import io.shardbroker.store.Pool;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -71,6 +73,27 @@ class AdminApiTest {
     assertError(admin("GET", "/pools/lab", null), 404, "not_found");
     assertError(admin("PATCH", "/pools/lab", json("enabled", true)), 404, "not_found");
     assertError(admin("DELETE", "/pools/lab", null), 404, "not_found");
+  }
+
+  @Test
+  void poolLogoffLimitsAreSecondsSetChangedAndClearedWithNull() {
+    Answer created = admin("POST", "/pools", json("name", "lab", "idleLogoffAfterSeconds", 3600,
+        "disconnectedLogoffAfterSeconds", 1800));
+    assertLogoff(assertCreated(created, "/pools/lab").json(), 3600L, 1800L);
+    assertThat(broker.store.pools().find("lab").orElseThrow().logoff())
+        .isEqualTo(new Pool.LogoffPolicy(Duration.ofHours(1), Duration.ofMinutes(30)));
+    assertLogoff(ok(admin("GET", "/pools/desktop", null)), null, null);
+
+    assertLogoff(ok(admin("PATCH", "/pools/lab", json("idleLogoffAfterSeconds", 2592000))), 2592000L, 1800L);
+    assertLogoff(ok(admin("PATCH", "/pools/lab", json("enabled", false))), 2592000L, 1800L);
+    assertLogoff(ok(admin("PATCH", "/pools/lab", json("disconnectedLogoffAfterSeconds", null))), 2592000L, null);
+    assertLogoff(ok(admin("GET", "/pools/lab", null)), 2592000L, null);
+    JsonNode listed = admin("GET", "/pools", null).json().get("pools");
+    assertLogoff(listed.get(names(listed).indexOf("lab")), 2592000L, null);
+
+    assertThat(ok(admin("GET", "/audit?action=pool.update&target=lab", null)).get("entries"))
+        .extracting(e -> e.get("detail").asText())
+        .containsExactly("disconnected logoff 30m -> never", "disabled", "idle logoff 1h -> 30d");
   }
 
   @Test
@@ -300,6 +323,13 @@ class AdminApiTest {
     assertBadField(admin("POST", "/pools", json("name", "p1", "enabled", "yes")), "enabled");
     assertBadField(admin("POST", "/pools", json("name", "p1", "colour", "blue")), "colour");
     assertBadField(admin("PATCH", "/pools/desktop", json("colour", "blue")), "colour");
+    for (Object limit : List.of(0, -60, 1.5, "3600", 2592001, true, List.of(60))) {
+      assertBadField(admin("POST", "/pools", json("name", "p1", "idleLogoffAfterSeconds", limit)),
+          "idleLogoffAfterSeconds");
+      assertBadField(admin("PATCH", "/pools/desktop", json("disconnectedLogoffAfterSeconds", limit)),
+          "disconnectedLogoffAfterSeconds");
+    }
+    assertThat(broker.store.pools().find("desktop").orElseThrow().logoff().isNone()).isTrue();
     assertBadField(admin("POST", "/users", json("name", "fred", "password", "short")), "password");
     assertBadField(admin("PATCH", "/users/alice", json("password", "short")), "password");
     assertBadField(admin("POST", "/users", json("name", "fred")), "password");
@@ -373,7 +403,7 @@ class AdminApiTest {
   @Test
   void everyChangeIsInTheAuditLogWithWhoAndWhichBroker() {
     admin("POST", "/pools", json("name", "eng", "kind", "dedicated"));
-    admin("PATCH", "/pools/eng", json("displayName", "Engineering"));
+    admin("PATCH", "/pools/eng", json("displayName", "Engineering", "idleLogoffAfterSeconds", 900));
     admin("POST", "/users", json("name", "erin", "password", "erins-password"));
     admin("PATCH", "/users/erin", json("displayName", "Erin"));
     admin("POST", "/groups", json("name", "ops"));
@@ -408,6 +438,8 @@ class AdminApiTest {
     assertThat(ok(admin("GET", "/audit?action=pool.", null)).get("entries"))
         .extracting(e -> e.get("action").asText())
         .containsExactly("pool.delete", "pool.update", "pool.create", "pool.create", "pool.create");
+    assertThat(ok(admin("GET", "/audit?action=pool.update", null)).at("/entries/0/detail").asText())
+        .isEqualTo("display name 'eng' -> 'Engineering', idle logoff never -> 15m");
     List<String> paged = new ArrayList<>();
     String before = "";
     for (int page = 0; page < 10 && before != null; page++) {
@@ -499,6 +531,15 @@ class AdminApiTest {
     assertThat(pool.get("sessionMode").asText()).isEqualTo(mode);
     assertThat(pool.get("protocol").asText()).isEqualTo(protocol);
     assertThat(pool.get("enabled").asBoolean()).isEqualTo(enabled);
+  }
+
+  private static void assertLogoff(JsonNode pool, Long idleSeconds, Long disconnectedSeconds) {
+    assertThat(pool.has("idleLogoffAfterSeconds")).as("%s", pool).isTrue();
+    assertThat(pool.has("disconnectedLogoffAfterSeconds")).as("%s", pool).isTrue();
+    JsonNode idle = pool.get("idleLogoffAfterSeconds");
+    JsonNode disconnected = pool.get("disconnectedLogoffAfterSeconds");
+    assertThat(idle.isNull() ? null : idle.asLong()).as("%s", pool).isEqualTo(idleSeconds);
+    assertThat(disconnected.isNull() ? null : disconnected.asLong()).as("%s", pool).isEqualTo(disconnectedSeconds);
   }
 
   private static void assertUser(

@@ -2,13 +2,17 @@ package io.shardbroker.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.shardbroker.protocol.v1.SessionPolicy;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.Actor;
+import io.shardbroker.store.Pool;
 import io.shardbroker.store.Store;
 import io.shardbroker.testing.FakeClock;
 import java.io.IOException;
@@ -117,6 +121,28 @@ class BrokerApiTest {
     tried.addAll(a2.startsTried);
     assertThat(tried).containsExactlyInAnyOrder("vm-1", "vm-2", "vm-3");
     assertThat(meters.scrape()).contains("shardbroker_broker_refused_starts_total");
+  }
+
+  @Test
+  void aStartCarriesItsPoolsLogoffLimitsAndNoPolicyWhenThePoolHasNone() throws Exception {
+    String user = TestBroker.userAtHome("a");
+    a1.addVm("vm-1", "desktop", 1);
+    a1.addVm("host-1", "shared", 4);
+    store.pools().update("shared", new Pool.Change(null, null, null, null,
+        Duration.ofHours(1), Duration.ofMinutes(15)), new Actor("root", "test"));
+
+    assertThat(post(user, "{\"pool\": \"desktop\"}").statusCode()).isEqualTo(201);
+    assertThat(post(user, "{\"pool\": \"shared\"}").statusCode()).isEqualTo(201);
+    store.pools().update("shared", new Pool.Change(null, null, null, null, Pool.Change.NEVER, null),
+        new Actor("root", "test"));
+    assertThat(post(user, "{\"pool\": \"shared\"}").statusCode()).as("a reconnect").isEqualTo(200);
+
+    assertThat(a1.starts).extracting(FakeConcentrator.StartCall::pool, FakeConcentrator.StartCall::policy)
+        .containsExactly(
+            tuple("desktop", null),
+            tuple("shared", SessionPolicy.newBuilder().setIdleLogoffAfterS(3600).setDisconnectedLogoffAfterS(900)
+                .build()),
+            tuple("shared", SessionPolicy.newBuilder().setDisconnectedLogoffAfterS(900).build()));
   }
 
   @Test

@@ -24,6 +24,7 @@ import io.shardbroker.protocol.v1.PlacedSession;
 import io.shardbroker.protocol.v1.PoolCounts;
 import io.shardbroker.protocol.v1.PoolFreeSlots;
 import io.shardbroker.protocol.v1.Session;
+import io.shardbroker.protocol.v1.SessionPolicy;
 import io.shardbroker.protocol.v1.StartResult;
 import io.shardbroker.protocol.v1.StartSessionRequest;
 import io.shardbroker.protocol.v1.StartSessionResponse;
@@ -97,8 +98,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
   private volatile CountDownLatch findGate;
   private final AtomicInteger findsHeld = new AtomicInteger();
 
-  /** One StartSession call as the fake received it. */
-  record StartCall(String user, String pool, String vmId, String requestId) {}
+  /** One StartSession call as the fake received it; {@code policy} is null when the start had none. */
+  record StartCall(String user, String pool, String vmId, String requestId, SessionPolicy policy) {}
 
   FakeConcentrator(String id, String setId) throws IOException {
     this.id = id;
@@ -226,7 +227,8 @@ final class FakeConcentrator extends ConcentratorGrpc.ConcentratorImplBase imple
       return;
     }
     startsTried.add(request.getVmId());
-    starts.add(new StartCall(request.getUser(), request.getPool(), request.getVmId(), request.getRequestId()));
+    starts.add(new StartCall(request.getUser(), request.getPool(), request.getVmId(), request.getRequestId(),
+        request.hasPolicy() ? request.getPolicy() : null));
     knownRequestIds.add(request.getRequestId());
     Vm vm = vms.get(request.getVmId());
     StartSessionResponse.Builder answer = StartSessionResponse.newBuilder();

@@ -210,10 +210,12 @@ class OpenApiContractTest {
     call.expectWithToken(204, "POST /api/v1/auth/logout", token, null);
 
     String admin = "/api/v1/admin";
-    call.expect(201, "POST " + admin + "/pools", ADMIN, json("name", "eng", "kind", "dedicated"));
+    call.expect(201, "POST " + admin + "/pools", ADMIN, json("name", "eng", "kind", "dedicated",
+        "disconnectedLogoffAfterSeconds", 1800));
     call.expect(200, "GET " + admin + "/pools", ADMIN, null);
     call.expect(200, "GET " + admin + "/pools/{name}", ADMIN, null, "eng");
-    call.expect(200, "PATCH " + admin + "/pools/{name}", ADMIN, json("displayName", "Engineering"), "eng");
+    call.expect(200, "PATCH " + admin + "/pools/{name}", ADMIN,
+        json("displayName", "Engineering", "idleLogoffAfterSeconds", 3600), "eng");
     call.expect(201, "POST " + admin + "/users", ADMIN, json("name", "erin", "password", "erins-password"));
     call.expect(200, "GET " + admin + "/users", ADMIN, null);
     call.expect(200, "GET " + admin + "/users/{name}", ADMIN, null, "erin");

@@ -93,7 +93,8 @@ final class BrokerStore {
         p.kind() == null ? Pool.Kind.FLOATING : choice(Pool.Kind.class, p.kind(), "seed.pools[].kind"),
         p.sessionMode() == null ? Pool.SessionMode.SINGLE
             : choice(Pool.SessionMode.class, p.sessionMode(), "seed.pools[].sessionMode"),
-        p.protocol() == null ? "rdp" : p.protocol(), p.enabled() == null || p.enabled());
+        p.protocol() == null ? "rdp" : p.protocol(), p.enabled() == null || p.enabled(),
+        new Pool.LogoffPolicy(p.idleLogoffAfter(), p.disconnectedLogoffAfter()));
   }
 
   private static User.New user(UserSeed u) {

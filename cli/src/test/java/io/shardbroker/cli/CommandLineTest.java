@@ -16,6 +16,7 @@ import io.shardbroker.cli.config.RoleConfigs.SimConfig;
 import io.shardbroker.cli.config.TopologyConfig;
 import io.shardbroker.concentrator.ConcentratorSettings;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.store.Pool;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
 import java.nio.file.Files;
@@ -228,6 +229,21 @@ class CommandLineTest {
     assertThat(Durations.parse("1h")).isEqualTo(Duration.ofHours(1));
     assertThat(Durations.parse("PT3S")).isEqualTo(Duration.ofSeconds(3));
     assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+  }
+
+  @Test
+  void aSeedPoolMayHaveLogoffLimits(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("broker.yaml"), """
+        seed:
+          pools:
+            - {name: linux, protocol: vnc, idleLogoffAfter: 2h, disconnectedLogoffAfter: 30m}
+            - {name: desktop}
+        """);
+
+    List<Pool> pools = BrokerStore.seed(ConfigFiles.read(file, BrokerConfig.class).seed()).pools();
+
+    assertThat(pools).extracting(Pool::logoff).containsExactly(
+        new Pool.LogoffPolicy(Duration.ofHours(2), Duration.ofMinutes(30)), Pool.LogoffPolicy.NONE);
   }
 
   @Test

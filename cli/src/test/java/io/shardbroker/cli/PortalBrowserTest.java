@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.harness.ApiClient;
@@ -317,10 +318,25 @@ class PortalBrowserTest {
     // a new pool is offered for entitlements; a disabled pool is no longer offered to its users
     browser.findElement(By.id("pool-name")).sendKeys("studio");
     new Select(browser.findElement(By.id("pool-mode"))).selectByValue("multi");
+    browser.findElement(By.id("pool-disconnected")).sendKeys("90");
     browser.findElement(By.cssSelector("#pool-form button[type='submit']")).click();
-    waiting.until(ExpectedConditions.textToBePresentInElementLocated(
-        By.cssSelector("#pool-settings tr[data-pool='studio']"), "many per host"));
+    By studio = By.cssSelector("#pool-settings tr[data-pool='studio']");
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(studio, "many per host"));
     waiting.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#entitle-pool option[value='studio']")));
+    // logoff limits: set in minutes, shown in the table, changed and cleared with the pool form
+    assertThat(browser.findElement(studio).findElements(By.tagName("td"))).extracting(WebElement::getText)
+        .contains("disconnected 90 min");
+    browser.findElement(studio).findElement(By.xpath(".//button[text()='Edit']")).click();
+    assertThat(browser.findElement(By.id("pool-disconnected")).getDomProperty("value")).isEqualTo("90");
+    browser.findElement(By.id("pool-idle")).sendKeys("120");
+    browser.findElement(By.id("pool-disconnected")).clear();
+    browser.findElement(By.cssSelector("#pool-form button[type='submit']")).click();
+    waiting.until(ExpectedConditions.textToBePresentInElementLocated(studio, "idle 2 h"));
+    assertThat(browser.findElement(studio).findElements(By.tagName("td"))).extracting(WebElement::getText)
+        .contains("idle 2 h").doesNotContain("disconnected 90 min");
+    JsonNode saved = api.get("alice", DemoCommand.PASSWORD, "/api/v1/admin/pools/studio").body();
+    assertThat(saved.get("idleLogoffAfterSeconds").asLong()).isEqualTo(7200);
+    assertThat(saved.get("disconnectedLogoffAfterSeconds").isNull()).isTrue();
     By desktop = By.cssSelector("#pool-settings tr[data-pool='desktop']");
     browser.findElement(desktop).findElement(By.xpath(".//button[text()='Disable']")).click();
     waiting.until(ExpectedConditions.textToBePresentInElementLocated(desktop, "disabled"));

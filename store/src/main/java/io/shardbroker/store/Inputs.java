@@ -2,6 +2,7 @@ package io.shardbroker.store;
 
 import io.shardbroker.protocol.Names;
 import io.shardbroker.protocol.Reason;
+import java.time.Duration;
 import java.util.regex.Pattern;
 
 /**
@@ -76,6 +77,18 @@ final class Inputs {
     if (!PROTOCOL.matcher(value).matches()) {
       throw invalid(field, "a protocol is a lowercase letter then up to 31 of a-z 0-9 + . -, got "
           + quote(value));
+    }
+    return value;
+  }
+
+  /** A logoff limit: null (never) or whole seconds from 1 s to {@link Pool.LogoffPolicy#MAX}. */
+  static Duration logoffLimit(Duration value, String field) {
+    if (value == null) {
+      return null;
+    }
+    if (value.isNegative() || value.isZero() || value.getNano() != 0 || value.compareTo(Pool.LogoffPolicy.MAX) > 0) {
+      throw invalid(field, field + " is whole seconds from 1 s to " + Pool.LogoffPolicy.MAX.toDays()
+          + " days (or none: never), got " + value);
     }
     return value;
   }

@@ -5,17 +5,21 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Pools in the {@code pools} table; each change and its audit entry share a transaction. */
 final class JdbcPoolStore implements PoolStore {
 
   /** The columns {@link #read} expects, from {@code pools p}. */
-  static final String COLUMNS = "p.name, p.display_name, p.kind, p.session_mode, p.protocol, p.enabled";
+  static final String COLUMNS = "p.name, p.display_name, p.kind, p.session_mode, p.protocol, p.enabled,"
+      + " p.idle_logoff_after_s, p.disconnected_logoff_after_s";
 
   private final Database db;
   private final Audit audit;
@@ -55,6 +59,8 @@ final class JdbcPoolStore implements PoolStore {
     Inputs.actor(by);
     String displayName = Inputs.text(change.displayName(), "displayName");
     String protocol = change.protocol() == null ? null : Inputs.protocol(change.protocol(), "protocol");
+    Duration idle = changedLimit(change.idleLogoffAfter(), "idleLogoffAfter");
+    Duration disconnected = changedLimit(change.disconnectedLogoffAfter(), "disconnectedLogoffAfter");
     return db.transaction(c -> {
       Pool old = find(c, name, true).orElseThrow(() -> notFound(name));
       Pool updated = new Pool(old.name(),
@@ -62,17 +68,23 @@ final class JdbcPoolStore implements PoolStore {
           old.kind(),
           change.sessionMode() == null ? old.sessionMode() : change.sessionMode(),
           protocol == null ? old.protocol() : protocol,
-          change.enabled() == null ? old.enabled() : change.enabled());
+          change.enabled() == null ? old.enabled() : change.enabled(),
+          new Pool.LogoffPolicy(
+              change.idleLogoffAfter() == null ? old.logoff().idleAfter() : idle,
+              change.disconnectedLogoffAfter() == null ? old.logoff().disconnectedAfter() : disconnected));
       if (updated.equals(old)) {
         return old;
       }
-      try (PreparedStatement ps = c.prepareStatement("UPDATE pools SET display_name = ?,"
-          + " session_mode = ?, protocol = ?, enabled = ? WHERE name = ?")) {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE pools SET display_name = ?, session_mode = ?,"
+          + " protocol = ?, enabled = ?, idle_logoff_after_s = ?, disconnected_logoff_after_s = ?"
+          + " WHERE name = ?")) {
         ps.setString(1, updated.displayName());
         ps.setString(2, updated.sessionMode().name());
         ps.setString(3, updated.protocol());
         ps.setBoolean(4, updated.enabled());
-        ps.setString(5, old.name());
+        setSeconds(ps, 5, updated.logoff().idleAfter());
+        setSeconds(ps, 6, updated.logoff().disconnectedAfter());
+        ps.setString(7, old.name());
         ps.executeUpdate();
       }
       audit.append(c, by, "pool.update", old.name(), changes(old, updated));
@@ -100,15 +112,18 @@ final class JdbcPoolStore implements PoolStore {
 
   /** Inserts a validated pool and audits it; CONFLICT when the name is taken. */
   Pool insert(Connection c, Pool pool, Actor by) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO pools (name, display_name, kind,"
-        + " session_mode, protocol, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO pools (name, display_name, kind, session_mode,"
+        + " protocol, enabled, idle_logoff_after_s, disconnected_logoff_after_s, created_at)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, pool.name());
       ps.setString(2, pool.displayName());
       ps.setString(3, pool.kind().name());
       ps.setString(4, pool.sessionMode().name());
       ps.setString(5, pool.protocol());
       ps.setBoolean(6, pool.enabled());
-      Database.setInstant(ps, 7, db.now());
+      setSeconds(ps, 7, pool.logoff().idleAfter());
+      setSeconds(ps, 8, pool.logoff().disconnectedAfter());
+      Database.setInstant(ps, 9, db.now());
       ps.executeUpdate();
     } catch (SQLException e) {
       if (Database.isUniqueViolation(e)) {
@@ -118,9 +133,10 @@ final class JdbcPoolStore implements PoolStore {
       throw e;
     }
     audit.append(c, by, "pool.create", pool.name(), String.format(
-        "%s, %s sessions, protocol %s, %s, display name %s", lower(pool.kind()),
-        lower(pool.sessionMode()), pool.protocol(), pool.enabled() ? "enabled" : "disabled",
-        Audit.quoted(pool.displayName())));
+        "%s, %s sessions, protocol %s, %s, display name %s, idle logoff %s, disconnected logoff %s",
+        lower(pool.kind()), lower(pool.sessionMode()), pool.protocol(), pool.enabled() ? "enabled" : "disabled",
+        Audit.quoted(pool.displayName()), limit(pool.logoff().idleAfter()),
+        limit(pool.logoff().disconnectedAfter())));
     return pool;
   }
 
@@ -132,8 +148,16 @@ final class JdbcPoolStore implements PoolStore {
     Inputs.required(pool.kind(), "kind");
     Inputs.required(pool.sessionMode(), "sessionMode");
     String protocol = Inputs.protocol(pool.protocol(), "protocol");
+    Pool.LogoffPolicy logoff = new Pool.LogoffPolicy(
+        Inputs.logoffLimit(pool.logoff().idleAfter(), "idleLogoffAfter"),
+        Inputs.logoffLimit(pool.logoff().disconnectedAfter(), "disconnectedLogoffAfter"));
     return new Pool(name, displayName == null ? name : displayName, pool.kind(),
-        pool.sessionMode(), protocol, pool.enabled());
+        pool.sessionMode(), protocol, pool.enabled(), logoff);
+  }
+
+  /** A change's limit: null (unchanged) and {@link Pool.Change#NEVER} pass, others are checked. */
+  private static Duration changedLimit(Duration value, String field) {
+    return value == null || value.equals(Pool.Change.NEVER) ? null : Inputs.logoffLimit(value, field);
   }
 
   static Optional<Pool> find(Connection c, String name, boolean forUpdate) throws SQLException {
@@ -150,7 +174,8 @@ final class JdbcPoolStore implements PoolStore {
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         pools.add(new Pool(rs.getString(1), rs.getString(2), Pool.Kind.valueOf(rs.getString(3)),
-            Pool.SessionMode.valueOf(rs.getString(4)), rs.getString(5), rs.getBoolean(6)));
+            Pool.SessionMode.valueOf(rs.getString(4)), rs.getString(5), rs.getBoolean(6),
+            new Pool.LogoffPolicy(seconds(rs, 7), seconds(rs, 8))));
       }
     }
     pools.sort(Comparator.comparing(Pool::name));
@@ -176,7 +201,50 @@ final class JdbcPoolStore implements PoolStore {
     if (old.enabled() != updated.enabled()) {
       parts.add(updated.enabled() ? "enabled" : "disabled");
     }
+    if (!Objects.equals(old.logoff().idleAfter(), updated.logoff().idleAfter())) {
+      parts.add("idle logoff " + limit(old.logoff().idleAfter()) + " -> " + limit(updated.logoff().idleAfter()));
+    }
+    if (!Objects.equals(old.logoff().disconnectedAfter(), updated.logoff().disconnectedAfter())) {
+      parts.add("disconnected logoff " + limit(old.logoff().disconnectedAfter())
+          + " -> " + limit(updated.logoff().disconnectedAfter()));
+    }
     return String.join(", ", parts);
+  }
+
+  /** A limit for people: {@code never}, {@code 45s}, {@code 30m}, {@code 1h30m}, {@code 2d}. */
+  private static String limit(Duration limit) {
+    if (limit == null) {
+      return "never";
+    }
+    StringBuilder text = new StringBuilder();
+    long days = limit.toDays();
+    if (days > 0) {
+      text.append(days).append('d');
+    }
+    if (limit.toHoursPart() > 0) {
+      text.append(limit.toHoursPart()).append('h');
+    }
+    if (limit.toMinutesPart() > 0) {
+      text.append(limit.toMinutesPart()).append('m');
+    }
+    if (limit.toSecondsPart() > 0) {
+      text.append(limit.toSecondsPart()).append('s');
+    }
+    return text.toString();
+  }
+
+  /** Stores a limit as whole seconds; null (never) as NULL. */
+  private static void setSeconds(PreparedStatement ps, int index, Duration limit) throws SQLException {
+    if (limit == null) {
+      ps.setNull(index, Types.INTEGER);
+    } else {
+      ps.setInt(index, Math.toIntExact(limit.toSeconds()));
+    }
+  }
+
+  private static Duration seconds(ResultSet rs, int column) throws SQLException {
+    int seconds = rs.getInt(column);
+    return rs.wasNull() ? null : Duration.ofSeconds(seconds);
   }
 
   static String lower(Enum<?> value) {

@@ -8,6 +8,7 @@ import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,6 +122,29 @@ interface MigrationContract extends StoreFixture {
       assertThat(store.accounts().group(Group.ADMINS)).isPresent();
       Instant now = clock().instant();
       assertThat(store.brokeringLocks().tryLock("alice", "lab", "b1", now, now.plusSeconds(30))).isTrue();
+    }
+  }
+
+  @Test
+  default void aVersion3DatabaseGainsLogoffLimitsAndItsPoolsHaveNone() throws Exception {
+    StoreSettings old = freshDatabase();
+    // What a release knowing only V1..V3 left behind: a pool without limits.
+    boolean h2 = old.jdbcUrl().startsWith("jdbc:h2:");
+    Flyway.configure().dataSource(old.jdbcUrl(), h2 ? "sa" : null, h2 ? "" : null)
+        .locations(StoreSettings.MIGRATIONS.toArray(String[]::new)).target("3").load().migrate();
+    try (Connection c = connect(old)) {
+      c.createStatement().executeUpdate("INSERT INTO pools (name, display_name, kind, session_mode, protocol,"
+          + " enabled, created_at) VALUES ('lab', 'Lab', 'FLOATING', 'SINGLE', 'rdp', TRUE, CURRENT_TIMESTAMP)");
+    }
+    assertThat(hasColumn(old, "pools", "idle_logoff_after_s")).isFalse();
+
+    try (Store store = Store.open(old, clock())) {
+      assertThat(hasColumn(old, "pools", "idle_logoff_after_s")).isTrue();
+      assertThat(hasColumn(old, "pools", "disconnected_logoff_after_s")).isTrue();
+      assertThat(store.pools().find("lab").orElseThrow().logoff()).isEqualTo(Pool.LogoffPolicy.NONE);
+      Pool limited = store.pools().update("lab",
+          new Pool.Change(null, null, null, null, Duration.ofMinutes(20), null), ADMIN);
+      assertThat(store.pools().find("lab")).contains(limited);
     }
   }
 

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.shardbroker.protocol.Reason;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** Pools: create, read, update, delete, each audited; the rules for their fields. */
@@ -48,9 +49,74 @@ interface PoolContract extends StoreFixture {
   }
 
   @Test
+  default void logoffLimitsAreKeptChangedOneAtATimeAndClearedWithNever() {
+    PoolStore pools = store().pools();
+    Pool.LogoffPolicy limits = new Pool.LogoffPolicy(Duration.ofHours(2), Duration.ofMinutes(30));
+    Pool lab = pools.create(withLogoff(floating("lab"), limits), ADMIN);
+    assertThat(lab.logoff()).isEqualTo(limits);
+    assertThat(pools.find("lab")).contains(lab);
+    assertThat(pools.list()).containsExactly(lab);
+    assertThat(pools.create(floating("plain"), ADMIN).logoff().isNone()).isTrue();
+    assertThat(pools.find("plain").orElseThrow().logoff()).isEqualTo(Pool.LogoffPolicy.NONE);
+
+    Pool idleOnly = pools.update("lab", new Pool.Change(null, null, null, null, null, Pool.Change.NEVER), ADMIN);
+    assertThat(idleOnly.logoff()).isEqualTo(new Pool.LogoffPolicy(Duration.ofHours(2), null));
+    Pool changed = pools.update("lab",
+        new Pool.Change(null, null, null, null, Duration.ofSeconds(90), Duration.ofDays(30)), ADMIN);
+    assertThat(changed.logoff()).isEqualTo(new Pool.LogoffPolicy(Duration.ofSeconds(90), Duration.ofDays(30)));
+    assertThat(pools.update("lab", new Pool.Change("Lab", null, null, null), ADMIN).logoff())
+        .as("a change without limits keeps them").isEqualTo(changed.logoff());
+    assertThat(pools.find("lab").orElseThrow().logoff()).isEqualTo(changed.logoff());
+
+    assertThat(audit(store(), null, "pool.create", "lab").get(0).detail())
+        .contains("idle logoff 2h, disconnected logoff 30m");
+    assertThat(audit(store(), null, "pool.update", "lab")).extracting(AuditEntry::detail).containsExactly(
+        "display name 'Pool lab' -> 'Lab'",
+        "idle logoff 2h -> 1m30s, disconnected logoff never -> 30d",
+        "disconnected logoff 30m -> never");
+  }
+
+  @Test
+  default void theEntitledPoolCarriesItsLogoffLimits() {
+    Pool.LogoffPolicy limits = new Pool.LogoffPolicy(null, Duration.ofMinutes(15));
+    store().pools().create(withLogoff(floating("lab"), limits), ADMIN);
+    store().accounts().createUser(user("alice"), ADMIN);
+    store().entitlements().create("lab", Entitlement.Principal.user("alice"), ADMIN);
+
+    assertThat(store().entitlements().entitledPool("alice", "lab")).hasValueSatisfying(
+        pool -> assertThat(pool.logoff()).isEqualTo(limits));
+  }
+
+  @Test
+  default void badLogoffLimitsAreRefusedNamingTheLimit() {
+    PoolStore pools = store().pools();
+    for (Duration bad : new Duration[] {Duration.ZERO, Duration.ofSeconds(-5), Duration.ofMillis(1500),
+        Duration.ofDays(30).plusSeconds(1)}) {
+      assertFails(Reason.BAD_REQUEST, "idleLogoffAfter", () -> pools.create(
+          withLogoff(floating("p1"), new Pool.LogoffPolicy(bad, null)), ADMIN));
+      assertFails(Reason.BAD_REQUEST, "disconnectedLogoffAfter", () -> pools.create(
+          withLogoff(floating("p1"), new Pool.LogoffPolicy(null, bad)), ADMIN));
+    }
+    pools.create(floating("desktops"), ADMIN);
+    assertFails(Reason.BAD_REQUEST, "idleLogoffAfter", () -> pools.update("desktops",
+        new Pool.Change(null, null, null, null, Duration.ofSeconds(-1), null), ADMIN));
+    assertFails(Reason.BAD_REQUEST, "disconnectedLogoffAfter", () -> pools.update("desktops",
+        new Pool.Change(null, null, null, null, null, Duration.ofDays(31)), ADMIN));
+
+    assertThat(pools.list()).extracting(Pool::name).containsExactly("desktops");
+    assertThat(pools.find("desktops").orElseThrow().logoff().isNone()).isTrue();
+  }
+
+  private static Pool withLogoff(Pool pool, Pool.LogoffPolicy logoff) {
+    return new Pool(pool.name(), pool.displayName(), pool.kind(), pool.sessionMode(), pool.protocol(),
+        pool.enabled(), logoff);
+  }
+
+  @Test
   default void anUpdateThatChangesNothingIsNotAudited() {
     store().pools().create(floating("desktops"), ADMIN);
     store().pools().update("desktops", new Pool.Change(null, null, "rdp", null), ADMIN);
+    store().pools().update("desktops", new Pool.Change(null, null, null, null, Pool.Change.NEVER, null), ADMIN);
     assertThat(audit(store(), null, "pool.update", null)).isEmpty();
   }
 

@@ -10,6 +10,7 @@ const Accounts = (() => {
   let groups = [];
   let pools = [];
   let editing = null;  // the user the user form edits; null: it adds one
+  let editingPool = null;  // the pool the pool form edits; null: it adds one
 
   async function reload() {
     const [u, g, e, p] = await Promise.all([api("GET", ADMIN + "/users"), api("GET", ADMIN + "/groups"),
@@ -190,23 +191,94 @@ const Accounts = (() => {
       cell(row, pool.kind);
       cell(row, pool.sessionMode === "multi" ? "many per host" : "one per desktop");
       cell(row, pool.protocol);
+      cell(row, logoffText(pool));
       cell(row, pool.enabled ? "enabled" : "disabled", pool.enabled ? "" : "status-down");
       const path = ADMIN + "/pools/" + encodeURIComponent(pool.name);
       actions(row,
+        button("Edit", () => openPoolForm(pool), "secondary"),
         button(pool.enabled ? "Disable" : "Enable", (b) => change(b, () => api("PATCH", path, { enabled: !pool.enabled }),
           pool.name + (pool.enabled ? " takes no new sessions now." : " takes new sessions again.")), "secondary"),
         removeButton("Delete", (b) => change(b, () => api("DELETE", path), "Deleted pool " + pool.name + ".")));
     }
   }
 
-  async function addPool(event) {
+  /** The pool's logoff limits in a few words: "never", "idle 2 h", "idle 2 h, disconnected 30 min". */
+  function logoffText(pool) {
+    const limits = [];
+    if (pool.idleLogoffAfterSeconds != null) limits.push("idle " + limitText(pool.idleLogoffAfterSeconds));
+    if (pool.disconnectedLogoffAfterSeconds != null) {
+      limits.push("disconnected " + limitText(pool.disconnectedLogoffAfterSeconds));
+    }
+    return limits.length ? limits.join(", ") : "never";
+  }
+
+  /** A limit in whole seconds, in the largest unit that fits it exactly. */
+  function limitText(seconds) {
+    for (const [unit, size] of [["d", 86400], ["h", 3600], ["min", 60]]) {
+      if (seconds % size === 0) return seconds / size + " " + unit;
+    }
+    return seconds + " s";
+  }
+
+  /** A limit as the form shows it: minutes, empty for never. */
+  function limitMinutes(seconds) {
+    return seconds === null || seconds === undefined ? "" : String(seconds / 60);
+  }
+
+  /** The form's minutes as the API takes them: whole seconds, null for never (an empty field). */
+  function limitSeconds(minutes) {
+    return minutes.trim() === "" ? null : Math.round(Number(minutes) * 60);
+  }
+
+  /** Fills the pool form to change {@code pool}; its name and kind cannot change. */
+  function openPoolForm(pool) {
+    editingPool = pool;
+    $("pool-name-label").textContent = "Pool";
+    $("pool-name").value = pool.name;
+    $("pool-name").readOnly = true;
+    $("pool-display").value = pool.displayName;
+    $("pool-kind").value = pool.kind;
+    $("pool-kind").disabled = true;
+    $("pool-mode").value = pool.sessionMode;
+    $("pool-protocol").value = pool.protocol;
+    $("pool-idle").value = limitMinutes(pool.idleLogoffAfterSeconds);
+    $("pool-disconnected").value = limitMinutes(pool.disconnectedLogoffAfterSeconds);
+    $("pool-submit").textContent = "Save pool";
+    $("pool-cancel").hidden = false;
+    $("pool-display").focus();
+  }
+
+  function closePoolForm() {
+    editingPool = null;
+    $("pool-form").reset();
+    $("pool-name-label").textContent = "New pool";
+    $("pool-name").readOnly = false;
+    $("pool-kind").disabled = false;
+    $("pool-submit").textContent = "Add pool";
+    $("pool-cancel").hidden = true;
+  }
+
+  async function savePool(event) {
     event.preventDefault();
     const name = $("pool-name").value.trim();
-    const pool = { name, kind: $("pool-kind").value, sessionMode: $("pool-mode").value,
-      protocol: $("pool-protocol").value.trim(), displayName: $("pool-display").value.trim() || name };
-    if (await change(event.submitter, () => api("POST", ADMIN + "/pools", pool), "Added pool " + name + ".")) {
-      $("pool-form").reset();
+    const fields = { sessionMode: $("pool-mode").value, protocol: $("pool-protocol").value.trim(),
+      displayName: $("pool-display").value.trim() || name };
+    const limits = { idleLogoffAfterSeconds: $("pool-idle").value, disconnectedLogoffAfterSeconds: $("pool-disconnected").value };
+    let saved;
+    if (editingPool) {
+      const pool = editingPool;
+      // Only limits the admin changed are sent: a limit of whole seconds shown in minutes stays as it is.
+      for (const [field, minutes] of Object.entries(limits)) {
+        if (minutes !== limitMinutes(pool[field])) fields[field] = limitSeconds(minutes);
+      }
+      saved = await change(event.submitter, () => api("PATCH", ADMIN + "/pools/" + encodeURIComponent(name), fields),
+        "Saved pool " + name + ".");
+    } else {
+      for (const [field, minutes] of Object.entries(limits)) fields[field] = limitSeconds(minutes);
+      saved = await change(event.submitter, () => api("POST", ADMIN + "/pools",
+        { name, kind: $("pool-kind").value, ...fields }), "Added pool " + name + ".");
     }
+    if (saved) closePoolForm();
   }
 
   // ---- entitlements --------------------------------------------------------------------------
@@ -251,7 +323,8 @@ const Accounts = (() => {
   $("user-cancel").addEventListener("click", closeUserForm);
   $("user-form").addEventListener("submit", saveUser);
   $("group-form").addEventListener("submit", addGroup);
-  $("pool-form").addEventListener("submit", addPool);
+  $("pool-form").addEventListener("submit", savePool);
+  $("pool-cancel").addEventListener("click", closePoolForm);
   $("entitle-kind").addEventListener("input", fillChoices);
   $("entitle-form").addEventListener("submit", entitle);
 

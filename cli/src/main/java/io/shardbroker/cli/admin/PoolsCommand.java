@@ -2,6 +2,7 @@ package io.shardbroker.cli.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.shardbroker.cli.config.Durations;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,6 +28,15 @@ final class PoolsCommand implements Runnable {
 
   static final String[] KINDS = {"floating", "dedicated"};
   static final String[] SESSION_MODES = {"single", "multi"};
+
+  static final String IDLE_FIELD = "idleLogoffAfterSeconds";
+  static final String IDLE_OPTION = "--idle-logoff";
+  static final String IDLE_HELP = "Log a session off after it is viewed this long without input, e.g. 1h "
+      + "(agents that relay the display: the vnc host).";
+  static final String DISCONNECTED_FIELD = "disconnectedLogoffAfterSeconds";
+  static final String DISCONNECTED_OPTION = "--disconnected-logoff";
+  static final String DISCONNECTED_HELP = "Log a session off after it has had no viewer this long, e.g. 30m "
+      + "(agents that relay the display: the vnc host).";
 
   @Spec CommandSpec spec;
 
@@ -81,6 +91,12 @@ final class PoolsCommand implements Runnable {
     @Option(names = "--disabled", description = "Create it disabled: listed, but no sessions are brokered.")
     boolean disabled;
 
+    @Option(names = IDLE_OPTION, paramLabel = "DURATION", description = IDLE_HELP + " Default: never.")
+    String idleLogoff;
+
+    @Option(names = DISCONNECTED_OPTION, paramLabel = "DURATION", description = DISCONNECTED_HELP + " Default: never.")
+    String disconnectedLogoff;
+
     @Override
     JsonNode send(AdminClient api) {
       ObjectNode body = object().put("name", name);
@@ -91,6 +107,8 @@ final class PoolsCommand implements Runnable {
       if (disabled) {
         body.put("enabled", false);
       }
+      putLimit(this, body, IDLE_FIELD, IDLE_OPTION, idleLogoff);
+      putLimit(this, body, DISCONNECTED_FIELD, DISCONNECTED_OPTION, disconnectedLogoff);
       return api.post(ApiPath.admin("pools"), body);
     }
   }
@@ -115,6 +133,12 @@ final class PoolsCommand implements Runnable {
     @ArgGroup(exclusive = true)
     Enablement enablement;
 
+    @Option(names = IDLE_OPTION, paramLabel = "DURATION", description = IDLE_HELP + " 'never' removes it.")
+    String idleLogoff;
+
+    @Option(names = DISCONNECTED_OPTION, paramLabel = "DURATION", description = DISCONNECTED_HELP + " 'never' removes it.")
+    String disconnectedLogoff;
+
     @Override
     JsonNode send(AdminClient api) {
       ObjectNode body = object();
@@ -124,10 +148,32 @@ final class PoolsCommand implements Runnable {
       if (enablement != null) {
         body.put("enabled", enablement.enable);
       }
+      putLimit(this, body, IDLE_FIELD, IDLE_OPTION, idleLogoff);
+      putLimit(this, body, DISCONNECTED_FIELD, DISCONNECTED_OPTION, disconnectedLogoff);
       if (body.isEmpty()) {
-        throw usage("Nothing to change: give --display-name, --session-mode, --protocol, --enable or --disable");
+        throw usage("Nothing to change: give --display-name, --session-mode, --protocol, --enable, --disable, "
+            + IDLE_OPTION + " or " + DISCONNECTED_OPTION);
       }
       return api.patch(ApiPath.admin("pools", name), body);
+    }
+  }
+
+  /**
+   * Sets a logoff limit given as a duration ({@code 30m}, {@code 2h}, {@code PT45S}) in whole
+   * seconds; {@code never} sends null (none; on update, removes the limit). The broker checks the range.
+   */
+  static void putLimit(AdminCall call, ObjectNode body, String field, String option, String value) {
+    if (value == null) {
+      return;
+    }
+    if (value.strip().equals("never")) {
+      body.putNull(field);
+      return;
+    }
+    try {
+      body.put(field, Durations.parse(value).toSeconds());
+    } catch (IllegalArgumentException e) {
+      throw call.usage("Invalid value for option '" + option + "': " + e.getMessage() + ", or never");
     }
   }
 

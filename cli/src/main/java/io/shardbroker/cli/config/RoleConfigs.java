@@ -93,8 +93,10 @@ public final class RoleConfigs {
       List<PoolSeed> pools, List<GroupSeed> groups, List<UserSeed> users,
       List<EntitlementSeed> entitlements) {}
 
+  /** A seed pool; a logoff limit left out is never. */
   public record PoolSeed(
-      String name, String displayName, String kind, String sessionMode, String protocol, Boolean enabled) {}
+      String name, String displayName, String kind, String sessionMode, String protocol, Boolean enabled,
+      Duration idleLogoffAfter, Duration disconnectedLogoffAfter) {}
 
   public record GroupSeed(String name, String description) {}
 

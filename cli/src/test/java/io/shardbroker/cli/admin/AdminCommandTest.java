@@ -102,6 +102,12 @@ class AdminCommandTest {
         call("pools|update|desktop|--enable|--display-name|Office|--session-mode|single|--protocol|rdp",
             "PATCH " + a + "/pools/desktop",
             "{\"enabled\": true, \"displayName\": \"Office\", \"sessionMode\": \"single\", \"protocol\": \"rdp\"}"),
+        call("pools|create|linux|--protocol|vnc|--idle-logoff|2h|--disconnected-logoff|PT45S",
+            "POST " + a + "/pools", """
+                {"name": "linux", "protocol": "vnc", "idleLogoffAfterSeconds": 7200,
+                 "disconnectedLogoffAfterSeconds": 45}"""),
+        call("pools|update|linux|--idle-logoff|never|--disconnected-logoff|30m", "PATCH " + a + "/pools/linux",
+            "{\"idleLogoffAfterSeconds\": null, \"disconnectedLogoffAfterSeconds\": 1800}"),
         call("pools|delete|desktop", "DELETE " + a + "/pools/desktop", null),
 
         call("users|list", "GET " + a + "/users", null),
