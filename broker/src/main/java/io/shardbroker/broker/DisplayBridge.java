@@ -1,6 +1,5 @@
 package io.shardbroker.broker;
 
-import io.shardbroker.protocol.v1.PlacedSession;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
