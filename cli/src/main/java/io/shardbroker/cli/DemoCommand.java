@@ -60,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
 
   /** The real desktops the demo runs on this machine when Xvnc is installed: pool 'linux', for staff. */
   static final Pool LINUX = new Pool("linux", "Linux desktop (real, in your browser)", Pool.Kind.FLOATING,
-      Pool.SessionMode.SINGLE, "vnc", true);
+      Pool.SessionMode.SINGLE, "vnc", true, new Pool.LogoffPolicy(null, Duration.ofMinutes(30)));
   static final int LINUX_DESKTOPS = 2;
 
   /** The demo's seed, with the real desktops' pool when this machine runs them. */
