@@ -112,15 +112,22 @@ final class ClusterFiles {
   }
 
   /**
-   * A real agent's config: its VM, pool and capacity, and the commands of its exec host, or a vnc
-   * host keeping its state in {@code dataDir} with its display relay on a free loopback port.
+   * A real agent's config: its VM, pool and capacity, and the commands of its exec host (with its
+   * list script, when it has one), or a vnc host keeping its state in {@code dataDir} with its
+   * display relay on a free loopback port.
    */
   static void writeAgent(Path file, ClusterSpec.RealAgent agent, Path dataDir) throws IOException {
-    Map<String, Object> config = agent.vnc()
-        ? map("vmId", agent.vmId(), "pool", agent.pool(), "capacity", agent.capacity(),
-            "dataDir", dataDir.toString(), "host", map("type", "vnc"), "relay", map("listen", "127.0.0.1:0"))
-        : map("vmId", agent.vmId(), "pool", agent.pool(), "capacity", agent.capacity(),
-            "host", map("type", "exec", "start", agent.startCommand(), "end", agent.endCommand()));
+    Map<String, Object> config;
+    if (agent.vnc()) {
+      config = map("vmId", agent.vmId(), "pool", agent.pool(), "capacity", agent.capacity(),
+          "dataDir", dataDir.toString(), "host", map("type", "vnc"), "relay", map("listen", "127.0.0.1:0"));
+    } else {
+      Map<String, Object> host = map("type", "exec", "start", agent.startCommand(), "end", agent.endCommand());
+      if (!agent.listCommand().isEmpty()) {
+        host.put("list", agent.listCommand());
+      }
+      config = map("vmId", agent.vmId(), "pool", agent.pool(), "capacity", agent.capacity(), "host", host);
+    }
     Files.writeString(file, "# written by the shardbroker cluster harness\n" + yaml(config));
   }
 

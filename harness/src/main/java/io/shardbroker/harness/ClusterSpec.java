@@ -59,24 +59,36 @@ public record ClusterSpec(
    * @param capacity sessions it may run at once
    * @param startCommand exec host: prints the session's connection as JSON; empty for vnc
    * @param endCommand exec host: logs a session off; empty for vnc
+   * @param listCommand exec host: prints the sessions that run as a JSON array, which a
+   *     restarted agent reports before it takes a start; empty for none, and for vnc
    * @param vnc true for a vnc host
    */
   public record RealAgent(
-      String vmId, String pool, int capacity, List<String> startCommand, List<String> endCommand, boolean vnc) {
+      String vmId, String pool, int capacity, List<String> startCommand, List<String> endCommand,
+      List<String> listCommand, boolean vnc) {
 
     public RealAgent {
       startCommand = List.copyOf(startCommand);
       endCommand = List.copyOf(endCommand);
+      listCommand = List.copyOf(listCommand);
     }
 
-    /** An agent of an exec host. */
+    /** An agent of an exec host without a list script. */
     public RealAgent(String vmId, String pool, int capacity, List<String> startCommand, List<String> endCommand) {
-      this(vmId, pool, capacity, startCommand, endCommand, false);
+      this(vmId, pool, capacity, startCommand, endCommand, List.of(), false);
     }
 
     /** An agent of real Xvnc desktops. */
     public static RealAgent vnc(String vmId, String pool, int capacity) {
-      return new RealAgent(vmId, pool, capacity, List.of(), List.of(), true);
+      return new RealAgent(vmId, pool, capacity, List.of(), List.of(), List.of(), true);
+    }
+
+    /** This exec agent with {@code command} as its list script. */
+    public RealAgent withList(List<String> command) {
+      if (vnc) {
+        throw new IllegalArgumentException("a vnc agent lists its sessions itself; " + vmId + " takes no list script");
+      }
+      return new RealAgent(vmId, pool, capacity, startCommand, endCommand, command, false);
     }
   }
 

@@ -150,7 +150,8 @@ public final class InProcessCluster implements Cluster {
       AgentSettings settings = new AgentSettings(a.vmId(), a.pool(), a.capacity(), topology);
       Agent agent = a.vnc() ? vncAgent(a, settings, channels)
           : new Agent(settings, new ExecSessionHost(new ExecSessionHost.Settings(a.startCommand(), a.endCommand(),
-              Duration.ofSeconds(60), "rdp", null)), channels, scheduler, clock, new SecureRandom());
+              Duration.ofSeconds(60), "rdp", null).withList(a.listCommand(),
+              ExecSessionHost.Settings.LIST_INTERVAL_DEFAULT)), channels, scheduler, clock, new SecureRandom());
       realAgents.add(agent);
       agent.start();
     }

@@ -1,6 +1,8 @@
 package io.shardbroker.tools.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.broker.BrokerSettings;
@@ -23,11 +25,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The cluster a chaos run works on, a {@link ProcessCluster}: 2 sets of 3 concentrators, one sim
- * process with the whole fleet, and 2 brokers, each with its own embedded store seeded alike (so
- * both know the same users, pools and entitlements).
+ * process with the simulated fleet, a few real agent processes ({@link RealAgents}), and 2
+ * brokers, each with its own embedded store seeded alike (so both know the same users, pools and
+ * entitlements). Real agents are members named by their VM id, so faults take them down alike.
  *
  * <p>Faults go through {@link #takeDown} and {@link #bringUp}, which count: a process is killed
  * when the first fault takes it down and restarted (same command line, same ports) when the last
@@ -44,27 +49,26 @@ final class ChaosCluster {
   static final String DESKTOP_POOL = "desktop";
   static final String SHARED_POOL = "shared";
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+  /** What an agent logs when it attaches (ConcentratorLink): the concentrator, then the set. */
+  private static final Pattern ATTACHED = Pattern.compile("attached to concentrator (\\S+) of set (\\S+)");
 
   /**
    * @param desktops single-user VMs in pool {@value #DESKTOP_POOL}
    * @param sharedHosts multi-session hosts in pool {@value #SHARED_POOL}
    * @param sharedCapacity sessions per shared host
+   * @param realAgents real agent processes, single-user VMs in pool {@value #DESKTOP_POOL} too
    * @param users users u00001.. in group {@value #GROUP}, entitled to both pools
    * @param requestTimeout the brokers' bound on one session request
    * @param heartbeat the concentrators' heartbeat interval (short: recovery follows it)
    * @param seed the sim's seed
    */
-  record Spec(int desktops, int sharedHosts, int sharedCapacity, int users, Duration requestTimeout,
-      Duration heartbeat, long seed) {
-
-    int vms() {
-      return desktops + sharedHosts;
-    }
-  }
+  record Spec(int desktops, int sharedHosts, int sharedCapacity, int realAgents, int users,
+      Duration requestTimeout, Duration heartbeat, long seed) {}
 
   private final Spec spec;
   private final Path dir;
   private final RunLog out;
+  private final RealAgents realAgents;
   private ProcessCluster cluster;
   // Guarded by this.
   private final Map<String, Integer> holds = new HashMap<>();
@@ -74,6 +78,7 @@ final class ChaosCluster {
     this.spec = spec;
     this.dir = dir;
     this.out = out;
+    this.realAgents = new RealAgents(dir.resolve("real-agents"), spec.realAgents());
   }
 
   static String user(int i) {
@@ -115,7 +120,7 @@ final class ChaosCluster {
             new ProcessCluster.Jvm("256m", LocalProcesses.Jvm.QUICK_START), new ProcessCluster.Jvm("1g", LocalProcesses.Jvm.SMALL))
         .withReadyTimeout(READY_TIMEOUT)
         .withProgress(line -> out.event("cluster: %s", line));
-    cluster = ProcessCluster.start(clusterSpec(), options);
+    cluster = ProcessCluster.start(clusterSpec(realAgents.write()), options);
     cluster.awaitReady(READY_TIMEOUT);
   }
 
@@ -123,7 +128,7 @@ final class ChaosCluster {
    * The roles: the brokers with cheap password hashes (thousands of users sign in), the seed and
    * the request bound; a set may vouch again 3 heartbeats after a member went down.
    */
-  private ClusterSpec clusterSpec() {
+  private ClusterSpec clusterSpec(List<ClusterSpec.RealAgent> agents) {
     List<User.New> users = new ArrayList<>(spec.users());
     for (int i = 1; i <= spec.users(); i++) {
       users.add(new User.New(user(i), user(i), password(user(i)), true, List.of(GROUP)));
@@ -136,7 +141,9 @@ final class ChaosCluster {
     BrokerSettings.Timeouts d = BrokerSettings.Timeouts.DEFAULTS;
     BrokerSettings.Timeouts timeouts = new BrokerSettings.Timeouts(d.find(), d.start(), d.end(), d.list(),
         spec.requestTimeout(), Duration.ofSeconds(1), d.retryAfter(), spec.heartbeat().multipliedBy(3));
-    return ClusterSpec.builder()
+    ClusterSpec.Builder builder = ClusterSpec.builder();
+    agents.forEach(builder::agent);
+    return builder
         .sets(SETS.size())
         .concentratorsPerSet(CONCENTRATORS_PER_SET)
         .heartbeat(spec.heartbeat())
@@ -205,11 +212,47 @@ final class ChaosCluster {
     return cluster.notRunning();
   }
 
-  // ---- the sim ---------------------------------------------------------------------------------
+  // ---- the truth -------------------------------------------------------------------------------
 
-  /** The sim's own record: every VM as its own desktop saw it, and the violations it counted. */
-  JsonNode truth() {
-    return JsonHttp.JSON.valueToTree(cluster.fleet());
+  /**
+   * Every VM as its own desktop saw it: the sim's record (with the violations it counted), and
+   * among its {@code vms} the real agents' VMs, marked {@code "realAgent": true}, from their own
+   * record (see {@link RealAgents}).
+   *
+   * @throws IOException when a real VM's record cannot be read now (a file half written)
+   */
+  JsonNode truth() throws IOException {
+    ObjectNode truth = JsonHttp.JSON.valueToTree(cluster.fleet());
+    ArrayNode vms = (ArrayNode) truth.path("vms");
+    for (RealAgents.Vm vm : realAgents.read()) {
+      vms.add(vm.truth(attachments(vm.vmId())));
+    }
+    return truth;
+  }
+
+  /** The real agents' VMs, as their own record has them now. */
+  List<RealAgents.Vm> realVms() throws IOException {
+    return realAgents.read();
+  }
+
+  /** The real agents' VM ids, which are their member names. */
+  List<String> realAgents() {
+    return realAgents.vmIds();
+  }
+
+  /** How many sessions real VM {@code vmId} runs now, or -1 when that cannot be read. */
+  int sessionsOn(String vmId) {
+    return realAgents.sessionsOn(vmId);
+  }
+
+  /** Set id -> the concentrator a real agent last said it attached to there, from its log. */
+  private Map<String, String> attachments(String vmId) throws IOException {
+    Map<String, String> attached = new HashMap<>();
+    Matcher m = ATTACHED.matcher(cluster.log(vmId));
+    while (m.find()) {
+      attached.put(m.group(2), m.group(1));
+    }
+    return attached;
   }
 
   /** Cuts the agent streams of {@code vms} VMs the sim picks from {@code seed}, for {@code forTime}. */

@@ -10,9 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,18 +26,23 @@ import picocli.CommandLine.Spec;
     header = "Runs a cluster as separate processes under load and faults, and checks it stays right.",
     description = {
         "Starts on 127.0.0.1, as separate processes from the product jar: 2 brokers (each with its own store), "
-            + "2 sets of 3 concentrators, and a sim with --vms VMs (4 in 5 single-user desktops in pool "
-            + "'desktop', the rest hosts of 4 sessions in pool 'shared'). Then it drives a steady storm of "
+            + "2 sets of 3 concentrators, a sim with --vms VMs (4 in 5 single-user desktops in pool "
+            + "'desktop', the rest hosts of 4 sessions in pool 'shared'), and --real-agents agent processes "
+            + "of single-user VMs in pool 'desktop' too, whose exec hosts run the example session scripts "
+            + "(config/scripts), each VM with its own session directory. Then it drives a steady storm of "
             + "session starts, reconnects and logoffs from --users users at --rate requests per second, "
             + "each user through a home broker (the other one while it is down), and meanwhile, planned "
             + "from --seed: every few seconds kills -9 and restarts a random concentrator or cuts the agent "
             + "streams of 1%% of the VMs for a few seconds; once kills -9 and restarts a broker; once takes a "
-            + "whole set down and back. Each fault is printed as it happens, and progress every 10 s.",
+            + "whole set down and back; and from the 15th second every 10 to 20 s kills -9 a random real agent "
+            + "and restarts it a few seconds later, while its VM's sessions go on. Each fault is printed as it happens, and "
+            + "progress every 10 s.",
         "",
         "At the end it stops the faults and the storm, waits until every set's view of every VM equals "
-            + "what the agents themselves report, and checks against the sim's own record of the whole run: "
-            + "no VM ever held more sessions than its capacity (no single-user desktop two sessions), no user "
-            + "ever held two sessions in one pool; every request got a success or a retryable answer (503 or "
+            + "what the agents themselves report, and checks against the sim's own record of the whole run, "
+            + "and the real VMs' own (their start script counts, before each start, the sessions already "
+            + "there): no VM ever held more sessions than its capacity (no single-user desktop two sessions), "
+            + "no user ever held two sessions in one pool (for the real VMs: none at the end); every request got a success or a retryable answer (503 or "
             + "409 with Retry-After, or a refused connection to a broker that was down) and none hung past "
             + "--request-timeout (plus 5 s); every answer gave the user the session it should.",
         "",
@@ -73,6 +80,11 @@ public final class ChaosCommand implements Callable<Integer> {
       description = "Simulated VMs (default: ${DEFAULT-VALUE}).")
   int vms;
 
+  @Option(names = "--real-agents", paramLabel = "N", defaultValue = "4",
+      description = "Real agent processes, single-user VMs in pool 'desktop' that are killed -9 and "
+          + "restarted among the faults; 0 for none (default: ${DEFAULT-VALUE}).")
+  int realAgents;
+
   @Option(names = "--users", paramLabel = "N", defaultValue = "2000",
       description = "Users in the storm, u00001 and up (default: ${DEFAULT-VALUE}).")
   int users;
@@ -103,17 +115,19 @@ public final class ChaosCommand implements Callable<Integer> {
     WorkDir.prepare(workDir, MARKER, "chaos");
     RunLog log = new RunLog(spec.commandLine().getOut());
     int desktops = vms * 4 / 5;
-    ChaosCluster.Spec clusterSpec = new ChaosCluster.Spec(desktops, vms - desktops, 4, users, bound,
+    ChaosCluster.Spec clusterSpec = new ChaosCluster.Spec(desktops, vms - desktops, 4, realAgents, users, bound,
         HEARTBEAT, seed);
-    List<FaultSchedule.Planned> plan = FaultSchedule.plan(seed, runFor, vms);
+    ChaosCluster cluster = new ChaosCluster(clusterSpec, workDir, log);
+    List<FaultSchedule.Planned> plan = FaultSchedule.plan(seed, runFor, vms, cluster.realAgents());
     log.line(String.format("chaos: seed %d; %d brokers, %d sets x %d concentrators, %d VMs (%d desktops, "
-            + "%d shared hosts x 4); %d users at %s requests/s for %s, %d faults planned; work dir %s",
+            + "%d shared hosts x 4), %d real agents; %d users at %s requests/s for %s, %d faults planned "
+            + "(%d agent crashes); work dir %s",
         seed, ChaosCluster.BROKERS, ChaosCluster.SETS.size(), ChaosCluster.CONCENTRATORS_PER_SET, vms,
-        desktops, vms - desktops, users, rate, Durations.format(runFor), plan.size(),
+        desktops, vms - desktops, realAgents, users, rate, Durations.format(runFor), plan.size(),
+        plan.stream().filter(p -> p.fault() instanceof FaultSchedule.AgentCrash).count(),
         workDir.toAbsolutePath().normalize()));
     Verdict verdict = null;
     String aborted = null;
-    ChaosCluster cluster = new ChaosCluster(clusterSpec, workDir, log);
     try (Outcomes outcomes = new Outcomes(workDir)) {
       try {
         verdict = run(log, cluster, plan, runFor, outcomes);
@@ -175,12 +189,38 @@ public final class ChaosCommand implements Callable<Integer> {
         .await(chaosEnded, Duration.ofSeconds(CONVERGENCE_BOUND_SECONDS));
     JsonNode truth = cluster.truth();
     Verdict verdict = new Verdict(outcomes.snapshot(), Verdict.doubles(truth), converged, failures);
-    report(log, outcomes, truth, verdict);
+    report(log, outcomes, truth, verdict, cluster.realVms(), faults.agentCrashes());
     return verdict;
   }
 
-  /** What the last line sums up, in detail: answers by kind, errors, violations, differences. */
-  private static void report(RunLog log, Outcomes outcomes, JsonNode truth, Verdict verdict) {
+  /**
+   * What the real agents' VMs went through, so that a verdict of 0 double assignments is seen to
+   * cover them: the sessions they started, the most at once, and the agent restarts while a
+   * session ran.
+   */
+  private static void reportRealAgents(RunLog log, List<RealAgents.Vm> vms, FaultSchedule.AgentCrashes crashes) {
+    if (vms.isEmpty()) {
+      return;
+    }
+    int starts = vms.stream().mapToInt(RealAgents.Vm::starts).sum();
+    log.line(String.format(Locale.ROOT, "chaos: real agents: %d VMs started %d session(s) (%s), at most %d at once "
+            + "on a VM of capacity %d, %d running at the end; %d agent crashes (kill -9, then restart), %d of them "
+            + "while the VM ran a session",
+        vms.size(), starts, vms.stream().map(vm -> vm.vmId() + ": " + vm.starts()).collect(Collectors.joining(", ")),
+        vms.stream().mapToInt(RealAgents.Vm::mostAtOnce).max().orElse(0), RealAgents.CAPACITY,
+        vms.stream().mapToInt(vm -> vm.sessions().size()).sum(), crashes.all(), crashes.withSessions()));
+    if (crashes.withSessions() == 0) {
+      log.line("chaos: note: no real agent was killed while its VM ran a session, so no restarted agent had a "
+          + "user to remember (a longer run, or fewer --vms, makes it likelier)");
+    }
+  }
+
+  /**
+   * What the last line sums up, in detail: answers by kind, the real agents' VMs, errors,
+   * violations, differences.
+   */
+  private static void report(RunLog log, Outcomes outcomes, JsonNode truth, Verdict verdict,
+      List<RealAgents.Vm> realVms, FaultSchedule.AgentCrashes agentCrashes) {
     log.line("chaos: answers by kind:");
     for (Map.Entry<String, Long> e : outcomes.byWhat().entrySet()) {
       log.line(String.format("  %8d  %s", e.getValue(), e.getKey()));
@@ -188,6 +228,7 @@ public final class ChaosCommand implements Callable<Integer> {
     log.line(String.format("chaos: slowest answer %d ms; sim: %d sessions started, %d ended",
         verdict.storm().maxLatency().toMillis(), truth.path("sessionsStarted").asLong(),
         truth.path("sessionsEnded").asLong()));
+    reportRealAgents(log, realVms, agentCrashes);
     if (verdict.storm().errors() > 0) {
       log.line("chaos: FAILED: " + verdict.storm().errors() + " request(s) failed other than retryably, e.g.:");
       outcomes.errorExamples().forEach(e -> log.line("  " + e));
@@ -195,6 +236,7 @@ public final class ChaosCommand implements Callable<Integer> {
     if (verdict.doubles() > 0) {
       log.line("chaos: FAILED: " + verdict.doubles() + " double assignment(s): " + truth.path("violations"));
       Verdict.violationExamples(truth).forEach(e -> log.line("  " + e));
+      Verdict.doublesShown(truth).forEach(e -> log.line("  " + e));
     }
     if (!verdict.convergence().converged()) {
       log.line("chaos: FAILED: the sets did not agree with the agents' truth; last differences:");
@@ -210,6 +252,9 @@ public final class ChaosCommand implements Callable<Integer> {
     }
     if (bound.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException("--request-timeout must be at least 1s, got " + requestTimeout);
+    }
+    if (realAgents < 0 || realAgents > 50) {
+      throw new IllegalArgumentException("--real-agents must be 0..50, got " + realAgents);
     }
     if (vms < 10) {
       throw new IllegalArgumentException("--vms must be at least 10, got " + vms);

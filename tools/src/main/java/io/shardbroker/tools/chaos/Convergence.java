@@ -16,8 +16,9 @@ import java.util.TreeMap;
  * Whether every set sees the fleet as it is: for each set, a broker's listing of the set's VMs
  * ({@code GET /api/v1/vms?set=X}) must be complete and match the agents' own truth VM for VM:
  * same pool and capacity, reachable and not pending, listed by the concentrator the agent is
- * attached to, with the same users' sessions as the desktop runs. {@link #await} polls until it
- * holds and says how long that took.
+ * attached to, with the same users' sessions as the desktop runs. The truth is the sim's record
+ * and, for the real agents' VMs, their own (see {@link ChaosCluster#truth}). {@link #await} polls
+ * until it holds and says how long that took.
  */
 final class Convergence {
 

@@ -17,16 +17,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The plan: from {@value #FIRST_FAULT_SECONDS} s on, every few seconds, either a random
  * concentrator is killed (-9) and restarted a few seconds later, or the agent streams of about 1%
  * of the VMs are cut for a few seconds; once per run a broker is killed and restarted; once per
- * run a whole set is taken down (its concentrators killed) and brought back. Faults may overlap:
- * a process held down by two faults comes back when the later one ends.
+ * run a whole set is taken down (its concentrators killed) and brought back. Besides, from
+ * {@value #AGENT_CRASH_FIRST_SECONDS} s on (so that the real agents' VMs have taken sessions by
+ * then), every {@value #AGENT_CRASH_EVERY_LEAST_SECONDS} to {@value #AGENT_CRASH_EVERY_MOST_SECONDS}
+ * s, a random real agent is killed (-9) and restarted a few seconds later: it must come back
+ * reporting exactly the sessions its VM still runs. Faults may overlap: a process held down by two
+ * faults comes back when the later one ends.
  *
  * <p>{@link #stop} ends the chaos: no new faults, and whatever is down comes back at once.
  */
 final class FaultSchedule {
 
   static final int FIRST_FAULT_SECONDS = 5;
+  static final int AGENT_CRASH_FIRST_SECONDS = 15;
+  /** Not more often: a restarted agent should serve a while before the next kill, even on a busy machine. */
+  static final int AGENT_CRASH_EVERY_LEAST_SECONDS = 10;
+  static final int AGENT_CRASH_EVERY_MOST_SECONDS = 20;
 
-  sealed interface Fault permits ConcentratorCrash, StreamDrop, BrokerCrash, SetOutage {
+  sealed interface Fault permits ConcentratorCrash, StreamDrop, BrokerCrash, SetOutage, AgentCrash {
     Duration down();
   }
 
@@ -38,10 +46,17 @@ final class FaultSchedule {
 
   record SetOutage(String set, Duration down) implements Fault {}
 
+  /** Real agent {@code vmId}'s process killed; its VM and the sessions on it go on running. */
+  record AgentCrash(String vmId, Duration down) implements Fault {}
+
   record Planned(Duration at, Fault fault) {}
 
-  /** The faults of a run of {@code duration} over {@code vms} VMs, in time order. */
-  static List<Planned> plan(long seed, Duration duration, int vms) {
+  /**
+   * The faults of a run of {@code duration} over {@code vms} simulated VMs and the real agents of
+   * {@code realAgents} (VM ids), in time order. The agent crashes are drawn last, so the other
+   * faults of a seed are those of a run without real agents.
+   */
+  static List<Planned> plan(long seed, Duration duration, int vms, List<String> realAgents) {
     Random random = new Random(seed);
     long end = duration.toMillis();
     List<Planned> plan = new ArrayList<>();
@@ -61,6 +76,12 @@ final class FaultSchedule {
     Duration left = Duration.ofMillis(end).minus(setAt).minusSeconds(1);
     plan.add(new Planned(setAt, new SetOutage(pick(random, ChaosCluster.SETS),
         setDown.compareTo(left) < 0 ? setDown : left)));
+    for (long agentAt = AGENT_CRASH_FIRST_SECONDS * 1000L; !realAgents.isEmpty() && agentAt < end;
+        agentAt += millis(random, AGENT_CRASH_EVERY_LEAST_SECONDS * 1000, AGENT_CRASH_EVERY_MOST_SECONDS * 1000)
+            .toMillis()) {
+      plan.add(new Planned(Duration.ofMillis(agentAt),
+          new AgentCrash(pick(random, realAgents), millis(random, 2_000, 5_000))));
+    }
     plan.sort(Comparator.comparing(Planned::at));
     return plan;
   }
@@ -82,6 +103,8 @@ final class FaultSchedule {
   private final RunLog log;
   private final CountDownLatch stopping = new CountDownLatch(1);
   private final AtomicInteger injected = new AtomicInteger();
+  private final AtomicInteger agentCrashes = new AtomicInteger();
+  private final AtomicInteger agentCrashesWithSessions = new AtomicInteger();
   private final List<Thread> running = new ArrayList<>();  // guarded by itself
   private final List<String> failures = new ArrayList<>();  // guarded by itself
   private Thread planner;
@@ -118,6 +141,13 @@ final class FaultSchedule {
     return injected.get();
   }
 
+  /** Real agents killed so far, and how many of those while their VM ran a session. */
+  record AgentCrashes(int all, int withSessions) {}
+
+  AgentCrashes agentCrashes() {
+    return new AgentCrashes(agentCrashes.get(), agentCrashesWithSessions.get());
+  }
+
   /** Faults that could not be injected or undone (a role that did not come back, say). */
   List<String> failures() {
     synchronized (failures) {
@@ -148,6 +178,15 @@ final class FaultSchedule {
             ChaosCluster.brokerName(b.broker()), b.down());
         case SetOutage s -> outage(ChaosCluster.concentratorsOf(s.set()),
             "set " + s.set() + " (all " + ChaosCluster.CONCENTRATORS_PER_SET + " concentrators)", s.down());
+        case AgentCrash a -> {
+          int sessions = cluster.sessionsOn(a.vmId());
+          agentCrashes.incrementAndGet();
+          if (sessions > 0) {
+            agentCrashesWithSessions.incrementAndGet();
+          }
+          outage(List.of(a.vmId()), "agent " + a.vmId() + " (its VM runs " + (sessions < 0 ? "?" : sessions)
+              + " session(s), which go on)", a.down());
+        }
         case StreamDrop d -> {
           List<String> dropped = cluster.drop(d.vms(), d.down(), d.seed());
           log.event("fault: cut the agent streams of %d VMs for %.1f s (%s%s)", dropped.size(),

@@ -2,10 +2,10 @@ package io.shardbroker.tools.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The result of a chaos run and its one-line summary. It passes when no double assignment
@@ -37,9 +37,11 @@ record Verdict(Outcomes.Snapshot storm, long doubles, Convergence.Result converg
   }
 
   /**
-   * Double assignments the sim saw over the whole run: sessions beyond a host's capacity and
-   * users with two sessions in one pool, as the sim counted them; where the VMs' own high-water
-   * marks or the sessions running now show more, those count instead.
+   * Double assignments over the whole run. Simulated VMs: sessions beyond a host's capacity as the
+   * sim counted them, or the VMs whose own high-water marks show it, when those are more. Real
+   * agents' VMs ({@code "realAgent": true}), which the sim does not see: each one whose own record
+   * shows more sessions at once than its capacity. Users with two sessions in one pool: as the sim
+   * counted them, or those running now on any VM, simulated or real, when those are more.
    *
    * @throws IllegalStateException when the sim does not count violations
    */
@@ -49,19 +51,56 @@ record Verdict(Outcomes.Snapshot storm, long doubles, Convergence.Result converg
       throw new IllegalStateException("the sim's /truth has no \"violations\" {overCapacity, "
           + "userTwiceInPool}: this chaos run needs a sim that counts them over the whole run");
     }
-    long overCapacity = 0;
-    Map<String, Integer> sessionsPerUserAndPool = new HashMap<>();
+    long simulatedOverCapacity = 0;
+    long realOverCapacity = 0;
     for (JsonNode vm : truth.path("vms")) {
-      if (vm.path("maxConcurrentSessions").asInt() > vm.path("capacity").asInt()) {
-        overCapacity++;
+      if (overCapacity(vm)) {
+        if (vm.path("realAgent").asBoolean()) {
+          realOverCapacity++;
+        } else {
+          simulatedOverCapacity++;
+        }
       }
-      String pool = vm.path("pool").asText();
-      vm.path("sessions").forEach(s -> sessionsPerUserAndPool.merge(
-          s.path("user").asText() + "\u0000" + pool, 1, Integer::sum));
     }
-    long twiceNow = sessionsPerUserAndPool.values().stream().filter(n -> n > 1).count();
-    return Math.max(violations.path("overCapacity").asLong(), overCapacity)
+    long twiceNow = usersTwiceNow(truth).size();
+    return Math.max(violations.path("overCapacity").asLong(), simulatedOverCapacity) + realOverCapacity
         + Math.max(violations.path("userTwiceInPool").asLong(), twiceNow);
+  }
+
+  /**
+   * What the VMs' records show, in words naming the VM: each VM that ever ran more sessions than
+   * its capacity, and each user with two sessions in one pool now.
+   */
+  static List<String> doublesShown(JsonNode truth) {
+    List<String> shown = new ArrayList<>();
+    for (JsonNode vm : truth.path("vms")) {
+      if (overCapacity(vm)) {
+        shown.add(String.format(Locale.ROOT, "%s%s ran %d sessions at once (capacity %d)",
+            vm.path("realAgent").asBoolean() ? "real agent's VM " : "", vm.path("vmId").asText(),
+            vm.path("maxConcurrentSessions").asInt(), vm.path("capacity").asInt()));
+      }
+    }
+    usersTwiceNow(truth).forEach((userInPool, vms) -> shown.add(userInPool + " on " + String.join(", ", vms)));
+    return shown;
+  }
+
+  private static boolean overCapacity(JsonNode vm) {
+    return vm.path("maxConcurrentSessions").asInt() > vm.path("capacity").asInt();
+  }
+
+  /**
+   * "USER has sessions in pool POOL" -> the VM of each of those sessions, for the users with more
+   * than one in a pool now.
+   */
+  private static Map<String, List<String>> usersTwiceNow(JsonNode truth) {
+    Map<String, List<String>> vmsPerUserAndPool = new TreeMap<>();
+    for (JsonNode vm : truth.path("vms")) {
+      String pool = vm.path("pool").asText();
+      vm.path("sessions").forEach(s -> vmsPerUserAndPool.computeIfAbsent(
+          s.path("user").asText() + " has sessions in pool " + pool, k -> new ArrayList<>()).add(vm.path("vmId").asText()));
+    }
+    vmsPerUserAndPool.values().removeIf(vms -> vms.size() < 2);
+    return vmsPerUserAndPool;
   }
 
   /** Examples of violations the sim gives, for the report. */

@@ -20,7 +20,7 @@ class ChaosCommandLineTest {
     ToolsRun run = run("chaos", "--help");
 
     assertThat(run.exitCode()).isZero();
-    assertThat(run.out()).contains("Usage: shardbroker chaos", "kills -9", "1% of the VMs", "--seed",
+    assertThat(run.out()).contains("Usage: shardbroker chaos", "kills -9", "1% of the", "--seed", "--real-agents",
         "--request-timeout", "chaos: <requests> requests, <ok> ok, <retryable> retryable, <double>",
         "converged in <seconds> s").doesNotContain("%n");
     assertThat(run.err()).isEmpty();

@@ -15,16 +15,23 @@ import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 /**
- * {@code shardbroker chaos}, shortened to a minute: 2 brokers, 2 sets x 3 concentrators and 1000
- * simulated VMs as separate processes, 400 users asking for, reconnecting to and ending sessions
- * while concentrators, a broker, agent streams and a whole set fail and come back. The command
- * judges the run itself, against the desktops' own record; this test holds it to its last line.
+ * {@code shardbroker chaos}, shortened to a minute: 2 brokers, 2 sets x 3 concentrators, 400
+ * simulated VMs and 2 real agents as separate processes, 400 users asking for, reconnecting to
+ * and ending sessions while concentrators, a broker, agent streams, a whole set and the real
+ * agents fail and come back. The command judges the run itself, against the desktops' own record;
+ * this test holds it to its last line, and to real agents that took sessions and were killed.
+ *
+ * <p>400 VMs, not more: 320 single-user desktops for 400 users, of whom about 2 in 3 hold one,
+ * keep few of them free, so the storm's starts land on the 2 real agents' VMs too, and an agent
+ * killed is likely to leave a user's session on its VM.
  */
 @Timeout(300)
 class ChaosIT {
 
   private static final Pattern LAST_LINE = Pattern.compile(
       "chaos: (\\d+) requests, (\\d+) ok, (\\d+) retryable, (\\d+) double assignments, converged in ([0-9.]+) s");
+  private static final Pattern REAL_AGENTS = Pattern.compile(
+      "chaos: real agents: (\\d+) VMs started (\\d+) session\\(s\\) .*; (\\d+) agent crashes .*");
 
   @Test
   void aMinuteOfFaultsUnderLoadLeavesNoDoubleAssignmentNoFailedRequestAndOneTruth() {
@@ -32,8 +39,8 @@ class ChaosIT {
     CommandLine cli = ToolsCommand.commandLine();
     cli.setOut(new PrintWriter(new Tee(captured, new PrintWriter(System.out, true)), true));
 
-    int exitCode = cli.execute("chaos", "--duration", "60s", "--vms", "1000", "--users", "400",
-        "--rate", "30", "--work-dir", "target/it/chaos");
+    int exitCode = cli.execute("chaos", "--duration", "60s", "--vms", "400", "--real-agents", "2",
+        "--users", "400", "--rate", "30", "--work-dir", "target/it/chaos");
 
     List<String> lines = captured.toString().lines().toList();
     String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
@@ -48,6 +55,11 @@ class ChaosIT {
     assertThat(ok).isGreaterThan(requests / 2);
     assertThat(Long.parseLong(m.group(4))).isZero();
     assertThat(Double.parseDouble(m.group(5))).isLessThan(120);
+    Matcher real = lines.stream().map(REAL_AGENTS::matcher).filter(Matcher::matches).findFirst()
+        .orElseThrow(() -> new AssertionError("no line on the real agents in:\n" + captured));
+    assertThat(Integer.parseInt(real.group(1))).isEqualTo(2);
+    assertThat(Integer.parseInt(real.group(2))).as("sessions the real agents' VMs started").isPositive();
+    assertThat(Integer.parseInt(real.group(3))).as("real agents killed and restarted").isPositive();
   }
 
   /** Writes to both: the run's output is kept for the assertions and shown as it happens. */

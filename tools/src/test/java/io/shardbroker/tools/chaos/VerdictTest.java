@@ -52,6 +52,45 @@ class VerdictTest {
   }
 
   @Test
+  void aRealAgentsVmPastItsCapacityCountsBesidesTheSimsAndIsNamed() throws Exception {
+    JsonNode truth = JsonHttp.JSON.readTree("""
+        {"violations": {"overCapacity": 1, "userTwiceInPool": 0, "examples": []},
+         "vms": [
+           {"vmId": "desktop-00001", "pool": "desktop", "capacity": 1, "maxConcurrentSessions": 2,
+            "sessions": []},
+           {"vmId": "real-desktop-1", "pool": "desktop", "capacity": 1, "maxConcurrentSessions": 2,
+            "sessions": [{"sessionId": "s1", "user": "u1"}], "realAgent": true},
+           {"vmId": "real-desktop-2", "pool": "desktop", "capacity": 1, "maxConcurrentSessions": 1,
+            "sessions": [], "realAgent": true}]}
+        """);
+
+    // the sim's one, which it counted itself, and the real VM's, which the sim cannot see
+    assertThat(Verdict.doubles(truth)).isEqualTo(2);
+    assertThat(Verdict.doublesShown(truth)).containsExactly("desktop-00001 ran 2 sessions at once (capacity 1)",
+        "real agent's VM real-desktop-1 ran 2 sessions at once (capacity 1)");
+  }
+
+  @Test
+  void aUserListedTwiceOnARealVmOrOnARealAndASimulatedOneIsADoubleAssignment() throws Exception {
+    JsonNode truth = JsonHttp.JSON.readTree("""
+        {"violations": {"overCapacity": 0, "userTwiceInPool": 0, "examples": []},
+         "vms": [
+           {"vmId": "desktop-00001", "pool": "desktop", "capacity": 1, "maxConcurrentSessions": 1,
+            "sessions": [{"sessionId": "s1", "user": "u2"}]},
+           {"vmId": "real-desktop-1", "pool": "desktop", "capacity": 1, "maxConcurrentSessions": 1,
+            "sessions": [{"sessionId": "s2", "user": "u1"}, {"sessionId": "s3", "user": "u1"}],
+            "realAgent": true},
+           {"vmId": "real-desktop-2", "pool": "desktop", "capacity": 1, "maxConcurrentSessions": 1,
+            "sessions": [{"sessionId": "s4", "user": "u2"}], "realAgent": true}]}
+        """);
+
+    assertThat(Verdict.doubles(truth)).isEqualTo(2);
+    assertThat(Verdict.doublesShown(truth)).containsExactly(
+        "u1 has sessions in pool desktop on real-desktop-1, real-desktop-1",
+        "u2 has sessions in pool desktop on desktop-00001, real-desktop-2");
+  }
+
+  @Test
   void aSimThatCountsNoViolationsCannotJudgeARun() throws Exception {
     assertThatThrownBy(() -> Verdict.doubles(JsonHttp.JSON.readTree("{\"vms\": []}")))
         .isInstanceOf(IllegalStateException.class)
