@@ -3,6 +3,7 @@ package io.shardbroker.harness;
 import io.shardbroker.security.CertificateAuthority;
 import io.shardbroker.security.Identity;
 import io.shardbroker.security.Role;
+import io.shardbroker.security.TlsCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -49,6 +50,14 @@ public final class LocalCertificates {
   /** For a simulated fleet whose VMs are named after {@code pools} ({@code desktop-00001}). */
   public List<String> fleet(List<String> pools) {
     return flags(new Identity(Role.FLEET, pools.stream().map(p -> p + "-").toList()), List.of());
+  }
+
+  /**
+   * A certificate for {@code identity} in memory, not written: for a member that runs in the
+   * caller's JVM rather than as a role process.
+   */
+  public TlsCredentials issue(Identity identity) {
+    return ca.issue(identity, List.of(), CertificateAuthority.VALIDITY_DEFAULT);
   }
 
   /** The CA certificate file, for clients of the roles. */

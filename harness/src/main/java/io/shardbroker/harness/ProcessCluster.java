@@ -3,6 +3,8 @@ package io.shardbroker.harness;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.protocol.v1.Topology;
+import io.shardbroker.security.Identity;
+import io.shardbroker.security.LinkSecurity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -271,6 +273,15 @@ public final class ProcessCluster implements Cluster {
   /** The process id of a running member, for CPU and heap measurements. */
   public long pid(String member) {
     return member(member).pid();
+  }
+
+  /**
+   * What a member that this cluster does not run shows on its links, so that the cluster's
+   * members trust it as {@code identity}: a certificate of the cluster's CA (an agent in the
+   * caller's JVM, say, with a session host of its own), or plain text when the cluster's links are.
+   */
+  public LinkSecurity security(Identity identity) {
+    return certificates == null ? LinkSecurity.PLAINTEXT : LinkSecurity.tls(certificates.issue(identity));
   }
 
   /** Concentrator {@code id}'s Prometheus metrics, as its ready line names them. */

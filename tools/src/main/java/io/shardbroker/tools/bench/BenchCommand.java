@@ -9,16 +9,19 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    header = "Benchmarks: a logon storm against shardbroker and its baselines.",
+    header = "Benchmarks: a logon storm against shardbroker and its baselines, and the display path.",
     description = {
         "'bench storm' measures the whole system under a logon storm, side by side with the designs people "
             + "use instead; 'bench load' is its load generator, to drive a broker by hand. 'bench choice' "
             + "compares asking every concentrator of a set for free VMs with asking a sample of them, as the set "
-            + "grows. 'bench jmh' runs JMH microbenchmarks of a concentrator's hot paths."
+            + "grows. 'bench display' measures the display path (broker gateway and agent relay) against a direct "
+            + "connection to the display, and the broker's heap per open display. 'bench jmh' runs JMH "
+            + "microbenchmarks of a concentrator's hot paths."
     },
     subcommands = {
         StormCommand.class,
         ChoiceCommand.class,
+        DisplayCommand.class,
         LoadCommand.class,
         CentralDbBrokerCommand.class,
         CentralDbFleetCommand.class,

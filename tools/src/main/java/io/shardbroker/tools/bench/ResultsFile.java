@@ -21,6 +21,12 @@ final class ResultsFile {
 
   /** Writes the file and returns it; {@code prefix} names the benchmark, e.g. {@code storm-quick-}. */
   static Path write(Path results, String prefix, Map<String, Object> options, Object systems) throws IOException {
+    return write(results, prefix, options, "systems", systems);
+  }
+
+  /** Writes the file with what was measured under {@code key} instead of {@code systems}, and returns it. */
+  static Path write(Path results, String prefix, Map<String, Object> options, String key, Object measured)
+      throws IOException {
     Files.createDirectories(results);
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("date", Instant.now().toString());
@@ -29,7 +35,7 @@ final class ResultsFile {
         "java", System.getProperty("java.version"),
         "os", System.getProperty("os.name") + " " + System.getProperty("os.arch")));
     doc.put("options", options);
-    doc.put("systems", systems);
+    doc.put(key, measured);
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)
         .format(Instant.now().atOffset(ZoneOffset.UTC));
     Path file = results.resolve(prefix + stamp + ".json");
