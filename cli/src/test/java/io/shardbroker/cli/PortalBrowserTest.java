@@ -182,6 +182,12 @@ class PortalBrowserTest {
     waiting.until(ExpectedConditions.elementToBeClickable(By.id("open-in-browser"))).click();
     waiting.until(ExpectedConditions.textToBe(By.id("desktop-state"), "Connected"));
     waiting.until(d -> canvasColours() > 1);  // the terminal drawn on the desktop, not a blank screen
+    // keys typed before the terminal's shell runs are lost: wait for the shell under the terminal
+    ApiClient api = new ApiClient(cluster.brokers().get(0).toString(), WAIT);
+    String sessionId = api.get("bob", DemoCommand.PASSWORD, "/api/v1/sessions").body().get("sessions").get(0)
+        .get("sessionId").asText();
+    waiting.until(d -> RealDesktopTest.sessionCommand(sessionId)
+        .map(xterm -> xterm.children().findAny().isPresent()).orElse(false));
 
     // the pointer over the terminal (twm gives it the keyboard), then a command typed into it
     WebElement screen = browser.findElement(By.cssSelector("#screen canvas"));

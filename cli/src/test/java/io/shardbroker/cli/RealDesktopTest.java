@@ -122,7 +122,7 @@ class RealDesktopTest {
   }
 
   /** The terminal of {@code sessionId}'s desktop, found as an operator would: by its environment. */
-  private static Optional<ProcessHandle> sessionCommand(String sessionId) {
+  static Optional<ProcessHandle> sessionCommand(String sessionId) {
     return ProcessHandle.allProcesses()
         .filter(p -> p.info().command().orElse("").endsWith("/xterm"))
         .filter(p -> environment(p.pid()).contains("SHARDBROKER_SESSION_ID=" + sessionId + "\0"))
