@@ -158,6 +158,14 @@ public final class InProcessCluster implements Cluster {
   }
 
   /**
+   * The desktops' session command here: a terminal whose shell reads no startup files, so that
+   * what the account running the tests or the demo keeps in its dotfiles (a slow or hanging
+   * .bashrc) cannot hold the prompt up.
+   */
+  private static final List<String> TERMINAL = List.of("/bin/sh", "-c",
+      "twm >/dev/null 2>&1 & exec xterm -geometry 100x30+20+20 -e /bin/bash --noprofile --norc");
+
+  /**
    * An agent of real Xvnc desktops, in a directory of its own under the cluster's (its sessions
    * end with the cluster), its display relay on 127.0.0.1 with TLS when the links have it.
    */
@@ -166,7 +174,7 @@ public final class InProcessCluster implements Cluster {
       Path directory = dataDir != null ? dataDir.resolve("agent-" + a.vmId())
           : Files.createTempDirectory("shardbroker-" + a.vmId() + "-");
       VncDesktops desktops = new VncDesktops(VncHostSettings.defaults(directory.resolve("vnc"))
-          .withEndSessionsOnClose(true), clock, new SecureRandom());
+          .withSessionCommand(TERMINAL).withEndSessionsOnClose(true), clock, new SecureRandom());
       desktopsOf.add(desktops);
       Agent agent = new Agent(settings, desktops.host(), channels, scheduler, clock, new SecureRandom());
       LinkSecurity security = links.agentSecurity(a.vmId());
