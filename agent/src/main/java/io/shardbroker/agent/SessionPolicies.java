@@ -8,8 +8,8 @@ import io.shardbroker.protocol.v1.SessionPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -75,8 +75,8 @@ final class SessionPolicies implements DisplayActivity {
   /** Logs off every session past a limit of its policy. */
   void enforce() {
     Instant now = clock.instant();
-    Set<String> running = arbiter.running().stream().map(Session::getSessionId).collect(Collectors.toSet());
-    for (Session s : arbiter.running()) {
+    List<Session> running = arbiter.running();
+    for (Session s : running) {
       EndReason due = due(s, now);
       if (due != null) {
         log.info("logging off session {} of {}: {}", s.getSessionId(), s.getUser(),
@@ -85,7 +85,7 @@ final class SessionPolicies implements DisplayActivity {
         arbiter.endFor(s.getSessionId(), due);
       }
     }
-    lastInput.keySet().retainAll(running);
+    lastInput.keySet().retainAll(running.stream().map(Session::getSessionId).collect(Collectors.toSet()));
   }
 
   /** The limit {@code s} is past at {@code now}, or null. */

@@ -1,8 +1,6 @@
 package io.shardbroker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.agent.host.SimulatedSessionHost;
@@ -60,12 +58,8 @@ class PortalBrowserTest {
 
   @BeforeEach
   void start() throws Exception {
-    boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-    if (!installed && System.getenv("SHARDBROKER_CI") != null) {
-      fail("CI must have Chromium: .ci/run installs chromium and chromium-driver");
-    }
-    assumeTrue(installed, "browser test skipped: Chromium is not installed here "
-        + "(sudo apt-get install chromium chromium-driver)");
+    InstalledTools.require(CHROMIUM, "chromium chromium-driver");
+    InstalledTools.require(CHROMEDRIVER, "chromium chromium-driver");
     cluster = startCluster(dir);
 
     Path home = Files.createDirectories(dir.resolve("browser"));

@@ -1,9 +1,7 @@
 package io.shardbroker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shardbroker.harness.InProcessCluster;
 import io.shardbroker.testing.InstalledTools;
@@ -35,11 +33,7 @@ class PortalFirefoxTest {
 
   @BeforeEach
   void start() throws Exception {
-    boolean installed = Files.isExecutable(FIREFOX);
-    if (!installed && System.getenv("SHARDBROKER_CI") != null) {
-      fail("CI must have Firefox: .ci/run installs firefox-esr");
-    }
-    assumeTrue(installed, "Firefox test skipped: Firefox is not installed here (sudo apt-get install firefox-esr)");
+    InstalledTools.require(FIREFOX, "firefox-esr");
     cluster = PortalBrowserTest.startCluster(dir);
     origin = cluster.brokers().get(0).toString();
     firefox = FirefoxBiDi.start(FIREFOX, Files.createDirectories(dir.resolve("firefox")), WAIT);

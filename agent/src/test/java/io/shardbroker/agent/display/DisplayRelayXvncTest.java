@@ -1,10 +1,10 @@
 package io.shardbroker.agent.display;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.shardbroker.agent.TicketBook;
 import io.shardbroker.agent.display.RelayClient.ServerInit;
+import io.shardbroker.testing.InstalledTools;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class DisplayRelayXvncTest {
 
-  private static final Path XVNC = Path.of("/usr/bin/Xvnc");
+  private static final Path XVNC = InstalledTools.XVNC;
 
   @TempDir Path dir;
   private Process xvnc;
@@ -43,11 +42,7 @@ class DisplayRelayXvncTest {
 
   @BeforeEach
   void xvncIsInstalled() {
-    boolean installed = Files.isExecutable(XVNC);
-    if (!installed && System.getenv("SHARDBROKER_CI") != null) {
-      fail(XVNC + " (TigerVNC) is not installed, and SHARDBROKER_CI is set: CI must test against a real display");
-    }
-    Assumptions.assumeTrue(installed, XVNC + " (TigerVNC) is not installed: the test against a real display is skipped");
+    InstalledTools.require(XVNC, "tigervnc-standalone-server");
   }
 
   @AfterEach

@@ -18,10 +18,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -288,7 +290,7 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
    * process now holds leaves no members behind.
    */
   private static void endProcesses(List<ProcessId> leaders) {
-    java.util.Set<Long> sessions = new java.util.HashSet<>();
+    Set<Long> sessions = new HashSet<>();
     for (ProcessId leader : leaders) {
       if (leader.live().isPresent() || ProcessHandle.of(leader.pid()).isEmpty()) {
         sessions.add(leader.pid());
