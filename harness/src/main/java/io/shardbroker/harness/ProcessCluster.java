@@ -1,6 +1,7 @@
 package io.shardbroker.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shardbroker.agent.host.vnc.VncSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.security.Identity;
@@ -508,12 +509,13 @@ public final class ProcessCluster implements Cluster {
 
   /**
    * Ends the desktops of the vnc agents: they outlive their agent by design, not the cluster. Each
-   * X server names its agent's directory in its arguments; its session ends with it.
+   * X server names its session's directory in its arguments; its session ends with it.
    */
   private void endDesktops() {
     for (ClusterSpec.RealAgent agent : spec.agents()) {
       if (agent.vnc()) {
-        String directory = options.dir().resolve("agent-" + agent.vmId()).toAbsolutePath().normalize() + "/";
+        Path vnc = options.dir().resolve("agent-" + agent.vmId()).resolve("vnc").toAbsolutePath().normalize();
+        String directory = VncSessionHost.sessionsRoot(vnc).toAbsolutePath().normalize() + "/";
         ProcessHandle.allProcesses()
             .filter(p -> p.info().commandLine().orElse("").contains(directory))
             .forEach(ProcessHandle::destroyForcibly);

@@ -56,12 +56,9 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
   private static final String PASSWORD_FILE = "passwd";
   private static final String XAUTHORITY = "Xauthority";
   private static final String SESSION_LOG = "session.log";
-  private static final String SESSION_DIRECTORY = "[0-9a-f]{12}";
   /** How often the processes of each session are checked: a logoff is seen within this. */
   static final Duration WATCH_INTERVAL = Duration.ofMillis(250);
   private static final Duration END_GRACE = Duration.ofSeconds(3);
-  /** sun_path holds 108 bytes, its NUL included. */
-  private static final int MAX_SOCKET_PATH = 107;
 
   private final VncHostSettings settings;
   private final Supplier<Connection> relay;
@@ -93,16 +90,27 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
       throw new IllegalStateException("vnc host: " + settings.xvnc() + " is not installed (Debian/Ubuntu: "
           + "apt-get install " + VncHostSettings.PACKAGES + ")");
     }
-    this.directories = new SessionDirectories(settings.directory());
-    int socketPath = settings.directory().resolve("0".repeat(12)).resolve(SOCKET).toString().length();
-    if (socketPath > MAX_SOCKET_PATH) {
-      throw new IllegalStateException("vnc host: the directory " + settings.directory() + " is too long for "
-          + "Unix sockets in it (" + socketPath + " > " + MAX_SOCKET_PATH + " bytes); choose a shorter one");
+    Path sessionsRoot = sessionsRoot(settings.directory());
+    if (sessionsRoot.equals(settings.directory())) {
+      this.directories = new SessionDirectories(sessionsRoot);
+    } else {
+      new SessionDirectories(settings.directory());  // for the state file
+      this.directories = SessionDirectories.elsewhere(sessionsRoot);
+      log.info("vnc host: {} is too deep for the displays' Unix sockets; the sessions' directories are in {}",
+          settings.directory(), sessionsRoot);
     }
     this.state = new VncStateFile(settings.directory());
     adoptEarlierSessions();
     watcher.scheduleWithFixedDelay(this::watchProcesses, WATCH_INTERVAL.toMillis(), WATCH_INTERVAL.toMillis(),
         TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Where a vnc host keeping its state in {@code directory} keeps its sessions' directories (with
+   * their sockets): {@code directory}, or a short one under /tmp when that is too deep for sockets.
+   */
+  public static Path sessionsRoot(Path directory) {
+    return SessionDirectories.rootFor(directory, SOCKET);
   }
 
   /** The X server's path when {@code xvnc} is installed (a path, or a name looked up on PATH). */
@@ -315,7 +323,7 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
         endRemains(s);
       }
     }
-    directories.deleteAllBut(SESSION_DIRECTORY,
+    directories.deleteAllBut(SessionDirectories.NAME,
         sessions.values().stream().map(VncSessionRecord::directory).toList());
     state.save(sessions.values());
   }
@@ -329,6 +337,9 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
         ids = List.copyOf(sessions.keySet());
       }
       ids.forEach(id -> end(id).join());
+      if (!sessionsRoot(settings.directory()).equals(settings.directory())) {
+        directories.deleteIfEmpty();
+      }
     }
     executor.shutdown();
   }

@@ -139,6 +139,39 @@ class VncSessionHostTest {
   }
 
   @Test
+  void aDirectoryTooDeepForSocketsKeepsTheSessionsUnderTmpAndARestartFindsThemThere() throws Exception {
+    Path deep = dir.resolve("a-data-directory-deep-enough".repeat(3)).resolve("that-no-socket-path-fits-in-it");
+    Path sessions = VncSessionHost.sessionsRoot(deep.resolve("vnc"));
+    assertThat(sessions.getParent()).isEqualTo(Path.of("/tmp"));
+    assertThat(VncSessionHost.sessionsRoot(deep.resolve("vnc"))).as("the same for a restarted agent").isEqualTo(sessions);
+    VncSessionHost before = new VncSessionHost(settings(deep).withEndSessionsOnClose(false), () -> RELAY,
+        Clock.systemUTC(), new SecureRandom());
+    before.start(spec("s-1", "bob")).get(30, TimeUnit.SECONDS);
+    assertThat(before.display("s-1").orElseThrow().socket()).startsWith(sessions);
+    before.close();
+
+    try (VncSessionHost after = new VncSessionHost(settings(deep), () -> RELAY, Clock.systemUTC(), new SecureRandom())) {
+      LocalDisplay display = after.display("s-1").orElseThrow();
+      assertThat(RfbProbe.serverInit(display, display.password()).width()).isEqualTo(800);
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sessions))).isEqualTo("rwx--x--x");
+    }  // ends its sessions
+    assertThat(sessions).as("removed once its last session ended").doesNotExist();
+  }
+
+  @Test
+  void aSessionsDirectoryUnderTmpThatIsNotTheAgentsOwnIsRefused() throws Exception {
+    Path deep = dir.resolve("a-data-directory-deep-enough".repeat(3)).resolve("that-no-socket-path-fits-in-it");
+    Path sessions = VncSessionHost.sessionsRoot(deep.resolve("vnc"));
+    Files.createSymbolicLink(sessions, Files.createDirectories(dir.resolve("planted")));  // made first by another
+    try {
+      assertThatThrownBy(() -> host(settings(deep)))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining(sessions + " belongs to another account");
+    } finally {
+      Files.delete(sessions);
+    }
+  }
+
+  @Test
   void sessionsThatEndedWhileTheAgentWasAwayAreClearedAway() throws Exception {
     VncSessionHost before = new VncSessionHost(settings(dir).withEndSessionsOnClose(false), () -> RELAY,
         Clock.systemUTC(), new SecureRandom());
