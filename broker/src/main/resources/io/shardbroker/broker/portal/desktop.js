@@ -58,24 +58,27 @@ function open() {
   });
   rfb.addEventListener("disconnect", () => {
     state("Disconnected");
-    if (loggedOff) return;
+    // Logging off ends the desktop, which may close the connection before the logoff's answer
+    // comes: then logOff says what happened, not explain.
+    if (loggingOff) return;
     explain(closed, session.sessionId);
   });
   $("log-off").addEventListener("click", () => logOff(session.sessionId, rfb));
 }
 
-let loggedOff = false;
+let loggingOff = false;
 
 async function logOff(sessionId, rfb) {
   $("log-off").disabled = true;
+  loggingOff = true;
   try {
     await api("DELETE", "/api/v1/sessions/" + encodeURIComponent(sessionId));
-    loggedOff = true;
     rfb.disconnect();
     state("Logged off");
     $("log-off").hidden = true;
     say("You have logged off. The desktop is free for someone else.", "info");
   } catch (error) {
+    loggingOff = false;
     failed(error);
   } finally {
     $("log-off").disabled = false;
@@ -97,6 +100,7 @@ async function explain(closed, sessionId) {
   try {
     for (let look = 0; look < 3; look++) {
       const { sessions } = await api("GET", "/api/v1/sessions");
+      if (loggingOff) return;  // the user pressed Log off meanwhile: logOff tells
       if (!sessions.some((s) => s.sessionId === sessionId)) {
         say("This session has ended: you logged off inside the desktop, or it was logged off.", "info");
         return;
