@@ -73,6 +73,8 @@ final class DisplayGateway {
   private final OriginPolicy origins;
   private final OpenDisplays displays;
   private final RelayDialer dialer;
+  /** Where displays read their relays' bursts: 16 free ones (1 MiB) kept for the next, more made at need. */
+  private final BurstBuffers bursts = new BurstBuffers(16);
   /** The displays open now, to end when the broker stops. */
   private final Set<DisplayBridge> bridges = ConcurrentHashMap.newKeySet();
 
@@ -221,7 +223,7 @@ final class DisplayGateway {
       ctx.session.close(tooMany.code(), tooMany.reason(), Callback.NOOP);
       return;
     }
-    DisplayBridge bridge = new DisplayBridge(ctx.session, admitted, dialer, settings.idleTimeout(), refusals,
+    DisplayBridge bridge = new DisplayBridge(ctx.session, admitted, dialer, bursts, settings.idleTimeout(), refusals,
         ended -> {
           bridges.remove(ended);
           displays.closed(admitted.user());

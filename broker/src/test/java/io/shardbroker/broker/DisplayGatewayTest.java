@@ -27,7 +27,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -98,6 +100,49 @@ class DisplayGatewayTest {
     assertThat(TestBroker.JSON.readTree(relay.requests.get(0))).isEqualTo(TestBroker.JSON.readTree(
         json("ticket", TICKET, "user", "bob", "sessionId", "s-bob")));
     assertThat(openDisplays()).isEqualTo(1);
+  }
+
+  @Test
+  void screensOfTwoDisplaysAtOnceComeThroughWholeInOrderAndApart() throws Exception {
+    Screen bobs = new Screen();
+    Screen carols = new Screen();
+    WebSocket bob = open(token("bob"), TICKET, "s-bob", null, bobs).join();
+    WebSocket carol = open(token("carol"), TICKET, "s-carol", null, carols).join();
+    byte[] bobsPixels = pixels(1, 300 * 1024);
+    byte[] carolsPixels = pixels(2, 300 * 1024);
+
+    // the relay echoes: each display's bytes go browser -> broker -> relay and back, both at once
+    CompletableFuture<Void> sent = CompletableFuture.allOf(CompletableFuture.runAsync(() -> send(bob, bobsPixels)),
+        CompletableFuture.runAsync(() -> send(carol, carolsPixels)));
+    sent.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+    byte[] version = FakeDisplayRelay.RFB_VERSION.getBytes(StandardCharsets.US_ASCII);
+    await().atMost(WAIT).until(() -> bobs.receivedBytes().length >= version.length + bobsPixels.length
+        && carols.receivedBytes().length >= version.length + carolsPixels.length);
+    assertThat(bobs.receivedBytes()).isEqualTo(concat(version, bobsPixels));
+    assertThat(carols.receivedBytes()).isEqualTo(concat(version, carolsPixels));
+    assertThat(bobs.largestMessage()).as("bursts: more than the pump's first read in one message")
+        .isGreaterThan(DisplayBridge.FIRST_READ);
+  }
+
+  private static byte[] pixels(long seed, int length) {
+    byte[] bytes = new byte[length];
+    new Random(seed).nextBytes(bytes);
+    return bytes;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
+  }
+
+  /** Sends {@code bytes} as the browser's messages of at most the gateway's largest. */
+  private static void send(WebSocket socket, byte[] bytes) {
+    for (int at = 0; at < bytes.length; at += DisplayGateway.MAX_MESSAGE) {
+      int length = Math.min(DisplayGateway.MAX_MESSAGE, bytes.length - at);
+      socket.sendBinary(ByteBuffer.wrap(bytes, at, length), true).join();
+    }
   }
 
   @Test
@@ -393,6 +438,9 @@ class DisplayGatewayTest {
     final CompletableFuture<Closed> closed = new CompletableFuture<>();
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private final boolean reads;
+    /** Bytes of the message coming in, and of the largest whole one; guarded by {@link #received}. */
+    private int messageBytes;
+    private int largestMessage;
 
     /** A browser that reads all the broker sends. */
     Screen() {
@@ -407,8 +455,13 @@ class DisplayGatewayTest {
     @Override
     public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
       synchronized (received) {
+        messageBytes += data.remaining();
         while (data.hasRemaining()) {
           received.write(data.get());
+        }
+        if (last) {
+          largestMessage = Math.max(largestMessage, messageBytes);
+          messageBytes = 0;
         }
       }
       if (reads) {
@@ -431,6 +484,18 @@ class DisplayGatewayTest {
     String received() {
       synchronized (received) {
         return received.toString(StandardCharsets.ISO_8859_1);
+      }
+    }
+
+    byte[] receivedBytes() {
+      synchronized (received) {
+        return received.toByteArray();
+      }
+    }
+
+    int largestMessage() {
+      synchronized (received) {
+        return largestMessage;
       }
     }
 
