@@ -13,14 +13,13 @@ import java.util.Locale;
  * display is relayed end to end, and all stay open and idle while the broker's live heap is
  * taken again. The difference over the displays is the figure.
  *
- * <p>Run it while one display is open already and none has closed for a while: the first display
- * brings the gateway's code and caches to life, which is no display's own cost, and a closed
- * display's objects stay reachable until its next ping was due (a third of the idle timeout),
- * which would count against the baseline.
+ * <p>Run it while one display is open already: the first display brings the gateway's code and
+ * caches to life (and takes the first of the shared burst buffers), which is no display's own
+ * cost.
  *
  * <p>The live heap is what {@link HeapProbe} reads from outside the broker's process after a full
  * collection: everything a display holds on the heap (Jetty's WebSocket session and upgrade
- * request, the bridge and its buffer, the virtual thread's stack, the TLS socket to the relay), the
+ * request, the bridge and its small buffer, the virtual thread's stack, the TLS socket to the relay), the
  * JVM's own objects alike at both points. The broker's direct buffers are not on the heap; their
  * growth per display comes from its {@code /metrics}.
  */

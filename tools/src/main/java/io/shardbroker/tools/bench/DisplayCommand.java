@@ -2,6 +2,8 @@ package io.shardbroker.tools.bench;
 
 import io.shardbroker.agent.display.LocalDisplay;
 import io.shardbroker.agent.display.VncAuth;
+import io.shardbroker.agent.host.vnc.VncHostSettings;
+import io.shardbroker.agent.host.vnc.VncSessionHost;
 import io.shardbroker.broker.DisplaySettings;
 import io.shardbroker.cli.Logging;
 import io.shardbroker.cli.config.Durations;
@@ -33,10 +35,13 @@ import picocli.CommandLine.Spec;
     header = "Measures the display path: throughput and added latency through the broker's gateway and an "
         + "agent's relay against a direct connection to the display, and the broker's heap per open display.",
     description = {
-        "One display, three viewers, in one run on this machine. The display is synthetic, not Xvnc: an RFB "
-            + "server on a Unix socket in this JVM that asks for VNC authentication, as Xvnc does, and answers "
-            + "every FramebufferUpdateRequest at once with one raw rectangle of the region asked for (--screen, "
-            + "32 bits a pixel, from a pattern drawn from --seed), so throughput is what a viewer pulls.",
+        "One display, three viewers, in one run on this machine. The display (--display) is either a real desktop, "
+            + "'xvnc': a session of the agent's vnc host, a TigerVNC Xvnc whose terminal scrolls random text over the "
+            + "whole screen, so every update has new pixels; the viewers ask for Tight, as noVNC does, and get it "
+            + "lossless. Or it is 'synthetic': an RFB server on a Unix socket in this JVM that asks for VNC "
+            + "authentication, as Xvnc does, and answers every FramebufferUpdateRequest at once with one raw "
+            + "rectangle of the region asked for (32 bits a pixel, from a pattern drawn from --seed), so that "
+            + "throughput is what a viewer pulls: the path's ceiling, not a desktop's.",
         "",
         "'direct' reads it over its Unix socket, as the agent's display relay does. 'path' reads it as a browser "
             + "does: the broker's WebSocket (GET /api/v1/sessions/{id}/display, JDK WebSocket client), the broker's "
@@ -90,6 +95,14 @@ public final class DisplayCommand implements Callable<Integer> {
           + " (default: 50; --quick 20).")
   Integer displays;
 
+  /** What the viewers look at. */
+  enum Source { xvnc, synthetic }
+
+  @Option(names = "--display", paramLabel = "xvnc|synthetic",
+      description = "The display: a real Xvnc desktop, or the synthetic one that answers at once in raw pixels "
+          + "(default: xvnc when Xvnc is installed, else synthetic).")
+  Source source;
+
   @Option(names = "--screen", paramLabel = "WxH", defaultValue = "1280x800",
       description = "The display's size; a frame is W x H x 4 bytes (default: ${DEFAULT-VALUE}).")
   String screen;
@@ -118,29 +131,33 @@ public final class DisplayCommand implements Callable<Integer> {
     WorkDir.prepare(workDir, MARKER, "bench display");
     Logging.level("io.shardbroker.agent", "WARN");  // the agent in this JVM: its refusals only
     RunLog log = new RunLog(spec.commandLine().getOut());
-    log.line(String.format(Locale.ROOT, "display: screen %dx%d (%.2f MiB a frame, raw, 32 bits), warm-up %s, "
-        + "%s a phase; broker heap with %d displays open", size[0], size[1], size[0] * size[1] * 4 / DisplayResult.MIB,
-        Durations.format(warm), Durations.format(phase), open));
+    Source shown = source != null ? source
+        : VncSessionHost.installedXvnc(VncHostSettings.XVNC_DEFAULT).isPresent() ? Source.xvnc : Source.synthetic;
+    if (source == null && shown == Source.synthetic) {
+      log.line("display: Xvnc is not installed, so the display is the synthetic one (for a real desktop: "
+          + "apt-get install " + VncHostSettings.PACKAGES + ")");
+    }
+    log.line(String.format(Locale.ROOT, "display: %s, screen %dx%d (%.2f MiB of raw pixels, 32 bits), warm-up %s, "
+        + "%s a phase; broker heap with %d displays open", shown == Source.xvnc ? "a real Xvnc desktop, Tight"
+        : "synthetic, raw", size[0], size[1], size[0] * size[1] * 4 / DisplayResult.MIB, Durations.format(warm),
+        Durations.format(phase), open));
 
-    Path socketDir = Files.createTempDirectory("shardbroker-display-");
-    byte[] password = VncAuth.newPassword(new SecureRandom());
-    LocalDisplay local = new LocalDisplay(socketDir.resolve("rfb.sock"), password);
     DisplayResult result;
-    try (SyntheticDisplay display = new SyntheticDisplay(local.socket(), password, size[0], size[1], seed);
-        DisplayPathSystem system = new DisplayPathSystem(FIRST_HEAP_USER - 1 + open, local,
-            workDir.resolve("cluster"), log)) {
-      log.event("path: starting (%s)", system.describe());
-      system.start();
-      result = measure(system, local, warm, phase, open, log);
+    try (AutoCloseable display = shown == Source.xvnc ? XvncDisplay.start(size[0], size[1]) : synthetic(size)) {
+      LocalDisplay local = display instanceof XvncDisplay x ? x.local() : ((SyntheticDisplay) display).local();
+      try (DisplayPathSystem system = new DisplayPathSystem(FIRST_HEAP_USER - 1 + open, local,
+          workDir.resolve("cluster"), log)) {
+        log.event("path: starting (%s)", system.describe());
+        system.start();
+        result = measure(system, local, warm, phase, open, log);
+      }
     } catch (IllegalStateException | IOException e) {
       log.line("display: aborted: " + e.getMessage());
       log.line("display: configs and logs are in " + workDir.toAbsolutePath().normalize());
       return 1;
-    } finally {
-      WorkDir.delete(socketDir);
     }
     Path file = ResultsFile.write(results, quick ? "display-quick-" : "display-",
-        options(phase, warm, open, size), "display", result);
+        options(phase, warm, open, size, shown), "display", result);
     report(log, result, file);
     return result.connections().stream().allMatch(c -> c.bytes() > 0) ? 0 : 1;
   }
@@ -150,7 +167,10 @@ public final class DisplayCommand implements Callable<Integer> {
 
   private DisplayResult measure(DisplayPathSystem system, LocalDisplay local, Duration warm, Duration phase,
       int open, RunLog log) throws IOException, InterruptedException {
-    SystemCpu thisJvm = new SystemCpu(List.of(ProcessHandle.current().pid()));
+    // This JVM's children are the cluster's processes (Java) and the Xvnc desktop's: count each apart.
+    long self = ProcessHandle.current().pid();
+    SystemCpu thisJvm = new SystemCpu(List.of(self), p -> p.pid() == self);
+    SystemCpu desktop = new SystemCpu(List.of(self), p -> p.pid() != self && !isJava(p));
     SystemCpu broker = new SystemCpu(List.of(system.brokerPid()));
     List<Viewer> viewers = new ArrayList<>();
     List<DisplayResult.Connection> connections = new ArrayList<>();
@@ -178,10 +198,11 @@ public final class DisplayCommand implements Callable<Integer> {
       List<RfbViewer.Pulled> pulled = new ArrayList<>();
       List<double[]> cpu = new ArrayList<>();
       for (Viewer v : viewers) {
-        double[] before = {thisJvm.seconds(), broker.seconds()};
+        double[] before = {thisJvm.seconds(), desktop.seconds(), broker.seconds()};
         RfbViewer.Pulled p = v.rfb().pull(phase);
         pulled.add(p);
-        cpu.add(new double[] {thisJvm.seconds() - before[0], broker.seconds() - before[1]});
+        cpu.add(new double[] {thisJvm.seconds() - before[0], desktop.seconds() - before[1],
+            broker.seconds() - before[2]});
         log.event("%s: %s", v.name(), throughput(p));
       }
       for (int i = 0; i < viewers.size(); i++) {
@@ -189,12 +210,16 @@ public final class DisplayCommand implements Callable<Integer> {
         Histogram trips = v.rfb().probe(phase);
         log.event("%s: %s", v.name(), roundTrips(trips));
         connections.add(DisplayResult.Connection.of(v.name(), v.describe(), pulled.get(i), cpu.get(i)[0],
-            cpu.get(i)[1], trips));
+            cpu.get(i)[1], cpu.get(i)[2], trips));
       }
     } finally {
       viewers.forEach(v -> v.rfb().close());
     }
     return DisplayResult.of(connections, heap);
+  }
+
+  private static boolean isJava(ProcessHandle process) {
+    return process.info().command().map(c -> c.endsWith("/java")).orElse(false);
   }
 
   private static String throughput(RfbViewer.Pulled pulled) {
@@ -235,9 +260,16 @@ public final class DisplayCommand implements Callable<Integer> {
     }
   }
 
-  private Map<String, Object> options(Duration phase, Duration warm, int open, int[] size) {
+  /** The synthetic display on a socket in a directory of its own, which closing it removes. */
+  private SyntheticDisplay synthetic(int[] size) throws IOException {
+    return SyntheticDisplay.inDirectory(Files.createTempDirectory(Path.of("/tmp"), "shardbroker-display-"),
+        VncAuth.newPassword(new SecureRandom()), size[0], size[1], seed);
+  }
+
+  private Map<String, Object> options(Duration phase, Duration warm, int open, int[] size, Source shown) {
     Map<String, Object> options = new LinkedHashMap<>();
     options.put("quick", quick);
+    options.put("display", shown.name());
     options.put("durationSeconds", phase.toMillis() / 1000.0);
     options.put("warmupSeconds", warm.toMillis() / 1000.0);
     options.put("displays", open);
@@ -249,16 +281,17 @@ public final class DisplayCommand implements Callable<Integer> {
 
   private static void report(RunLog log, DisplayResult result, Path file) {
     log.line("");
-    log.line(String.format(Locale.ROOT, "%-7s %9s %9s %9s %9s %9s %11s %11s", "viewer", "MiB/s", "frames/s",
-        "p50 ms", "p90 ms", "p99 ms", "cpu s/GiB", "broker s/GiB"));
+    log.line(String.format(Locale.ROOT, "%-7s %9s %9s %9s %9s %9s %10s %10s %10s", "viewer", "MiB/s", "frames/s",
+        "p50 ms", "p90 ms", "p99 ms", "jvm ms/f", "xvnc ms/f", "broker ms/f"));
     for (DisplayResult.Connection c : result.connections()) {
-      log.line(String.format(Locale.ROOT, "%-7s %9.1f %9.1f %9.3f %9.3f %9.3f %11.2f %11.2f", c.name(),
+      log.line(String.format(Locale.ROOT, "%-7s %9.1f %9.1f %9.3f %9.3f %9.3f %10.2f %10.2f %10.2f", c.name(),
           c.mibPerSecond(), c.framesPerSecond(), c.roundTripMs().p50(), c.roundTripMs().p90(), c.roundTripMs().p99(),
-          c.cpuSecondsPerGib(), c.brokerCpuSecondsPerGib()));
+          c.msPerFrame(c.cpuSecondsPerGib()), c.msPerFrame(c.desktopCpuSecondsPerGib()),
+          c.msPerFrame(c.brokerCpuSecondsPerGib())));
     }
     log.line("(relay: TLS straight to the agent's relay, no broker; p50..p99: round trip of a 16x16 update request "
-        + "to its first byte; cpu: this JVM's, which runs the display, the agent, its relay and the viewers; broker: "
-        + "the broker's process)");
+        + "to its first byte; CPU milliseconds per frame of: jvm, this JVM, which runs the agent, its relay and the "
+        + "viewers (and the synthetic display); xvnc, the Xvnc desktop's processes; broker, the broker's process)");
     DisplayResult.Heap heap = result.heap();
     log.line(String.format(Locale.ROOT, "ratio path/direct %.2f (goal at least %.2f), relay/direct %.2f; added "
         + "latency of the path p50 %.3f ms, p99 %.3f ms", result.ratio(), RATIO_GOAL, result.relayRatio(),

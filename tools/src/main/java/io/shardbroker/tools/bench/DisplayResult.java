@@ -50,7 +50,8 @@ record DisplayResult(
    * @param seconds the throughput phase's length, to the last frame's end
    * @param mibPerSecond {@code bytes} per second, in MiB
    * @param framesPerSecond {@code frames} per second
-   * @param cpuSecondsPerGib CPU of this JVM (display, agent, relay, viewers) per GiB pulled
+   * @param cpuSecondsPerGib CPU of this JVM (agent, relay, viewers; the synthetic display) per GiB pulled
+   * @param desktopCpuSecondsPerGib CPU of the Xvnc desktop's processes per GiB pulled; 0 for the synthetic one
    * @param brokerCpuSecondsPerGib CPU of the broker's process per GiB pulled (idle but for the path)
    * @param probes round trips timed in the latency phase
    * @param roundTripMs from sending a small update request to its answer's first byte
@@ -58,18 +59,23 @@ record DisplayResult(
    */
   record Connection(
       String name, String describe, long frames, long bytes, double seconds, double mibPerSecond,
-      double framesPerSecond, double cpuSecondsPerGib, double brokerCpuSecondsPerGib, long probes,
-      Latency roundTripMs, String histogram) {
+      double framesPerSecond, double cpuSecondsPerGib, double desktopCpuSecondsPerGib,
+      double brokerCpuSecondsPerGib, long probes, Latency roundTripMs, String histogram) {
 
     static Connection of(String name, String describe, RfbViewer.Pulled pulled, double cpuSeconds,
-        double brokerCpuSeconds, Histogram nanos) {
+        double desktopCpuSeconds, double brokerCpuSeconds, Histogram nanos) {
       double gib = pulled.bytes() / GIB;
       ByteBuffer buffer = ByteBuffer.allocate(nanos.getNeededByteBufferCapacity());
       int length = nanos.encodeIntoCompressedByteBuffer(buffer);
       return new Connection(name, describe, pulled.frames(), pulled.bytes(), pulled.seconds(),
           pulled.bytes() / MIB / pulled.seconds(), pulled.frames() / pulled.seconds(), cpuSeconds / gib,
-          brokerCpuSeconds / gib, nanos.getTotalCount(), Latency.of(nanos),
+          desktopCpuSeconds / gib, brokerCpuSeconds / gib, nanos.getTotalCount(), Latency.of(nanos),
           Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length)));
+    }
+
+    /** Milliseconds of CPU per frame pulled, from seconds per GiB. */
+    double msPerFrame(double secondsPerGib) {
+      return frames == 0 ? 0 : secondsPerGib * bytes / GIB / frames * 1000;
     }
   }
 

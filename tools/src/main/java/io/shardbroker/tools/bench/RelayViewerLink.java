@@ -26,7 +26,7 @@ import javax.net.ssl.SSLSocket;
  */
 final class RelayViewerLink implements ViewerLink {
 
-  /** The broker's pump buffer, {@code DisplayBridge.BUFFER}. */
+  /** What it reads at most at once: one TLS record's bytes. */
   static final int BUFFER = 16 * 1024;
   private static final int MAX_LINE = 4096;
 

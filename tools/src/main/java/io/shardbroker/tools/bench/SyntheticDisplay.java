@@ -1,6 +1,8 @@
 package io.shardbroker.tools.bench;
 
+import io.shardbroker.agent.display.LocalDisplay;
 import io.shardbroker.agent.display.VncAuth;
+import io.shardbroker.tools.run.WorkDir;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -43,13 +45,27 @@ final class SyntheticDisplay implements AutoCloseable {
   private final int width;
   private final int height;
   private final byte[] password;
+  private final Path socket;
+  /** The socket's directory, which {@link #close} removes. */
+  private final Path ownDirectory;
   private final ByteBuffer pattern;
   private final ServerSocketChannel listener;
   private final Thread acceptor;
   private final Set<SocketChannel> clients = new HashSet<>();  // guarded by itself
 
-  /** Listens on {@code socket} at once; clients must answer the challenge with {@code password}. */
-  SyntheticDisplay(Path socket, byte[] password, int width, int height, long seed) throws IOException {
+  /**
+   * Listens at once on a socket in {@code directory}, which becomes its own: {@link #close} removes
+   * it. Clients must answer the challenge with {@code password}.
+   */
+  static SyntheticDisplay inDirectory(Path directory, byte[] password, int width, int height, long seed)
+      throws IOException {
+    return new SyntheticDisplay(directory.resolve("rfb.sock"), directory, password, width, height, seed);
+  }
+
+  private SyntheticDisplay(Path socket, Path ownDirectory, byte[] password, int width, int height, long seed)
+      throws IOException {
+    this.socket = socket;
+    this.ownDirectory = ownDirectory;
     this.width = width;
     this.height = height;
     this.password = password.clone();
@@ -69,6 +85,11 @@ final class SyntheticDisplay implements AutoCloseable {
     return pattern.clear();
   }
 
+  /** Where and how the agent's relay reaches it. */
+  LocalDisplay local() {
+    return new LocalDisplay(socket, password.clone());
+  }
+
   @Override
   public void close() throws IOException {
     listener.close();
@@ -82,6 +103,7 @@ final class SyntheticDisplay implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    WorkDir.delete(ownDirectory);
   }
 
   private void accept() {

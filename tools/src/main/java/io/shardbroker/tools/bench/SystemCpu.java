@@ -3,6 +3,7 @@ package io.shardbroker.tools.bench;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -13,9 +14,16 @@ import java.util.stream.Stream;
 final class SystemCpu {
 
   private final List<Long> roots;
+  private final Predicate<ProcessHandle> counted;
 
   SystemCpu(List<Long> rootPids) {
+    this(rootPids, p -> true);
+  }
+
+  /** Counts only the processes, of the roots and their descendants, that {@code counted} takes. */
+  SystemCpu(List<Long> rootPids, Predicate<ProcessHandle> counted) {
     this.roots = List.copyOf(rootPids);
+    this.counted = counted;
   }
 
   /** Seconds of CPU (user and system) used so far by the roots and their descendants alive now. */
@@ -24,6 +32,7 @@ final class SystemCpu {
         .map(ProcessHandle::of)
         .flatMap(Optional::stream)
         .flatMap(p -> Stream.concat(Stream.of(p), p.descendants()))
+        .filter(counted)
         .map(p -> p.info().totalCpuDuration())
         .flatMap(Optional::stream)
         .mapToLong(Duration::toNanos)
