@@ -129,6 +129,11 @@ final class AdminApi {
 
   private void requireAdmin(Context ctx) {
     String name = HttpApi.user(ctx);
+    if (name == null) {
+      // Only a preflight (OPTIONS) comes here unauthenticated: no attempt of anyone's, not audited,
+      // so that nobody can fill the audit log without even a name.
+      throw new BrokerException(Reason.UNAUTHORIZED, "the admin API is for signed-in administrators");
+    }
     // Read afresh, not from the sign-in cache: leaving the admins group takes effect at once.
     boolean admin = name != null && store.accounts().user(name)
         .filter(u -> u.enabled() && u.groups().contains(Group.ADMINS))

@@ -10,6 +10,8 @@ import io.shardbroker.store.LdapDirectory;
 import io.shardbroker.store.Store;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,12 +34,16 @@ public final class BrokerServer implements AutoCloseable {
   private final ConcentratorDirectory directory;
   private final HttpApi api;
   private final Javalin http;
+  private final ScheduledExecutorService scheduler;
+  /** Writes the counts of repeated refusals every minute; null until started. */
+  private ScheduledFuture<?> refusalCounts;
 
   public BrokerServer(
       BrokerSettings settings, Store store,
       Function<String, ManagedChannel> channels, ScheduledExecutorService scheduler, Clock clock,
       PrometheusMeterRegistry meters) {
     this.settings = settings;
+    this.scheduler = scheduler;
     this.directory = new ConcentratorDirectory(settings.topology(), channels, scheduler, clock,
         settings.timeouts().list());
     directory.onSessionEnds(new SessionEndsRecorder(store.history(), settings.brokerId())::record);
@@ -58,6 +64,8 @@ public final class BrokerServer implements AutoCloseable {
   /** Starts health checks and the HTTP listener; returns when the port is bound. */
   public BrokerServer start() {
     directory.startHealthChecks(settings.timeouts().healthInterval());
+    long window = Refusals.WINDOW.toMillis();
+    refusalCounts = scheduler.scheduleWithFixedDelay(api::writeRefusalCounts, window, window, TimeUnit.MILLISECONDS);
     http.start();  // on the connector HttpApi configures
     log.info("broker {} listening on {}://{}:{} over {} set(s), candidate search {}",
         settings.brokerId(), settings.httpScheme(), settings.httpHost(), port(), settings.topology().getSetsCount(),
@@ -105,6 +113,9 @@ public final class BrokerServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (refusalCounts != null) {
+      refusalCounts.cancel(false);
+    }
     api.close();  // browsers are told the broker is stopping before their displays' connections close
     http.stop();
     directory.close();

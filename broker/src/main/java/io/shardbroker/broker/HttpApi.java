@@ -86,7 +86,7 @@ final class HttpApi {
     this.listing = listing;
     this.ending = ending;
     this.directory = directory;
-    this.refusals = new Refusals(store.security(), settings.brokerId());
+    this.refusals = new Refusals(store.security(), settings.brokerId(), clock);
     SignInThrottle throttle = new SignInThrottle(settings.security().signIn(), clock);
     this.signIn = new SignInApi(store.accounts(), authenticator,
         new SignInTokens(store.security(), settings.security().signIn(), clock), throttle, refusals,
@@ -187,9 +187,15 @@ final class HttpApi {
         ctx.method() + " is not allowed on " + ctx.path()));
   }
 
-  /** Ends what outlives a request (open displays); before the HTTP server stops. */
+  /** Writes the audit rows that count repeated refusals whose minute is over; see {@link Refusals}. */
+  void writeRefusalCounts() {
+    refusals.writeCounts();
+  }
+
+  /** Ends what outlives a request (open displays, counts of refusals); before the HTTP server stops. */
   void close() {
     displays.close();
+    refusals.writeAllCounts();
   }
 
   // ---- request lifecycle ---------------------------------------------------------------------

@@ -189,7 +189,7 @@ class DisplayGatewayTest {
     String token = token("bob");
     assertThat(handshakeStatus(token, TICKET, "s-bob", "https://evil.example.net")).isEqualTo(403);
     assertError(refusal(token, TICKET, "s-bob", "null"), 403, "forbidden");
-    assertThat(audit("bob", "display.refuse")).extracting(AuditEntry::target).containsExactly("s-bob", "s-bob");
+    assertRefusedTwice("bob");
 
     assertThat(open(token, TICKET, "s-bob", broker.api.base, new Screen()).join().getSubprotocol())
         .isEqualTo(DisplayCredentials.DISPLAY);
@@ -202,7 +202,7 @@ class DisplayGatewayTest {
     assertThat(handshakeStatus(token("alice"), TICKET, "s-bob", null)).isEqualTo(404);
     assertError(refusal(token("alice"), TICKET, "s-bob", null), 404, "session_not_found");
 
-    assertThat(audit("alice", "display.refuse")).extracting(AuditEntry::target).containsExactly("s-bob", "s-bob");
+    assertRefusedTwice("alice");
     assertThat(relay.accepted).hasValue(0);
   }
 
@@ -425,6 +425,14 @@ class DisplayGatewayTest {
       }
     }
     throw new AssertionError("no shardbroker_broker_displays_open in /metrics");
+  }
+
+  /** Two refusals of {@code user}'s display of s-bob in the audit log: a row, and once the minute is over its count. */
+  private void assertRefusedTwice(String user) {
+    broker.clock.advance(Refusals.WINDOW);
+    assertThat(audit(user, "display.refuse")).extracting(AuditEntry::target).containsOnly("s-bob");
+    assertThat(audit(user, "display.refuse")).extracting(AuditEntry::detail)
+        .anySatisfy(detail -> assertThat(detail).startsWith("1 more like this"));
   }
 
   private List<AuditEntry> audit(String user, String action) {

@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -65,7 +67,37 @@ class SignInTest {
     assertError(withToken(asAlice, "GET", "/api/v1/me"), 401, "unauthorized");
     assertError(withToken(token + "x", "GET", "/api/v1/me"), 401, "unauthorized");
     assertError(withToken("not-a-token", "GET", "/api/v1/me"), 401, "unauthorized");
-    assertThat(actions("signin.refuse")).hasSize(3);
+    assertThat(actions("signin.refuse")).hasSize(1);  // the first; the next two are counted
+    broker.clock.advance(Refusals.WINDOW);
+    assertThat(actions("signin.refuse")).extracting(AuditEntry::detail)
+        .anySatisfy(detail -> assertThat(detail).startsWith("2 more like this"));
+    assertThat(refusedTimes("signin.refuse")).isEqualTo(3);
+  }
+
+  @Test
+  void aFloodOfBadTokensWritesARowAndACountNotAThousandRows() throws Exception {
+    long before = broker.store.audit().query(new AuditEntry.Query(null, null, null, null, null, null)).items().size();
+    for (int i = 0; i < 1000; i++) {
+      assertError(withToken("sbt1.not-a-token-" + i, "GET", "/api/v1/me"), 401, "unauthorized");
+    }
+    assertThat(actions("signin.refuse")).hasSize(1);
+    broker.clock.advance(Refusals.WINDOW);  // the broker writes the minute's count by itself
+    assertThat(actions("signin.refuse")).hasSize(2);
+    assertThat(refusedTimes("signin.refuse")).isEqualTo(1000);
+    long after = broker.store.audit().query(new AuditEntry.Query(null, null, null, null, null, null)).items().size();
+    assertThat(after - before).isEqualTo(2);
+  }
+
+  @Test
+  void anUnauthenticatedPreflightOnTheAdminApiWritesNoAuditRow() throws Exception {
+    long before = broker.store.audit().query(new AuditEntry.Query(null, null, null, null, null, null)).items().size();
+    for (int i = 0; i < 50; i++) {
+      assertThat(broker.api.send(null, null, "OPTIONS", "/api/v1/admin/users", null, null).status())
+          .isBetween(400, 499);
+    }
+    broker.clock.advance(Refusals.WINDOW);
+    long after = broker.store.audit().query(new AuditEntry.Query(null, null, null, null, null, null)).items().size();
+    assertThat(after).isEqualTo(before);
   }
 
   @Test
@@ -108,7 +140,7 @@ class SignInTest {
     assertError(locked, 429, "too_many_attempts");
     assertThat(Long.parseLong(locked.header("Retry-After").orElseThrow())).isEqualTo(policy.lockFor().toSeconds());
     assertThat(actions("signin.lock")).hasSize(1);
-    assertThat(actions("signin.refuse")).hasSize(policy.userLockAfter() - 1);
+    assertThat(refusedTimes("signin.refuse")).isEqualTo(policy.userLockAfter() - 1);
 
     broker.clock.advance(policy.lockFor());
     assertThat(login("alice", PASSWORD).status()).isEqualTo(200);
@@ -210,6 +242,15 @@ class SignInTest {
     }
     HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     return new TestBroker.Answer(method, path, r.statusCode(), r.body(), r.headers());
+  }
+
+  /** How many refusals the audit log's rows of {@code action} stand for: one each, or the count a row gives. */
+  private long refusedTimes(String action) {
+    Pattern count = Pattern.compile("(\\d+) more like this.*");
+    return actions(action).stream().mapToLong(e -> {
+      Matcher m = count.matcher(e.detail());
+      return m.matches() ? Long.parseLong(m.group(1)) : 1;
+    }).sum();
   }
 
   private List<AuditEntry> actions(String action) {
