@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 
 /**
  * The admin API under {@code /api/v1/admin/}: pools, users and groups, entitlements, dedicated
@@ -125,6 +126,11 @@ final class AdminApi {
 
     config.routes.get(PREFIX + "/sessions", this::sessionHistory);
     config.routes.get(PREFIX + "/audit", this::audit);
+  }
+
+  /** Lets only enabled members of the admins group reach {@code paths}, as the admin API. */
+  void guard(JavalinConfig config, List<String> paths) {
+    paths.forEach(path -> config.routes.before(path, this::requireAdmin));
   }
 
   private void requireAdmin(Context ctx) {

@@ -9,13 +9,16 @@ import io.shardbroker.protocol.v1.HealthResponse;
 import io.shardbroker.protocol.v1.ListVmsRequest;
 import io.shardbroker.protocol.v1.VmStatus;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * What a signed-in user may see of the fleet: the topology ({@code GET /api/v1/topology}), the
- * VMs a page at a time ({@code GET /api/v1/vms}) and their counts per pool ({@code GET
- * /api/v1/vms/summary}), each as one set's concentrators see it.
+ * What an administrator sees of the fleet: the topology ({@code GET /api/v1/topology}), the VMs a
+ * page at a time ({@code GET /api/v1/vms}) and their counts per pool ({@code GET
+ * /api/v1/vms/summary}), each as one set's concentrators see it. They name concentrators' addresses
+ * and who works on which VM, so they are for admins only ({@link #PATHS}, guarded by the admin API's
+ * check); users see their own sessions and the pools they may use.
  */
 final class FleetApi {
 
@@ -35,10 +38,13 @@ final class FleetApi {
     this.pages = pages;
   }
 
+  /** Its paths, for the admin check. */
+  static final List<String> PATHS = List.of("/api/v1/topology", "/api/v1/vms", "/api/v1/vms/summary");
+
   void routes(JavalinConfig config) {
-    config.routes.get("/api/v1/topology", this::topology);
-    config.routes.get("/api/v1/vms", this::vms);
-    config.routes.get("/api/v1/vms/summary", this::vmSummary);
+    config.routes.get(PATHS.get(0), this::topology);
+    config.routes.get(PATHS.get(1), this::vms);
+    config.routes.get(PATHS.get(2), this::vmSummary);
   }
 
   private void topology(Context ctx) {

@@ -150,6 +150,7 @@ final class HttpApi {
     config.routes.get("/api/v1/sessions", this::listSessions);
     config.routes.delete("/api/v1/sessions/{sessionId}", this::endSession);
     displays.routes(config);  // a WebSocket: authenticated by DisplayGateway, not by the handlers above
+    admin.guard(config, FleetApi.PATHS);
     fleet.routes(config);
     config.routes.get("/api/v1/pools", this::pools);
     config.routes.get("/api/v1/me", this::me);

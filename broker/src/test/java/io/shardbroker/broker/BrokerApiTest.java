@@ -332,7 +332,7 @@ class BrokerApiTest {
     HttpResponse<String> response = post(user, "{\"pool\": \"desktop\"}");
     assertThat(response.statusCode()).isEqualTo(201);
     assertThat(JSON.readTree(response.body()).get("vmId").asText()).isEqualTo("vm-b");
-    JsonNode topology = JSON.readTree(send(request(user, PASSWORD, "/api/v1/topology").GET().build()).body());
+    JsonNode topology = JSON.readTree(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/topology").GET().build()).body());
     assertThat(topology.get("version").asInt()).isEqualTo(4);
     assertThat(topology.get("sets")).extracting(set -> set.get("id").asText()).containsExactly("b");
   }
@@ -414,22 +414,22 @@ class BrokerApiTest {
     a2.addVm("vm-2", "desktop", 1);
     b1.addVm("vm-9", "shared", 8);
 
-    JsonNode all = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a").GET().build()).body());
+    JsonNode all = JSON.readTree(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?set=a").GET().build()).body());
     assertThat(all.get("set").asText()).isEqualTo("a");
     assertThat(all.get("count").asInt()).isEqualTo(2);
     assertThat(all.at("/vms/0/id").asText()).isEqualTo("vm-1");
     assertThat(all.at("/vms/0/state").asText()).isEqualTo("in_use");
     assertThat(all.at("/vms/0/sessions/0").asText()).isEqualTo("alice");
 
-    JsonNode free = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a&state=available").GET().build()).body());
+    JsonNode free = JSON.readTree(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?set=a&state=available").GET().build()).body());
     assertThat(free.get("count").asInt()).isEqualTo(1);
     assertThat(free.at("/vms/0/id").asText()).isEqualTo("vm-2");
 
-    JsonNode shared = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=b&pool=shared").GET().build()).body());
+    JsonNode shared = JSON.readTree(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?set=b&pool=shared").GET().build()).body());
     assertThat(shared.at("/vms/0/capacity").asInt()).isEqualTo(8);
 
-    assertError(send(request("alice", PASSWORD, "/api/v1/vms?state=sleeping").GET().build()), 400, "bad_request");
-    assertError(send(request("alice", PASSWORD, "/api/v1/vms?set=zz").GET().build()), 400, "bad_request");
+    assertError(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?state=sleeping").GET().build()), 400, "bad_request");
+    assertError(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?set=zz").GET().build()), 400, "bad_request");
   }
 
   @Test
@@ -440,20 +440,20 @@ class BrokerApiTest {
     a2.addSession("vm-4", "s-4", "Bob");
     a1.addSession("vm-5", "s-5", "alice");
 
-    JsonNode page = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a&limit=3").GET().build()).body());
+    JsonNode page = JSON.readTree(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?set=a&limit=3").GET().build()).body());
     assertThat(page.get("vms")).extracting(vm -> vm.get("id").asText()).containsExactly("vm-1", "vm-2", "vm-3");
     assertThat(page.get("count").asInt()).isEqualTo(3);
     assertThat(page.get("matching").asLong()).isEqualTo(6);
 
-    JsonNode bobs = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a&q=bOB").GET().build()).body());
+    JsonNode bobs = JSON.readTree(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?set=a&q=bOB").GET().build()).body());
     assertThat(bobs.get("vms")).extracting(vm -> vm.get("id").asText()).containsExactly("vm-4");
-    JsonNode running = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a&withSessions=true&limit=1")
+    JsonNode running = JSON.readTree(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?set=a&withSessions=true&limit=1")
         .GET().build()).body());
     assertThat(running.get("vms")).extracting(vm -> vm.get("id").asText()).containsExactly("vm-4");
     assertThat(running.get("matching").asLong()).isEqualTo(2);
 
     for (String bad : List.of("limit=0", "limit=10001", "limit=ten", "withSessions=yes", "q=" + "x".repeat(129))) {
-      assertError(send(request("alice", PASSWORD, "/api/v1/vms?" + bad).GET().build()), 400, "bad_request");
+      assertError(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?" + bad).GET().build()), 400, "bad_request");
     }
   }
 
@@ -463,7 +463,7 @@ class BrokerApiTest {
     a1.unavailable = true;
 
     for (int i = 0; i < 2; i++) {  // the first listing finds a1 down; the second leaves it out
-      JsonNode listing = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/vms?set=a").GET().build()).body());
+      JsonNode listing = JSON.readTree(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/vms?set=a").GET().build()).body());
       assertThat(listing.get("count").asInt()).isEqualTo(1);
       assertThat(listing.get("complete").asBoolean()).as("listing %d", i + 1).isFalse();
     }
@@ -476,7 +476,7 @@ class BrokerApiTest {
     clock.runDueTasks();  // the first health poll
 
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-      JsonNode topology = JSON.readTree(send(request("alice", PASSWORD, "/api/v1/topology").GET().build()).body());
+      JsonNode topology = JSON.readTree(send(request(TestBroker.ADMIN, PASSWORD, "/api/v1/topology").GET().build()).body());
       assertThat(topology.get("version").asInt()).isEqualTo(3);
       assertThat(topology.at("/sets/0/id").asText()).isEqualTo("a");
       assertThat(topology.at("/sets/0/concentrators/0/id").asText()).isEqualTo("a1");

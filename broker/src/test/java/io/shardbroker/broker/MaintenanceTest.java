@@ -121,7 +121,7 @@ class MaintenanceTest {
 
   /** "vm=maintenance" for every VM of {@code GET /api/v1/vms}, by VM id. */
   private List<String> maintenanceFlags() {
-    Answer vms = api.get("alice", "/api/v1/vms");
+    Answer vms = api.get(TestBroker.ADMIN, "/api/v1/vms");
     assertThat(vms.status()).isEqualTo(200);
     List<String> flags = new ArrayList<>();
     for (JsonNode vm : vms.json().get("vms")) {

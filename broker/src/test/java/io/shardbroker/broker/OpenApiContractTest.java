@@ -191,9 +191,9 @@ class OpenApiContractTest {
     call.expect(204, "DELETE /api/v1/sessions/{sessionId}", "alice", null, sessionId);
     call.expect(200, "GET /api/v1/me", "alice", null);
     call.expect(200, "GET /api/v1/pools", "alice", null);
-    call.expect(200, "GET /api/v1/topology", "alice", null);
-    call.expect(200, "GET /api/v1/vms", "alice", null);
-    call.expect(200, "GET /api/v1/vms/summary", "alice", null);
+    call.expect(200, "GET /api/v1/topology", ADMIN, null);
+    call.expect(200, "GET /api/v1/vms", ADMIN, null);
+    call.expect(200, "GET /api/v1/vms/summary", ADMIN, null);
     call.expect(200, "GET /", null, null);
     call.expect(200, "GET /admin", null, null);
     call.expect(200, "GET /desktop", null, null);

@@ -9,7 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.broker.TestBroker.Answer;
 import io.shardbroker.broker.TestBroker.Api;
+import io.shardbroker.store.AuditEntry;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +50,7 @@ class VmSummaryTest {
 
   @Test
   void theSummaryCountsEachPoolsVmsByStateAndLeavesDrainedRoomOutOfTheFreeSessions() throws Exception {
-    Answer summary = api.get("alice", "/api/v1/vms/summary");
+    Answer summary = api.get(TestBroker.ADMIN, "/api/v1/vms/summary");
 
     assertThat(summary.status()).as("%s", summary).isEqualTo(200);
     assertThat(summary.json()).isEqualTo(JSON.readTree("""
@@ -58,7 +60,7 @@ class VmSummaryTest {
           {"pool": "shared", "available": 0, "inUse": 2, "pending": 0, "draining": 0, "unreachable": 0,
            "inMaintenance": 1, "freeSessions": 2}]}
         """));
-    assertThat(api.get("alice", "/api/v1/vms/summary?set=a").json()).isEqualTo(summary.json());
+    assertThat(api.get(TestBroker.ADMIN, "/api/v1/vms/summary?set=a").json()).isEqualTo(summary.json());
   }
 
   @Test
@@ -66,7 +68,7 @@ class VmSummaryTest {
     broker.a1.unavailable = true;
 
     for (int i = 0; i < 2; i++) {  // the first summary finds a1 down; the second leaves it out
-      JsonNode summary = api.get("alice", "/api/v1/vms/summary").json();
+      JsonNode summary = api.get(TestBroker.ADMIN, "/api/v1/vms/summary").json();
       assertThat(summary.get("complete").asBoolean()).as("summary %d", i + 1).isFalse();
       assertThat(summary.at("/pools/1/pool").asText()).isEqualTo("shared");
       assertThat(summary.at("/pools/1/inUse").asInt()).as("host-2 only").isEqualTo(1);
@@ -78,13 +80,25 @@ class VmSummaryTest {
   @Test
   void theSummaryNeedsASignInAKnownSetAndSomeSetThatAnswers() {
     assertError(api.send(null, null, "GET", "/api/v1/vms/summary", null, null), 401, "unauthorized");
-    assertError(api.get("alice", "/api/v1/vms/summary?set=zz"), 400, "bad_request");
+    assertError(api.get(TestBroker.ADMIN, "/api/v1/vms/summary?set=zz"), 400, "bad_request");
 
     broker.a1.unavailable = true;
     broker.a2.unavailable = true;
-    Answer unreachable = api.get("alice", "/api/v1/vms/summary");
+    Answer unreachable = api.get(TestBroker.ADMIN, "/api/v1/vms/summary");
     assertError(unreachable, 503, "no_set_reachable");
     assertThat(unreachable.header("Retry-After")).isPresent();
+  }
+
+  @Test
+  void aUserWhoIsNoAdminSeesNeitherTheFleetNorWhoWorksWhere() {
+    for (String path : List.of("/api/v1/topology", "/api/v1/vms?withSessions=true", "/api/v1/vms/summary")) {
+      assertError(api.get("alice", path), 403, "forbidden");
+    }
+    assertThat(broker.store.audit().query(new AuditEntry.Query("alice", "access.refuse", null, null, null, null))
+        .items()).extracting(AuditEntry::target)
+        .containsExactlyInAnyOrder("GET /api/v1/topology", "GET /api/v1/vms", "GET /api/v1/vms/summary");
+    assertThat(api.get("alice", "/api/v1/pools").status()).as("her pools, still").isEqualTo(200);
+    assertThat(api.get("alice", "/api/v1/sessions").status()).as("her sessions, still").isEqualTo(200);
   }
 
   /** A pool no VM reports has none free; {@code desktop} has vm-1, {@code shared} host-2's two slots. */

@@ -73,10 +73,12 @@ class ShardedBrokeringIT {
         new Pool("shared", "shared", Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "rdp", true),
         new Pool("lab", "lab", Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "vnc", true));
     List<User.New> users = new ArrayList<>();
-    for (int i = 0; i < USERS; i++) {
-      users.add(new User.New(user(i), user(i), password(i), true, List.of("everyone")));
+    for (int i = 0; i < USERS; i++) {  // user(0) is an admin too: the fleet's views are for admins
+      users.add(new User.New(user(i), user(i), password(i), true,
+          i == 0 ? List.of("everyone", Group.ADMINS) : List.of("everyone")));
     }
-    Seed seed = new Seed(pools, List.of(new Group("everyone", "", List.of())), users,
+    Seed seed = new Seed(pools, List.of(new Group("everyone", "", List.of()), new Group(Group.ADMINS, "", List.of())),
+        users,
         pools.stream().map(p -> new Seed.SeedEntitlement(p.name(), null, "everyone")).toList());
     List<String> env = List.of("env", "LAB_DIR=" + labDir.toAbsolutePath());
     ClusterSpec spec = ClusterSpec.builder()

@@ -63,13 +63,15 @@ public abstract class ClusterScenarios {
   @BeforeEach
   void startCluster() throws Exception {
     List<User.New> users = new ArrayList<>();
-    for (int i = 0; i < USERS; i++) {
-      users.add(new User.New(user(i), user(i), PASSWORD, true, List.of("everyone")));
+    for (int i = 0; i < USERS; i++) {  // user(0) is an admin too: the fleet's views are for admins
+      users.add(new User.New(user(i), user(i), PASSWORD, true,
+          i == 0 ? List.of("everyone", Group.ADMINS) : List.of("everyone")));
     }
     List<Pool> pools = List.of(
         new Pool("desktop", "desktop", Pool.Kind.FLOATING, Pool.SessionMode.SINGLE, "rdp", true),
         new Pool("shared", "shared", Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "rdp", true));
-    Seed seed = new Seed(pools, List.of(new Group("everyone", "", List.of())), users,
+    Seed seed = new Seed(pools, List.of(new Group("everyone", "", List.of()), new Group(Group.ADMINS, "", List.of())),
+        users,
         pools.stream().map(p -> new Seed.SeedEntitlement(p.name(), null, "everyone")).toList());
     cluster = start(ClusterSpec.builder()
         .sets(2)

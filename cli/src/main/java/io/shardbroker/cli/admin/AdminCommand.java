@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     header = "Manages a broker's pools, users, groups, entitlements and maintenance; shows its VMs.",
     description = {
-        "Talks to a broker's admin API (/api/v1/admin/) as a member of the 'admins' group ('vms' and 'counts' read /api/v1/vms, which every signed-in user may). Each subcommand makes one HTTP call and prints the answer's JSON, pretty-printed, on standard output (nothing when the broker answers 204), for people and for jq. Non-ASCII characters are written as \\u escapes, which jq decodes.",
+        "Talks to a broker's admin API (/api/v1/admin/) as a member of the 'admins' group ('vms' and 'counts' read /api/v1/vms and /api/v1/vms/summary, which are for admins too). Each subcommand makes one HTTP call and prints the answer's JSON, pretty-printed, on standard output (nothing when the broker answers 204), for people and for jq. Non-ASCII characters are written as \\u escapes, which jq decodes.",
         "",
         "The connection options come right after 'admin', before the subcommand (which may have a --user of its own). The password is read from $SHARDBROKER_PASSWORD or from --password-file, never from the command line, where every local user could see it.",
         "",

@@ -130,13 +130,14 @@ final class ChaosCluster {
    */
   private ClusterSpec clusterSpec(List<ClusterSpec.RealAgent> agents) {
     List<User.New> users = new ArrayList<>(spec.users());
-    for (int i = 1; i <= spec.users(); i++) {
-      users.add(new User.New(user(i), user(i), password(user(i)), true, List.of(GROUP)));
+    for (int i = 1; i <= spec.users(); i++) {  // user(1) is an admin too: Convergence reads the fleet's views
+      users.add(new User.New(user(i), user(i), password(user(i)), true,
+          i == 1 ? List.of(GROUP, Group.ADMINS) : List.of(GROUP)));
     }
     Seed seed = new Seed(
         List.of(new Pool(DESKTOP_POOL, DESKTOP_POOL, Pool.Kind.FLOATING, Pool.SessionMode.SINGLE, "rdp", true),
             new Pool(SHARED_POOL, SHARED_POOL, Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "rdp", true)),
-        List.of(new Group(GROUP, "", List.of())), users,
+        List.of(new Group(GROUP, "", List.of()), new Group(Group.ADMINS, "", List.of())), users,
         List.of(new Seed.SeedEntitlement(DESKTOP_POOL, null, GROUP), new Seed.SeedEntitlement(SHARED_POOL, null, GROUP)));
     BrokerSettings.Timeouts d = BrokerSettings.Timeouts.DEFAULTS;
     BrokerSettings.Timeouts timeouts = new BrokerSettings.Timeouts(d.find(), d.start(), d.end(), d.list(),
