@@ -46,6 +46,12 @@ class BrokerSignInConfigTest {
   }
 
   @Test
+  void theExampleConfigTrustsItsTlsProxyOnLoopback() {
+    BrokerConfig example = ConfigFiles.read(Path.of("..", "config", "broker.yaml"), BrokerConfig.class);
+    assertThat(BrokerCommand.trustedProxies(example.http())).isEqualTo(new TrustedProxies(List.of("127.0.0.1")));
+  }
+
+  @Test
   void aProxyThatIsNoAddressOrABadBoundIsNamed(@TempDir Path dir) throws Exception {
     BrokerConfig byName = read(dir, "http: {trustedProxies: [proxy.example.com]}\n");
     assertThatThrownBy(() -> BrokerCommand.trustedProxies(byName.http())).hasMessageContaining("'proxy.example.com'");
