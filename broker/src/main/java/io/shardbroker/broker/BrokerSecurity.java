@@ -12,13 +12,19 @@ import io.shardbroker.store.LdapSettings;
  * @param ldap a directory whose users may sign in besides the store's; null for none
  * @param links how the broker dials agents' display relays: mutual TLS with its certificate of the
  *     deployment's CA, or {@link LinkSecurity#PLAINTEXT} when it runs {@code --insecure} without one
+ * @param trustedProxies the proxies whose {@code X-Forwarded-For} or {@code Forwarded} header names
+ *     the client, for sign-in limits and the audit log; {@link TrustedProxies#NONE} for none
  */
 public record BrokerSecurity(
-    HttpsCertificate https, SignInPolicy signIn, Enrollment enrollment, LdapSettings ldap, LinkSecurity links) {
+    HttpsCertificate https, SignInPolicy signIn, Enrollment enrollment, LdapSettings ldap, LinkSecurity links,
+    TrustedProxies trustedProxies) {
 
-  /** Plain HTTP, the default sign-in policy, no enrollment, the store's users only, plain-text links. */
+  /**
+   * Plain HTTP, the default sign-in policy, no enrollment, the store's users only, plain-text links,
+   * no trusted proxy.
+   */
   public static final BrokerSecurity DEFAULT =
-      new BrokerSecurity(null, SignInPolicy.DEFAULT, null, null, LinkSecurity.PLAINTEXT);
+      new BrokerSecurity(null, SignInPolicy.DEFAULT, null, null, LinkSecurity.PLAINTEXT, TrustedProxies.NONE);
 
   public BrokerSecurity {
     if (signIn == null) {
@@ -27,25 +33,32 @@ public record BrokerSecurity(
     if (links == null) {
       throw new IllegalArgumentException("give the links' security (LinkSecurity.PLAINTEXT for plain text)");
     }
+    if (trustedProxies == null) {
+      throw new IllegalArgumentException("give the trusted proxies (TrustedProxies.NONE for none)");
+    }
   }
 
   public BrokerSecurity withHttps(HttpsCertificate certificate) {
-    return new BrokerSecurity(certificate, signIn, enrollment, ldap, links);
+    return new BrokerSecurity(certificate, signIn, enrollment, ldap, links, trustedProxies);
   }
 
   public BrokerSecurity withSignIn(SignInPolicy policy) {
-    return new BrokerSecurity(https, policy, enrollment, ldap, links);
+    return new BrokerSecurity(https, policy, enrollment, ldap, links, trustedProxies);
   }
 
   public BrokerSecurity withEnrollment(Enrollment newEnrollment) {
-    return new BrokerSecurity(https, signIn, newEnrollment, ldap, links);
+    return new BrokerSecurity(https, signIn, newEnrollment, ldap, links, trustedProxies);
   }
 
   public BrokerSecurity withLdap(LdapSettings directory) {
-    return new BrokerSecurity(https, signIn, enrollment, directory, links);
+    return new BrokerSecurity(https, signIn, enrollment, directory, links, trustedProxies);
   }
 
   public BrokerSecurity withLinks(LinkSecurity newLinks) {
-    return new BrokerSecurity(https, signIn, enrollment, ldap, newLinks);
+    return new BrokerSecurity(https, signIn, enrollment, ldap, newLinks, trustedProxies);
+  }
+
+  public BrokerSecurity withTrustedProxies(TrustedProxies proxies) {
+    return new BrokerSecurity(https, signIn, enrollment, ldap, links, proxies);
   }
 }

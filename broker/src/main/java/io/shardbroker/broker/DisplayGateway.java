@@ -151,11 +151,11 @@ final class DisplayGateway {
       throw new BrokerException(Reason.UNAUTHORIZED, "sign in, and offer the token as the WebSocket subprotocol "
           + DisplayCredentials.TOKEN_PREFIX + "<token>");
     }
-    String user = signIn.verifiedToken(offered.token(), ctx.ip()).user();
+    String user = signIn.verifiedToken(offered.token(), signIn.client(ctx)).user();
     String sessionId = ctx.pathParam("sessionId");
     String origin = ctx.header("Origin");
     if (origin != null && !origins.allows(origin, ctx.scheme(), ctx.header("Host"))) {
-      refusals.record(user, "display.refuse", sessionId, "a page of the foreign origin " + origin + ", from " + ctx.ip());
+      refusals.record(user, "display.refuse", sessionId, "a page of the foreign origin " + origin + ", from " + signIn.client(ctx));
       throw new BrokerException(Reason.FORBIDDEN, "pages of " + Refusals.printable(origin)
           + " may not open desktops of this broker");
     }

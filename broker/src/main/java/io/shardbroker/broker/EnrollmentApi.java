@@ -34,9 +34,11 @@ final class EnrollmentApi {
   private final SignInThrottle throttle;
   private final Refusals refusals;
   private final String brokerId;
+  private final TrustedProxies clients;
 
   EnrollmentApi(Enrollment enrollment, SecurityStore store, SignInThrottle throttle, Refusals refusals,
-      String brokerId) {
+      String brokerId, TrustedProxies clients) {
+    this.clients = clients;
     this.enrollment = enrollment;
     this.store = store;
     this.throttle = throttle;
@@ -77,7 +79,7 @@ final class EnrollmentApi {
     if (!Names.valid(vmId)) {
       throw new BrokerException(Reason.BAD_REQUEST, "vmId", "\"vmId\" must be 1-128 letters, digits or . _ : -");
     }
-    String address = ctx.ip();
+    String address = clients.client(ctx);
     String throttleKey = "enroll:" + vmId;
     throttle.refuseIfWaiting(throttleKey, address, "enrollments");
     List<X509Certificate> chain;
@@ -88,13 +90,21 @@ final class EnrollmentApi {
     } catch (IllegalArgumentException e) {
       throw new BrokerException(Reason.BAD_REQUEST, "certificateRequest", e.getMessage());
     }
-    if (!store.redeemEnrollment(agent, token, vmId)) {
-      boolean locked = throttle.failed(throttleKey, address);
+    SignInThrottle.Attempt attempt = throttle.begin(throttleKey, address, "enrollments");
+    boolean redeemed;
+    try {
+      redeemed = store.redeemEnrollment(agent, token, vmId);
+    } catch (RuntimeException e) {
+      attempt.abandoned();
+      throw e;
+    }
+    if (!redeemed) {
+      boolean locked = attempt.failed();
       refusals.record(agent.user(), locked ? "enrollment.lock" : "enrollment.refuse", vmId, "from " + address);
       throw new BrokerException(Reason.ENROLLMENT_REFUSED,
           "the enrollment token is unknown, used, expired or for another VM; ask an admin for a new one");
     }
-    throttle.succeeded(throttleKey);
+    attempt.succeeded();
     Json.send(ctx, 200, new Enrolled(vmId, Pem.certificates(chain), Pem.certificates(List.of(enrollment.enroller().root())),
         chain.get(0).getNotAfter().toInstant().toString()));
   }

@@ -90,9 +90,9 @@ final class HttpApi {
     SignInThrottle throttle = new SignInThrottle(settings.security().signIn(), clock);
     this.signIn = new SignInApi(store.accounts(), authenticator,
         new SignInTokens(store.security(), settings.security().signIn(), clock), throttle, refusals,
-        settings.security().signIn().notice());
+        settings.security().signIn(), settings.security().trustedProxies(), settings.timeouts().retryAfter());
     this.enrollment = new EnrollmentApi(settings.security().enrollment(), store.security(), throttle, refusals,
-        settings.brokerId());
+        settings.brokerId(), settings.security().trustedProxies());
     this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);
     this.adminSessions = new AdminSessionsApi(listing, ending, store.security(), settings.brokerId());
     this.counts = new VmCounts(directory, drained, settings.timeouts().list());

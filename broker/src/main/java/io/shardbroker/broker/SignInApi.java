@@ -9,12 +9,19 @@ import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.AccountStore;
 import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.User;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 /**
  * Who is asking: every {@code /api/} request but sign-in itself carries either a bearer token
  * from {@code POST /api/v1/auth/login} (the web portal) or HTTP Basic credentials (scripts).
- * Password checks of both go through the {@link SignInThrottle}, and every refusal is audited.
+ * Password checks of both go through the {@link SignInThrottle}, counted before the password is
+ * checked, and every refusal is audited. At most {@link SignInPolicy#maxPasswordChecks} passwords
+ * are checked at once (each Argon2 hash takes 19 MiB and a processor for a while); a sign-in beyond
+ * them is answered {@code 503 overloaded} at once. A password checked right within the last
+ * {@link Authenticator#REMEMBER} costs no hash and takes no place. The client is who the {@link
+ * TrustedProxies} say it is.
  * {@code POST /api/v1/auth/logout} revokes the token it is sent with. {@code GET
  * /api/v1/auth/login}, open to all, gives what a sign-in form shows before anyone signs in.
  */
@@ -36,15 +43,30 @@ final class SignInApi {
   private final SignInThrottle throttle;
   private final Refusals refusals;
   private final SignInForm form;
+  private final TrustedProxies proxies;
+  /** A place per password being checked; never waited for. */
+  private final Semaphore passwordChecks;
+  private final Duration retryAfter;
 
+  /**
+   * @param retryAfter what Retry-After says when every password check is taken
+   */
   SignInApi(AccountStore accounts, Authenticator authenticator, SignInTokens tokens, SignInThrottle throttle,
-      Refusals refusals, String notice) {
+      Refusals refusals, SignInPolicy policy, TrustedProxies proxies, Duration retryAfter) {
     this.accounts = accounts;
     this.authenticator = authenticator;
     this.tokens = tokens;
     this.throttle = throttle;
     this.refusals = refusals;
-    this.form = new SignInForm(notice);
+    this.form = new SignInForm(policy.notice());
+    this.proxies = proxies;
+    this.passwordChecks = new Semaphore(policy.maxPasswordChecks());
+    this.retryAfter = retryAfter;
+  }
+
+  /** The address of the request's client, as the trusted proxies tell it. */
+  String client(Context ctx) {
+    return proxies.client(ctx);
   }
 
   /** Registers the authentication of {@code /api/*}; call where it must run among the before-handlers. */
@@ -66,7 +88,7 @@ final class SignInApi {
   private void authenticate(Context ctx) {
     String header = ctx.header("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      SignInTokens.Token token = verifiedToken(header.substring(7).trim(), ctx.ip());
+      SignInTokens.Token token = verifiedToken(header.substring(7).trim(), client(ctx));
       ctx.attribute(HttpApi.USER, token.user());
       ctx.attribute(TOKEN, token);
       return;
@@ -124,18 +146,40 @@ final class SignInApi {
     ctx.status(204);
   }
 
-  /** The user, when the throttle lets the name and address try and the password is right. */
+  /**
+   * The user, when the throttle lets the name and address try, a password check is free, and the
+   * password is right. The throttle is asked first even for a remembered password, or the cheap
+   * check would let a locked guesser try at HMAC speed.
+   */
   private User checkPassword(Context ctx, String name, String password) {
-    String address = ctx.ip();
+    String address = client(ctx);
     throttle.refuseIfWaiting(name, address, "sign-ins");
-    Optional<User> user = authenticator.authenticate(name, password);
+    Optional<User> remembered = authenticator.remembered(name, password);
+    if (remembered.isPresent()) {
+      return remembered.get();
+    }
+    SignInThrottle.Attempt attempt = throttle.begin(name, address, "sign-ins");
+    if (!passwordChecks.tryAcquire()) {
+      attempt.abandoned();
+      throw new BrokerException(Reason.OVERLOADED, "the broker is checking as many passwords as it may at once; "
+          + "try again in a moment", retryAfter);
+    }
+    Optional<User> user;
+    try {
+      user = authenticator.authenticate(name, password);
+    } catch (RuntimeException e) {
+      attempt.abandoned();  // the store or the directory failed: not a wrong password
+      throw e;
+    } finally {
+      passwordChecks.release();
+    }
     if (user.isEmpty()) {
-      boolean locked = throttle.failed(name, address);
+      boolean locked = attempt.failed();
       refusals.record(name, locked ? "signin.lock" : "signin.refuse", name, "wrong password or unknown user, from "
-          + address + (locked ? "; further sign-ins of this name or address wait" : ""));
+          + address + (locked ? "; further sign-ins of this name from there, or from this address, wait" : ""));
       throw new BrokerException(Reason.UNAUTHORIZED, "wrong user name or password");
     }
-    throttle.succeeded(name);
+    attempt.succeeded();
     return user.get();
   }
 }

@@ -3,16 +3,23 @@ package io.shardbroker.broker;
 import java.time.Duration;
 
 /**
- * How long sign-in tokens last, and how repeated failed sign-ins are slowed and then locked: per
- * user name and, with more room because offices share addresses, per source address.
+ * How long sign-in tokens last, how repeated failed sign-ins are slowed and then locked (per user
+ * name and source address and, with more room because offices share addresses, per source
+ * address; see {@link SignInThrottle}), and how many passwords are checked at once.
  *
  * @param tokenLifetime how long a token from {@code POST /api/v1/auth/login} is good
- * @param userFreeFailures failures of one user name before each further one makes it wait
- * @param userLockAfter failures of one user name that lock it for {@code lockFor}
+ * @param userFreeFailures failures of one user name from one address before each further one makes
+ *     that pair wait
+ * @param userLockAfter failures of one user name from one address that lock the pair for
+ *     {@code lockFor}; as many of one name from all addresses together make each further failure
+ *     of it lock its pair at once
  * @param addressFreeFailures the same, per source address
  * @param addressLockAfter the same, per source address
  * @param firstDelay the wait after the first failure past the free ones; it doubles with each
  * @param lockFor how long a lock lasts, and how long failures are remembered
+ * @param maxPasswordChecks passwords checked at once (each an Argon2 hash of {@code memoryKiB},
+ *     19 MiB by default, or a directory's bind); more sign-ins at once are answered {@code 503
+ *     overloaded} at once. Default: the processors, at most {@value #MAX_PASSWORD_CHECKS_DEFAULT_CAP}
  * @param notice plain text the portal shows above its sign-in form, such as a legal notice or
  *     where to get help (Horizon's "pre-login message"); empty for none
  */
@@ -21,13 +28,24 @@ public record SignInPolicy(
     int userFreeFailures, int userLockAfter,
     int addressFreeFailures, int addressLockAfter,
     Duration firstDelay, Duration lockFor,
+    int maxPasswordChecks,
     String notice) {
 
   /** The longest notice: a few paragraphs, not a document. */
   public static final int NOTICE_MAX = 2_000;
 
+  /**
+   * The most hashes at once by default, whatever the processors: 16 of 19 MiB each take 304 MiB of
+   * heap, a sign-in storm's worth on a large host.
+   */
+  public static final int MAX_PASSWORD_CHECKS_DEFAULT_CAP = 16;
+
+  /** One password check per processor: the hash is CPU work, so more at once only wait longer. */
+  public static final int MAX_PASSWORD_CHECKS_DEFAULT =
+      Math.min(MAX_PASSWORD_CHECKS_DEFAULT_CAP, Runtime.getRuntime().availableProcessors());
+
   public static final SignInPolicy DEFAULT = new SignInPolicy(Duration.ofMinutes(15), 3, 10, 20, 100,
-      Duration.ofSeconds(1), Duration.ofMinutes(15), "");
+      Duration.ofSeconds(1), Duration.ofMinutes(15), MAX_PASSWORD_CHECKS_DEFAULT, "");
 
   public SignInPolicy {
     notice = notice == null ? "" : notice.strip();
@@ -49,11 +67,19 @@ public record SignInPolicy(
       throw new IllegalArgumentException("an address's lock must come after its free failures, got free "
           + addressFreeFailures + ", lock after " + addressLockAfter);
     }
+    if (maxPasswordChecks < 1 || maxPasswordChecks > 1024) {
+      throw new IllegalArgumentException("password checks at once must be 1..1024, got " + maxPasswordChecks);
+    }
   }
 
   public SignInPolicy withNotice(String newNotice) {
     return new SignInPolicy(tokenLifetime, userFreeFailures, userLockAfter, addressFreeFailures,
-        addressLockAfter, firstDelay, lockFor, newNotice);
+        addressLockAfter, firstDelay, lockFor, maxPasswordChecks, newNotice);
+  }
+
+  public SignInPolicy withMaxPasswordChecks(int checks) {
+    return new SignInPolicy(tokenLifetime, userFreeFailures, userLockAfter, addressFreeFailures,
+        addressLockAfter, firstDelay, lockFor, checks, notice);
   }
 
   private static void requirePositive(String what, Duration d) {

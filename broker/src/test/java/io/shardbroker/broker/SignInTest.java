@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.store.AuditEntry;
 import io.shardbroker.store.LdapSettings;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,10 +20,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -223,6 +231,110 @@ class SignInTest {
         "password", PASSWORD)).status()).isEqualTo(200);
   }
 
+  @Test
+  void aGuesserBehindTheProxyLocksOutOnlyItsOwnAddress() throws Exception {
+    TestBroker.Api proxied = behindProxy();
+    SignInPolicy policy = SignInPolicy.DEFAULT;
+    for (int i = 0; i <= policy.addressFreeFailures(); i++) {
+      assertError(loginFrom(proxied, "203.0.113.7", "made-up-" + i, "guess"), 401, "unauthorized");
+    }
+    assertError(loginFrom(proxied, "203.0.113.7", "bob", PASSWORD), 429, "too_many_attempts");
+
+    assertThat(loginFrom(proxied, "198.51.100.2", "alice", PASSWORD).status()).as("another user behind the proxy")
+        .isEqualTo(200);
+    assertThat(actions("signin.refuse")).extracting(AuditEntry::detail)
+        .allSatisfy(d -> assertThat(d).contains("from 203.0.113.7"));
+  }
+
+  @Test
+  void aNameGuessedFromManyAddressesStillSignsInFromItsOwn() throws Exception {
+    TestBroker.Api proxied = behindProxy();
+    SignInPolicy policy = SignInPolicy.DEFAULT;
+    for (int i = 1; i <= policy.userLockAfter(); i++) {  // a botnet: one guess per address
+      assertError(loginFrom(proxied, "203.0.113." + i, "Alice", "guess"), 401, "unauthorized");
+    }
+    // Under attack, one more failure from an address locks the name there at once, whatever the spelling.
+    assertError(loginFrom(proxied, "203.0.113.1", "ALICE", "guess-2"), 401, "unauthorized");
+    assertError(loginFrom(proxied, "203.0.113.1", "alice", PASSWORD), 429, "too_many_attempts");
+
+    assertThat(loginFrom(proxied, "198.51.100.2", "alice", PASSWORD).status()).as("alice at her desk")
+        .isEqualTo(200);
+  }
+
+  @Test
+  void aForgedForwardedForFromAnUntrustedPeerIsIgnored() throws Exception {
+    TestBroker.Api direct = broker.api;  // trusts no proxy
+    SignInPolicy policy = SignInPolicy.DEFAULT;
+    for (int i = 0; i <= policy.addressFreeFailures(); i++) {  // a new "address" for every guess
+      assertError(loginFrom(direct, "198.51.100." + i, "made-up-" + i, "guess"), 401, "unauthorized");
+    }
+    assertError(loginFrom(direct, "192.0.2.99", "bob", PASSWORD), 429, "too_many_attempts");
+    assertThat(actions("signin.refuse")).extracting(AuditEntry::detail)
+        .allSatisfy(d -> assertThat(d).contains("from 127.0.0.1"));
+  }
+
+  @Test
+  void parallelWrongPasswordsGetNoFurtherThanTheFreeOnes() throws Exception {
+    SignInPolicy policy = SignInPolicy.DEFAULT.withMaxPasswordChecks(64);  // only the throttle stops them
+    TestBroker.Api api = broker.startBroker("parallel", broker.store,
+        s -> s.withSecurity(s.security().withSignIn(policy)));
+    int tries = 30;
+    List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+    for (int i = 0; i < tries; i++) {
+      sent.add(http.sendAsync(request(api.base, null, "POST", "/api/v1/auth/login",
+          json("username", "alice", "password", "guess-" + i)).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    List<Integer> statuses = new ArrayList<>();
+    for (CompletableFuture<HttpResponse<String>> answer : sent) {
+      statuses.add(answer.get(30, TimeUnit.SECONDS).statusCode());
+    }
+
+    assertThat(statuses).containsOnly(401, 429);
+    assertThat(statuses).filteredOn(s -> s == 401).as("passwords checked").hasSize(policy.userFreeFailures() + 1);
+    broker.clock.advance(Refusals.WINDOW);  // the repeats of the minute are counted in a row of their own
+    assertThat(refusedTimes("signin.refuse")).isEqualTo(policy.userFreeFailures() + 1);
+  }
+
+  @Test
+  void passwordChecksBeyondTheBoundAreAnsweredOverloadedAtOnce() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      List<Socket> held = new CopyOnWriteArrayList<>();
+      Thread.ofVirtual().start(() -> {
+        try {
+          while (true) {
+            held.add(silent.accept());  // a directory that takes the bind and never answers
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      });
+      LdapSettings stalled = LdapSettings.of("ldap://127.0.0.1:" + silent.getLocalPort(),
+          "uid={0},ou=people,dc=example,dc=com", "ou=groups,dc=example,dc=com").withTimeout(Duration.ofSeconds(30));
+      TestBroker.Api oneAtATime = broker.startBroker("one-check", broker.store, s -> s.withSecurity(
+          s.security().withLdap(stalled).withSignIn(SignInPolicy.DEFAULT.withMaxPasswordChecks(1))));
+      CompletableFuture<HttpResponse<String>> dora = http.sendAsync(request(oneAtATime.base, null, "POST",
+          "/api/v1/auth/login", json("username", "dora", "password", "her-password")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !held.isEmpty());
+
+      long began = System.nanoTime();
+      TestBroker.Answer refused = send(oneAtATime.base, null, "POST", "/api/v1/auth/login",
+          json("username", "alice", "password", PASSWORD));
+      assertError(refused, 503, "overloaded");
+      assertThat(refused.header("Retry-After")).isPresent();
+      assertThat(Duration.ofNanos(System.nanoTime() - began)).as("not waiting for the check in progress")
+          .isLessThan(Duration.ofSeconds(5));
+      assertThat(dora).isNotDone();
+
+      for (Socket socket : held) {
+        socket.close();
+      }
+      assertThat(dora.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
+      assertThat(send(oneAtATime.base, null, "POST", "/api/v1/auth/login",
+          json("username", "alice", "password", PASSWORD)).status()).isEqualTo(200);
+    }
+  }
+
   private TestBroker.Answer login(String user, String password) throws Exception {
     return send(broker.api.base, null, "POST", "/api/v1/auth/login", json("username", user, "password", password));
   }
@@ -231,7 +343,28 @@ class SignInTest {
     return send(broker.api.base, token, method, path, null);
   }
 
+  /** A sign-in that says it is forwarded for {@code client}, as a proxy in front would. */
+  private TestBroker.Answer loginFrom(TestBroker.Api api, String client, String user, String password)
+      throws Exception {
+    String path = "/api/v1/auth/login";
+    HttpResponse<String> r = http.send(request(api.base, null, "POST", path, json("username", user, "password", password))
+        .header("X-Forwarded-For", client).build(), HttpResponse.BodyHandlers.ofString());
+    return new TestBroker.Answer("POST", path, r.statusCode(), r.body(), r.headers());
+  }
+
+  /** A broker behind a proxy on 127.0.0.1, where the tests' requests come from. */
+  private TestBroker.Api behindProxy() {
+    return broker.startBroker("proxied", broker.store,
+        s -> s.withSecurity(s.security().withTrustedProxies(new TrustedProxies(List.of("127.0.0.1")))));
+  }
+
   private TestBroker.Answer send(String base, String token, String method, String path, String body) throws Exception {
+    HttpResponse<String> r = http.send(request(base, token, method, path, body).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return new TestBroker.Answer(method, path, r.statusCode(), r.body(), r.headers());
+  }
+
+  private static HttpRequest.Builder request(String base, String token, String method, String path, String body) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) {
@@ -240,8 +373,7 @@ class SignInTest {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
-    HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    return new TestBroker.Answer(method, path, r.statusCode(), r.body(), r.headers());
+    return request;
   }
 
   /** How many refusals the audit log's rows of {@code action} stand for: one each, or the count a row gives. */

@@ -10,12 +10,14 @@ import io.shardbroker.broker.DisplaySettings;
 import io.shardbroker.broker.Enrollment;
 import io.shardbroker.broker.HttpsCertificate;
 import io.shardbroker.broker.SignInPolicy;
+import io.shardbroker.broker.TrustedProxies;
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.AdmissionConfig;
 import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.cli.config.RoleConfigs.CandidateSearchConfig;
 import io.shardbroker.cli.config.RoleConfigs.DisplaysConfig;
 import io.shardbroker.cli.config.RoleConfigs.EnrollmentConfig;
+import io.shardbroker.cli.config.RoleConfigs.HttpConfig;
 import io.shardbroker.cli.config.RoleConfigs.LdapConfig;
 import io.shardbroker.cli.config.RoleConfigs.SignInConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
@@ -162,7 +164,7 @@ final class BrokerCommand implements Callable<Integer> {
         candidateSearch(config.candidateSearch()),
         admission(config.admission()), displays(config.displays()),
         new BrokerSecurity(https(config.tls()), signIn(config.signIn()), enrollment(config.enrollment()),
-            ldap(config.ldap()), LinkSecurity.PLAINTEXT));
+            ldap(config.ldap()), LinkSecurity.PLAINTEXT, trustedProxies(config.http())));
   }
 
   /** The HTTP API's certificate from the flags or the config file, or null for plain HTTP. */
@@ -245,7 +247,14 @@ final class BrokerCommand implements Callable<Integer> {
         CommonOptions.orDefault(config.addressLockAfter(), d.addressLockAfter()),
         CommonOptions.orDefault(config.firstDelay(), d.firstDelay()),
         CommonOptions.orDefault(config.lockFor(), d.lockFor()),
+        CommonOptions.orDefault(config.maxPasswordChecks(), d.maxPasswordChecks()),
         CommonOptions.orDefault(config.notice(), d.notice()));
+  }
+
+  /** The proxies of {@code http.trustedProxies}; none when not given. */
+  static TrustedProxies trustedProxies(HttpConfig config) {
+    return config == null || config.trustedProxies() == null ? TrustedProxies.NONE
+        : new TrustedProxies(config.trustedProxies());
   }
 
   static Admission admission(AdmissionConfig config) {

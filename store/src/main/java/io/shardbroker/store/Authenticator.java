@@ -84,22 +84,34 @@ public final class Authenticator {
     if (name.isEmpty() || hasControlCharacter(name)) {
       return Optional.empty();  // no stored name has one; not worth a hash or a query
     }
-    byte[] mac = mac(name, password);
-    long now = clock.millis();
-    Remembered known = remembered.get(name);
-    if (known != null && known.expiresAtMillis() > now && MessageDigest.isEqual(known.mac(), mac)) {
-      return Optional.of(known.user());
+    Optional<User> known = remembered(name, password);
+    if (known.isPresent()) {
+      return known;
     }
     Optional<User> user = check(name, password);
     if (user.isPresent()) {
       if (remembered.size() >= MAX_REMEMBERED) {
         remembered.clear();  // crude but bounded; a storm of distinct users re-hashes once
       }
-      remembered.put(name, new Remembered(mac, user.get(), now + REMEMBER.toMillis()));
+      remembered.put(name, new Remembered(mac(name, password), user.get(), clock.millis() + REMEMBER.toMillis()));
     } else {
       remembered.remove(name);
     }
     return user;
+  }
+
+  /**
+   * The user, when this very name and password were checked right within the last {@link #REMEMBER};
+   * otherwise empty, which says nothing about the password. Costs an HMAC, never a hash or a query,
+   * so a caller that bounds the expensive checks can let these through.
+   */
+  public Optional<User> remembered(String name, String password) {
+    Remembered known = remembered.get(name);
+    if (known != null && known.expiresAtMillis() > clock.millis()
+        && MessageDigest.isEqual(known.mac(), mac(name, password))) {
+      return Optional.of(known.user());
+    }
+    return Optional.empty();
   }
 
   /** The local check for local users (and for all without a directory), else the directory's. */

@@ -43,13 +43,13 @@ public final class RoleConfigs {
   public record EnrollmentConfig(String cert, String key, Duration agentValidity) {}
 
   /**
-   * Sign-in tokens' lifetime, when failed sign-ins are slowed and locked, and the notice the portal
-   * shows above its sign-in form (see SignInPolicy).
+   * Sign-in tokens' lifetime, when failed sign-ins are slowed and locked, how many passwords are
+   * checked at once, and the notice the portal shows above its sign-in form (see SignInPolicy).
    */
   public record SignInConfig(
       Duration tokenLifetime, Integer userFreeFailures, Integer userLockAfter,
       Integer addressFreeFailures, Integer addressLockAfter, Duration firstDelay, Duration lockFor,
-      String notice) {}
+      Integer maxPasswordChecks, String notice) {}
 
   /**
    * The PEM files a role shows and trusts on its links ({@code shardbroker certs} makes them):
@@ -79,7 +79,11 @@ public final class RoleConfigs {
    */
   public record CandidateSearchConfig(String mode, Integer asked) {}
 
-  public record HttpConfig(String host, Integer port) {}
+  /**
+   * Where the HTTP API listens, and the proxies in front of it (IP addresses or CIDR networks) whose
+   * {@code X-Forwarded-For} / {@code Forwarded} header names the client (see TrustedProxies).
+   */
+  public record HttpConfig(String host, Integer port, List<String> trustedProxies) {}
 
   /** The store; without {@code url}, the embedded H2 file under the data directory. */
   public record StoreConfig(
