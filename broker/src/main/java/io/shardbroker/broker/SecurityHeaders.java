@@ -1,6 +1,7 @@
 package io.shardbroker.broker;
 
 import io.javalin.http.Context;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpFields;
@@ -31,16 +32,18 @@ final class SecurityHeaders {
   /** A year: browsers keep to HTTPS that long after the last answer that said so. */
   static final String STRICT_TRANSPORT_SECURITY = "max-age=31536000";
 
-  private final Map<String, String> headers = new LinkedHashMap<>();
+  private final Map<String, String> headers;
 
   /** @param https whether the broker serves HTTPS, so that HSTS applies */
   SecurityHeaders(boolean https) {
-    headers.put("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-    headers.put("X-Content-Type-Options", "nosniff");
-    headers.put("Referrer-Policy", "no-referrer");
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    all.put("X-Content-Type-Options", "nosniff");
+    all.put("Referrer-Policy", "no-referrer");
     if (https) {
-      headers.put("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY);
+      all.put("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY);
     }
+    this.headers = Collections.unmodifiableMap(all);
   }
 
   /** A before-handler of every path. */
