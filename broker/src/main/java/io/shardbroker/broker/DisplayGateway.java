@@ -78,14 +78,14 @@ final class DisplayGateway {
   /** The displays open now, to end when the broker stops. */
   private final Set<DisplayBridge> bridges = ConcurrentHashMap.newKeySet();
 
-  DisplayGateway(DisplaySettings settings, LinkSecurity links, SignInApi signIn, SessionListing listing,
-      Refusals refusals, Duration retryAfter) {
+  DisplayGateway(DisplaySettings settings, OriginPolicy origins, LinkSecurity links, SignInApi signIn,
+      SessionListing listing, Refusals refusals, Duration retryAfter) {
     this.settings = settings;
     this.signIn = signIn;
     this.listing = listing;
     this.refusals = refusals;
     this.retryAfter = retryAfter;
-    this.origins = new OriginPolicy(settings.allowedOrigins());
+    this.origins = origins;
     this.displays = new OpenDisplays(settings);
     this.dialer = new RelayDialer(links, settings);
   }

@@ -12,8 +12,9 @@ import java.util.List;
  * @param maxPerUser displays one user may have open at once on this broker (a desktop in two
  *     tabs, two desktops)
  * @param allowedOrigins web origins ({@code https://portal.example.com}, port optional) besides
- *     the broker's own whose pages may open displays: the public origin of a TLS proxy in front of
- *     a broker that listens in plain HTTP, or a portal served from elsewhere
+ *     the broker's own whose pages may open displays and change anything through the API
+ *     ({@link CrossSiteRequests}): the public origin of a TLS proxy in front of a broker that
+ *     listens in plain HTTP, or a portal served from elsewhere
  * @param connectTimeout bound on connecting to an agent's display relay
  * @param answerTimeout bound on the relay's TLS handshake and its answer to the broker's request
  * @param idleTimeout bound on a display's stalls: a browser that does not take a message of the

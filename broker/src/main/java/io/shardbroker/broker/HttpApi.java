@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The broker's HTTP API: JSON in and out, HTTP Basic authentication against the store's users,
- * one error shape ({@code {"error": code, "message": text}}, plus {@code "field"} when an input
+ * The broker's HTTP API: JSON in and out, bearer tokens or HTTP Basic against the store's users,
+ * no change from pages of other sites ({@link CrossSiteRequests}), the {@link SecurityHeaders} on
+ * every answer, one error shape ({@code {"error": code, "message": text}}, plus {@code "field"} when an input
  * field is at fault) for every failure, and a request id on every answer ({@code X-Request-Id})
  * that the logs of broker, concentrator and agent all name. The admin routes are {@link AdminApi};
  * the whole API is described by {@code openapi.yaml}, served at {@value #OPENAPI_PATH}.
@@ -73,6 +74,8 @@ final class HttpApi {
   private final VmCounts counts;
   private final FleetApi fleet;
   private final DisplayGateway displays;
+  private final SecurityHeaders securityHeaders;
+  private final CrossSiteRequests crossSite;
 
   HttpApi(
       BrokerSettings settings, Store store, Authenticator authenticator, SessionPlacer placer,
@@ -97,8 +100,11 @@ final class HttpApi {
     this.adminSessions = new AdminSessionsApi(listing, ending, store.security(), settings.brokerId());
     this.counts = new VmCounts(directory, drained, settings.timeouts().list());
     this.fleet = new FleetApi(directory, drained, counts, new VmPages(directory, settings.timeouts().list()));
-    this.displays = new DisplayGateway(settings.displays(), settings.security().links(), signIn, listing, refusals,
-        settings.timeouts().retryAfter());
+    OriginPolicy origins = new OriginPolicy(settings.displays().allowedOrigins());
+    this.displays = new DisplayGateway(settings.displays(), origins, settings.security().links(), signIn, listing,
+        refusals, settings.timeouts().retryAfter());
+    this.securityHeaders = new SecurityHeaders(settings.security().https() != null);
+    this.crossSite = new CrossSiteRequests(origins, refusals);
     this.metrics = metrics;
     this.meters = meters;
     this.openApi = PortalFiles.resource(OPENAPI_RESOURCE);
@@ -138,10 +144,12 @@ final class HttpApi {
       return connector;
     });
     // Requests Jetty refuses itself (a malformed URL, oversized headers) get the JSON error shape too.
-    config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+    config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler(securityHeaders)));
     config.concurrency.useVirtualThreads = true;
     config.http.maxRequestSize = 64 * 1024;
     config.routes.before(HttpApi::begin);
+    config.routes.before(securityHeaders::addTo);
+    config.routes.before(crossSite::check);  // before the password's cost, and before a password is tried
     config.routes.before("/api/v1/sessions", this::admit);  // before the password's cost
     signIn.authenticateApi(config, OPENAPI_PATH);
     signIn.routes(config);
@@ -323,14 +331,14 @@ final class HttpApi {
 
   private void fail(Context ctx, BrokerException e) {
     if (e.kind() == Reason.UNAUTHORIZED) {
+      // Never a Basic challenge: a browser answers it with a password dialog and then sends what was
+      // typed with every request to the broker, a form of another site's included. Scripts send
+      // Basic credentials unasked, and the portal uses bearer tokens.
       String given = ctx.header("Authorization");
-      // A browser answers a Basic challenge with a password dialog, even to fetch(): the portal's
-      // sign-in and its token-bearing calls get a Bearer challenge instead.
-      boolean portal = ctx.path().equals(SignInApi.LOGIN)
-          || given != null && given.regionMatches(true, 0, "Bearer ", 0, 7);
-      ctx.header("WWW-Authenticate", portal
+      boolean token = given != null && given.regionMatches(true, 0, "Bearer ", 0, 7);
+      ctx.header("WWW-Authenticate", token
           ? "Bearer realm=\"shardbroker\", error=\"invalid_token\""
-          : "Basic realm=\"shardbroker\", charset=\"UTF-8\"");
+          : "Bearer realm=\"shardbroker\"");
     }
     HttpErrors.send(ctx, e.kind(), e.getMessage(), e.field(),
         e.retryAfter() != null ? e.retryAfter() : settings.timeouts().retryAfter());

@@ -35,6 +35,7 @@ public final class HttpErrors {
       case METHOD_NOT_ALLOWED -> 405;
       case CONFLICT, REQUEST_IN_PROGRESS -> 409;
       case PAYLOAD_TOO_LARGE -> 413;
+      case UNSUPPORTED_MEDIA_TYPE -> 415;
       case TOO_MANY_ATTEMPTS, TOO_MANY_DISPLAYS -> 429;
       case INTERNAL -> 500;
       case POOL_EXHAUSTED, DESKTOP_UNAVAILABLE, NO_SET_REACHABLE, START_UNCERTAIN, END_FAILED, OVERLOADED,
@@ -49,6 +50,7 @@ public final class HttpErrors {
       case 404 -> Reason.NOT_FOUND;
       case 405 -> Reason.METHOD_NOT_ALLOWED;
       case 413 -> Reason.PAYLOAD_TOO_LARGE;
+      case 415 -> Reason.UNSUPPORTED_MEDIA_TYPE;
       default -> status >= 500 ? Reason.INTERNAL : Reason.BAD_REQUEST;
     };
   }

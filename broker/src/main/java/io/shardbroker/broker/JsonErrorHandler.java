@@ -17,9 +17,23 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class JsonErrorHandler extends ErrorHandler {
 
+  /** The broker's security headers, or null for none (a server that serves no pages). */
+  private final SecurityHeaders securityHeaders;
+
+  public JsonErrorHandler() {
+    this(null);
+  }
+
+  JsonErrorHandler(SecurityHeaders securityHeaders) {
+    this.securityHeaders = securityHeaders;
+  }
+
   @Override
   protected void generateResponse(
       Request request, Response response, int code, String message, Throwable cause, Callback callback) {
+    if (securityHeaders != null) {
+      securityHeaders.addTo(response.getHeaders());
+    }
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.write(true, ByteBuffer.wrap(body(code, message)), callback);
   }

@@ -8,11 +8,13 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Which web pages may open a display: those of the broker's own origin (the scheme of the
- * request and the host and port of its {@code Host} header) and those of the origins an operator
- * allows ({@link DisplaySettings#allowedOrigins}). A browser sends the page's {@code Origin} with
- * every WebSocket it opens; without this check a page of another site could open a desktop with
- * whatever credentials it got hold of (cross-site WebSocket hijacking). A request without an
+ * Which web pages may open a display or change anything through the API: those of the broker's
+ * own origin (the scheme of the request and the host and port of its {@code Host} header) and
+ * those of the origins an operator allows ({@link DisplaySettings#allowedOrigins}). A browser
+ * sends the page's {@code Origin} with every WebSocket it opens and every POST, PUT, PATCH and
+ * DELETE; without this check a page of another site could open a desktop with whatever
+ * credentials it got hold of (cross-site WebSocket hijacking), or have the browser send the API
+ * a change with the credentials it remembers ({@link CrossSiteRequests}). A request without an
  * {@code Origin} does not come from a page, and passes.
  *
  * <p>Origins compare as {@code scheme://host:port}, in lower case, with the scheme's default
@@ -27,7 +29,7 @@ final class OriginPolicy {
   }
 
   /**
-   * Whether a page of {@code origin} may open a display in a request that came in by
+   * Whether a page of {@code origin} may send a request that came in by
    * {@code scheme} to {@code host} (its Host header, null when absent).
    */
   boolean allows(String origin, String scheme, String host) {

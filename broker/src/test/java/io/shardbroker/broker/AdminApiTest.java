@@ -288,7 +288,7 @@ class AdminApiTest {
       assertError(api.send("alice", PASSWORD, route.method(), path, route.body(), null), 403, "forbidden");
       Answer anonymous = api.send(null, null, route.method(), path, route.body(), null);
       assertError(anonymous, 401, "unauthorized");
-      assertThat(anonymous.header("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+      assertThat(anonymous.header("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
       if (first) {  // more wrong passwords would be slowed down (429): SignInTest covers that
         assertError(api.send(ADMIN, "wrong-password", route.method(), path, route.body(), null),
             401, "unauthorized");

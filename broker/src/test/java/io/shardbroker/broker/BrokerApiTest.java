@@ -227,6 +227,7 @@ class BrokerApiTest {
     }
     List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, 20)
         .mapToObj(i -> http.sendAsync(request(user, PASSWORD, "/api/v1/sessions")
+            .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString("{\"pool\": \"desktop\"}")).build(),
             HttpResponse.BodyHandlers.ofString()))
         .toList();
@@ -285,16 +286,18 @@ class BrokerApiTest {
   }
 
   @Test
-  void wrongOrMissingCredentialsAre401WithAChallenge() throws Exception {
+  void wrongOrMissingCredentialsAre401WithABearerChallenge() throws Exception {
     HttpResponse<String> wrong = send(request("alice", "not-it", "/api/v1/sessions").GET().build());
     assertError(wrong, 401, "unauthorized");
-    assertThat(wrong.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+    // never Basic: a browser would ask for a password and then send it along with other sites' forms
+    assertThat(wrong.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
 
     HttpResponse<String> unknown = send(request("mallory", PASSWORD, "/api/v1/sessions").GET().build());
     assertError(unknown, 401, "unauthorized");
 
     HttpResponse<String> none = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sessions")).GET().build());
     assertError(none, 401, "unauthorized");
+    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"shardbroker\"");
 
     HttpResponse<String> garbage = send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sessions"))
         .header("Authorization", "Basic !!!not-base64").GET().build());

@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
@@ -340,25 +341,47 @@ final class TestBroker implements AutoCloseable {
 
     CompletableFuture<Answer> sendAsync(
         String user, String password, String method, String path, String body, String requestId) {
-      String authorization = user == null ? null : "Basic " + Base64.getEncoder().encodeToString(
+      return sendAsync(basic(user, password), method, path, body, requestId);
+    }
+
+    private static String basic(String user, String password) {
+      return user == null ? null : "Basic " + Base64.getEncoder().encodeToString(
           (user + ":" + password).getBytes(StandardCharsets.UTF_8));
-      return sendAsync(authorization, method, path, body, requestId);
+    }
+
+    /**
+     * A request signed in as {@code user} with {@code headers} as given: a body goes with no
+     * Content-Type unless they name one. As a browser sends it, with Origin or Sec-Fetch-Site.
+     */
+    Answer sendWithHeaders(String user, String method, String path, String body, Map<String, String> headers) {
+      HttpRequest.Builder request = request(basic(user, PASSWORD), method, path, body);
+      headers.forEach(request::header);
+      return send(method, path, request).join();
     }
 
     private CompletableFuture<Answer> sendAsync(
         String authorization, String method, String path, String body, String requestId) {
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(HTTP_TIMEOUT)
-          .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-              : HttpRequest.BodyPublishers.ofString(body));
+      HttpRequest.Builder request = request(authorization, method, path, body);
       if (body != null) {
         request.header("Content-Type", "application/json");
-      }
-      if (authorization != null) {
-        request.header("Authorization", authorization);
       }
       if (requestId != null) {
         request.header("X-Request-Id", requestId);
       }
+      return send(method, path, request);
+    }
+
+    private HttpRequest.Builder request(String authorization, String method, String path, String body) {
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(HTTP_TIMEOUT)
+          .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofString(body));
+      if (authorization != null) {
+        request.header("Authorization", authorization);
+      }
+      return request;
+    }
+
+    private CompletableFuture<Answer> send(String method, String path, HttpRequest.Builder request) {
       return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
         Answer answer = new Answer(method, path, r.statusCode(), r.body(), r.headers());
         answers.add(answer);

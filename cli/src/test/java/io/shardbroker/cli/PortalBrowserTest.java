@@ -3,6 +3,7 @@ package io.shardbroker.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import io.shardbroker.agent.host.SimulatedSessionHost;
 import io.shardbroker.agent.sim.SimulatedFleet;
 import io.shardbroker.harness.ApiClient;
@@ -10,13 +11,21 @@ import io.shardbroker.harness.ClusterSpec;
 import io.shardbroker.harness.InProcessCluster;
 import io.shardbroker.harness.InProcessLinks;
 import io.shardbroker.testing.InstalledTools;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,13 +42,17 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The user portal in a real browser (Debian's headless Chromium and ChromeDriver) against a whole
- * shardbroker on loopback sockets: sign in, connect, see the session, log off. Skipped, saying
+ * shardbroker on loopback sockets: sign in, connect, see the session, log off; the pages break no
+ * rule of their Content-Security-Policy, and a page of another origin can change nothing. Skipped, saying
  * why, only outside CI when Chromium is not installed; CI ({@code .ci/run}) installs it.
  */
 @Timeout(180)
@@ -73,6 +86,10 @@ class PortalBrowserTest {
     options.setBinary(CHROMIUM.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
         "--user-data-dir=" + home.resolve("profile"));
+    // the console's messages, where Chromium reports what the Content-Security-Policy blocked
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
     browser = new ChromeDriver(service, options);
     waiting = new WebDriverWait(browser, WAIT);
   }
@@ -113,12 +130,16 @@ class PortalBrowserTest {
 
   @AfterEach
   void stop() {
+    List<String> console = List.of();
     if (browser != null) {
+      console = consoleMessages();
       browser.quit();
     }
     if (cluster != null) {
       cluster.close();
     }
+    // the broker's pages break no rule of their own policy: no inline script or style, nothing foreign
+    assertThat(console).as("the browser's console").noneMatch(m -> m.contains("Content Security Policy"));
   }
 
   @Test
@@ -400,6 +421,106 @@ class PortalBrowserTest {
       assertThat(chart.getRect().getX() + chart.getRect().getWidth()).as("a chart's right edge").isLessThanOrEqualTo(390);
     }
     screenshot("admin-phone.png");
+  }
+
+  /**
+   * Every page and API answer carries the security headers, and the Content-Security-Policy
+   * works: a script injected into the portal (as a cross-site scripting flaw would) does not run.
+   */
+  @Test
+  void thePagesCarryTheSecurityHeadersAndRunNoInjectedScript() throws Exception {
+    String broker = cluster.brokers().get(0).toString();
+    browser.get(broker + "/");
+    waiting.until(ExpectedConditions.textToBe(By.id("sign-in-notice"), DemoCommand.SIGN_IN_NOTICE));
+    Object ran = ((JavascriptExecutor) browser).executeScript(
+        "const s = document.createElement('script'); s.textContent = 'window.injected = true';"
+        + "document.body.appendChild(s); return window.injected === true;");
+    assertThat(ran).as("an inline script injected into the portal ran").isEqualTo(false);
+    waiting.until(d -> consoleMessages().stream().anyMatch(m -> m.contains("Content Security Policy")));
+    for (String path : List.of("/", "/admin", "/desktop", "/portal/portal.js", "/api/v1/me", "/api/v1/auth/login")) {
+      Object headers = ((JavascriptExecutor) browser).executeAsyncScript(
+          "const done = arguments[arguments.length - 1];"
+          + "fetch(arguments[0]).then((r) => done(['content-security-policy', 'x-content-type-options',"
+          + " 'referrer-policy'].map((h) => r.headers.get(h))), (e) => done(String(e)));", path);
+      assertThat(headers).as(path).asInstanceOf(InstanceOfAssertFactories.LIST).containsExactly(
+          "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self';"
+          + " frame-ancestors 'none'", "nosniff", "no-referrer");
+    }
+  }
+
+  /**
+   * A page of another origin (a second server on loopback) tries what a browser that remembers
+   * an admin's credentials for the broker lets it: a form posting JSON as text/plain, fetches with
+   * credentials, and the portal in a frame. The broker refuses each, and no user is made.
+   */
+  @Test
+  void aPageOfAnotherOriginCannotCreateAnAdminOrFrameThePortal() throws Exception {
+    String broker = cluster.brokers().get(0).toString();
+    HttpServer other = startOtherSite(broker);
+    try {
+      String site = "http://127.0.0.1:" + other.getAddress().getPort();
+      // as if alice had once answered a Basic challenge of the broker: the browser sends her credentials
+      ((ChromeDriver) browser).executeCdpCommand("Network.enable", Map.of());
+      ((ChromeDriver) browser).executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers",
+          Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+              ("alice:" + DemoCommand.PASSWORD).getBytes(StandardCharsets.UTF_8)))));
+      browser.get(broker + "/api/v1/me");
+      assertThat(browser.findElement(By.tagName("body")).getText()).contains("\"name\":\"alice\"");
+      ApiClient api = new ApiClient(broker, WAIT);
+
+      browser.get(site + "/fetch.html");
+      waiting.until(ExpectedConditions.titleIs("done"));
+      browser.get(site + "/form.html");  // posts itself, and the browser shows the broker's answer
+      waiting.until(d -> d.getCurrentUrl().startsWith(broker + "/api/v1/admin/users"));
+      assertThat(browser.findElement(By.tagName("body")).getText()).contains("\"error\":\"forbidden\"");
+      // both requests that reached the broker were refused, before their body was read
+      waiting.until(d -> api.get("alice", DemoCommand.PASSWORD, "/api/v1/admin/audit?action=crosssite.refuse")
+          .body().get("entries").size() == 2);
+      assertThat(api.get("alice", DemoCommand.PASSWORD, "/api/v1/admin/users/mallory").status()).isEqualTo(404);
+
+      browser.get(site + "/frame.html");
+      waiting.until(d -> consoleMessages().stream().anyMatch(m -> m.contains("frame-ancestors 'none'")));
+    } finally {
+      other.stop(0);
+    }
+  }
+
+  /** A second web site on loopback, of another origin than the broker's, with pages that attack it. */
+  private static HttpServer startOtherSite(String broker) throws IOException {
+    String users = broker + "/api/v1/admin/users";
+    String json = "{\"name\": \"mallory\", \"password\": \"mallory-pass-1\", \"groups\": [\"admins\"]";
+    Map<String, String> pages = Map.of(
+        // text/plain sends name=value: the name opens the JSON, the value closes it
+        "/form.html", "<form id='f' method='POST' enctype='text/plain' action='" + users + "'>"
+            + "<input type='hidden' name='" + json + ", \"x\": \"' value='\"}'></form>"
+            + "<script>document.getElementById('f').submit()</script>",
+        "/fetch.html", "<script>const body = '" + json + "}';"
+            + "Promise.allSettled(["
+            + "fetch('" + users + "', {method: 'POST', mode: 'no-cors', credentials: 'include',"
+            + " headers: {'Content-Type': 'text/plain'}, body}),"
+            // needs a CORS preflight, which the broker never grants: never sent
+            + "fetch('" + users + "', {method: 'POST', credentials: 'include',"
+            + " headers: {'Content-Type': 'application/json'}, body})"
+            + "]).then(() => { document.title = 'done'; });</script>",
+        "/frame.html", "<iframe src='" + broker + "/'></iframe>");
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", exchange -> {
+      String page = pages.get(exchange.getRequestURI().getPath());
+      byte[] body = ("<!doctype html><html><head><title>another site</title></head><body>"
+          + (page == null ? "" : page) + "</body></html>").getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+      exchange.sendResponseHeaders(page == null ? 404 : 200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    server.start();
+    return server;
+  }
+
+  /** The console's messages since the last call (reading them empties Chromium's log). */
+  private List<String> consoleMessages() {
+    return browser.manage().logs().get(LogType.BROWSER).getAll().stream().map(LogEntry::getMessage).toList();
   }
 
   private void signIn(String user, String password) {

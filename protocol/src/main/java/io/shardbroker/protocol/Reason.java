@@ -15,7 +15,10 @@ public enum Reason {
   BAD_REQUEST(false),
   /** No valid sign-in. */
   UNAUTHORIZED(false),
-  /** Signed in, but not allowed: the admin API for someone not in the admins group. */
+  /**
+   * Not allowed: the admin API for someone not in the admins group, or a change asked for by a page
+   * of another site.
+   */
   FORBIDDEN(false),
   /** An enrollment token that is unknown, used, expired or for another VM (not told apart). */
   ENROLLMENT_REFUSED(false),
@@ -33,6 +36,8 @@ public enum Reason {
   METHOD_NOT_ALLOWED(false),
   /** The request's body is larger than the API takes. */
   PAYLOAD_TOO_LARGE(false),
+  /** The request's body is not JSON ({@code Content-Type: application/json}), the only kind the API takes. */
+  UNSUPPORTED_MEDIA_TYPE(false),
   /** It exists already, or the change would break a rule (the last enabled admin, a group still in use). */
   CONFLICT(false),
   /** Another request of the same user for the same pool is being decided. */
