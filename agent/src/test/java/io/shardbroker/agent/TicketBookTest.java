@@ -37,9 +37,22 @@ class TicketBookTest {
   }
 
   @Test
-  void everyTicketIsNewAndTheOpenOnesAreBounded() {
+  void aReconnectReplacesItsSessionsTicketAndNeverAnothers() {
+    TicketBook.Ticket carols = book.issue("s-carol", "carol");
     TicketBook.Ticket first = book.issue("s1", "alice");
-    assertThat(book.issue("s1", "alice").value()).isNotEqualTo(first.value());
+    TicketBook.Ticket again = book.issue("s1", "alice");
+    assertThat(again.value()).isNotEqualTo(first.value());
+    assertThat(book.redeem(first.value(), "alice")).as("replaced by the reconnect's").isEmpty();
+    for (int i = 0; i < 2 * TicketBook.MAX_OPEN; i++) {  // a user who asks and asks
+      again = book.issue("s1", "alice");
+    }
+    assertThat(book.redeem(carols.value(), "carol")).as("another session's ticket still works").contains("s-carol");
+    assertThat(book.redeem(again.value(), "alice")).contains("s1");
+  }
+
+  @Test
+  void pastTheMostSessionsAVmTakesTheOldestTicketGoes() {
+    TicketBook.Ticket first = book.issue("s-first", "alice");
     for (int i = 0; i < TicketBook.MAX_OPEN; i++) {
       book.issue("s" + i, "bob");
     }
