@@ -10,7 +10,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardbroker.protocol.Reason;
 import io.shardbroker.store.Seed.SeedEntitlement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -100,6 +106,33 @@ interface SeedContract extends StoreFixture {
     assertThat(store().apply(withDan, SEED)).isEqualTo(1);
     assertThat(store().accounts().user("dan")).isPresent();
     assertThat(store().accounts().user("bob")).isEmpty();
+  }
+
+  /** Brokers sharing a database start together: each item is created and recorded once. */
+  @Test
+  default void brokersApplyingTheSameSeedAtOnceCreateEachItemOnce() throws Exception {
+    List<Store> brokers = List.of(store(), open(settings()), open(settings()), open(settings()));
+    CountDownLatch go = new CountDownLatch(1);
+    ExecutorService threads = Executors.newFixedThreadPool(brokers.size());
+    int created = 0;
+    try {
+      List<Future<Integer>> applied = new ArrayList<>();
+      for (Store broker : brokers) {
+        applied.add(threads.submit(() -> {
+          go.await();
+          return broker.apply(DEMO, SEED);
+        }));
+      }
+      go.countDown();
+      for (Future<Integer> each : applied) {
+        created += each.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+
+    assertThat(created).isEqualTo(8);
+    assertThat(audit(store(), "seed", null, null)).hasSize(8);
   }
 
   @Test
