@@ -73,6 +73,12 @@ final class AdminApi {
     config.routes.get(PREFIX + "/users/{name}", ctx -> Json.send(ctx, 200, UserView.of(
         store.accounts().user(ctx.pathParam("name")).orElseThrow(() -> notFound("user", ctx.pathParam("name"))))));
     config.routes.patch(PREFIX + "/users/{name}", this::updateUser);
+    // Ends the user's sign-in tokens at every broker of the store (HTTP Basic sends the password
+    // each time: change it to keep a script out).
+    config.routes.post(PREFIX + "/users/{name}/sign-out", ctx -> {
+      store.accounts().signOutEverywhere(ctx.pathParam("name"), actor(ctx));
+      ctx.status(204);
+    });
     config.routes.delete(PREFIX + "/users/{name}", ctx -> {
       store.accounts().deleteUser(ctx.pathParam("name"), actor(ctx));
       authenticator.forget(ctx.pathParam("name"));

@@ -9,7 +9,7 @@ import java.util.Enumeration;
  * {@value #TOKEN_PREFIX}{@code <bearer token>} and {@value #TICKET_PREFIX}{@code <ticket>}.
  *
  * <p>A subprotocol must be an HTTP token (RFC 6455 §4.1, RFC 9110 §5.6.2). Sign-in tokens
- * ({@code sbt1.} and two base64url parts joined by a dot, {@link SignInTokens}) and tickets
+ * ({@code sbt2.} and two base64url parts joined by a dot, {@link SignInTokens}) and tickets
  * ({@code sct-} and base64url without padding) are made of letters, digits and {@code - _ .}
  * only, all token characters, so both ride as they are. The broker never selects, and so never
  * echoes, the token and ticket entries.

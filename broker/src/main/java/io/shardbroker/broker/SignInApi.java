@@ -10,6 +10,7 @@ import io.shardbroker.store.AccountStore;
 import io.shardbroker.store.Authenticator;
 import io.shardbroker.store.User;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 
@@ -107,9 +108,15 @@ final class SignInApi {
   }
 
   /**
-   * The token {@code value} stands for, when it is valid, unexpired, unrevoked and of an enabled
-   * user; for credentials that come otherwise than in an Authorization header too (a WebSocket's
-   * subprotocols).
+   * The token {@code value} stands for, when it is valid, unexpired, unrevoked, of an enabled user
+   * and issued since the user's last password change, disable, removal from a group or sign-out
+   * everywhere ({@link AccountStore#tokensValidAfter}); for credentials that come otherwise than in
+   * an Authorization header too (a WebSocket's subprotocols).
+   *
+   * <p>That last check reads the store on every request, uncached (one primary-key read, which
+   * also tells whether the user is enabled), so a change at any broker of the store ends the
+   * user's tokens at every broker at once. Brokers' clocks should agree (NTP): a token issued by
+   * a broker whose clock runs ahead of the one that made the change may outlive it by the skew.
    *
    * @param address the client's, for the audit log
    * @throws BrokerException {@code unauthorized}, audited
@@ -119,9 +126,15 @@ final class SignInApi {
       refusals.record("-", "signin.refuse", "token", "an invalid, expired or revoked token from " + address);
       return new BrokerException(Reason.UNAUTHORIZED, "your sign-in has expired or is not valid; sign in again");
     });
-    if (accounts.user(token.user()).filter(User::enabled).isEmpty()) {
+    Optional<Instant> validAfter = accounts.tokensValidAfter(token.user());
+    if (validAfter.isEmpty()) {
       refusals.record(token.user(), "signin.refuse", token.user(), "a token of a disabled or deleted user");
       throw new BrokerException(Reason.UNAUTHORIZED, "your account is disabled or gone");
+    }
+    if (token.issuedAt().isBefore(validAfter.get())) {
+      refusals.record(token.user(), "signin.refuse", token.user(), "a token issued before the user's password"
+          + " change, removal from a group or sign-out everywhere, from " + address);
+      throw new BrokerException(Reason.UNAUTHORIZED, "your sign-in has ended; sign in again");
     }
     return token;
   }

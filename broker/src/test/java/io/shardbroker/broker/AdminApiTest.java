@@ -257,6 +257,7 @@ class AdminApiTest {
       new Route("GET", "/users/{name}", "/users/alice", null),
       new Route("PATCH", "/users/{name}", "/users/root", json("password", "taken-over")),
       new Route("DELETE", "/users/{name}", "/users/bob", null),
+      new Route("POST", "/users/{name}/sign-out", "/users/root", null),
       new Route("GET", "/groups", "/groups", null),
       new Route("POST", "/groups", "/groups", json("name", "intruders")),
       new Route("GET", "/groups/{name}", "/groups/admins", null),

@@ -174,13 +174,13 @@ class DisplayGatewayTest {
   @Test
   void withoutAValidTokenTheUpgradeIsRefused401() {
     assertThat(handshakeStatus(null, TICKET, "s-bob", null)).isEqualTo(401);
-    assertThat(handshakeStatus("sbt1.bm90LWEtdG9rZW4.bWFj", TICKET, "s-bob", null)).isEqualTo(401);
+    assertThat(handshakeStatus("sbt2.bm90LWEtdG9rZW4.bWFj", TICKET, "s-bob", null)).isEqualTo(401);
 
     Answer missing = refusal(null, TICKET, "s-bob", null);
     assertError(missing, 401, "unauthorized");
     assertThat(missing.header("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
     assertThat(missing.header("Sec-WebSocket-Protocol")).isEmpty();
-    assertError(refusal("sbt1.bm90LWEtdG9rZW4.bWFj", TICKET, "s-bob", null), 401, "unauthorized");
+    assertError(refusal("sbt2.bm90LWEtdG9rZW4.bWFj", TICKET, "s-bob", null), 401, "unauthorized");
     assertThat(relay.accepted).hasValue(0);
   }
 

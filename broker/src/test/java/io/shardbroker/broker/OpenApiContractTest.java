@@ -88,6 +88,7 @@ class OpenApiContractTest {
       "GET /api/v1/admin/users/{name}",
       "PATCH /api/v1/admin/users/{name}",
       "DELETE /api/v1/admin/users/{name}",
+      "POST /api/v1/admin/users/{name}/sign-out",
       "GET /api/v1/admin/groups",
       "POST /api/v1/admin/groups",
       "GET /api/v1/admin/groups/{name}",
@@ -220,6 +221,7 @@ class OpenApiContractTest {
     call.expect(200, "GET " + admin + "/users", ADMIN, null);
     call.expect(200, "GET " + admin + "/users/{name}", ADMIN, null, "erin");
     call.expect(200, "PATCH " + admin + "/users/{name}", ADMIN, json("displayName", "Erin"), "erin");
+    call.expect(204, "POST " + admin + "/users/{name}/sign-out", ADMIN, null, "erin");
     call.expect(201, "POST " + admin + "/groups", ADMIN, json("name", "ops"));
     call.expect(200, "GET " + admin + "/groups", ADMIN, null);
     call.expect(204, "PUT " + admin + "/groups/{name}/members/{user}", ADMIN, null, "ops", "erin");

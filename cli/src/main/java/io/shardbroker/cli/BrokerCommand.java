@@ -107,6 +107,7 @@ final class BrokerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     common.applyLogLevel();
     BrokerConfig config = ConfigFiles.read(common.config, BrokerConfig.class);
+    Seed seed = ExamplePasswords.refuseIn(BrokerStore.seed(config.seed()));
     BrokerSettings configured = settings(config);
     refusePlainHttpOnTheNetwork(configured, tls.insecure(config.tls()));
     LinkSecurity security = tls.resolve(config.tls(), "a broker", peer -> peer.role() == Role.BROKER,
@@ -115,7 +116,6 @@ final class BrokerCommand implements Callable<Integer> {
     BrokerSettings settings = configured.withSecurity(configured.security().withLinks(security));
     StoreSettings storeSettings = BrokerStore.settings(config.store(), storeUrl,
         data != null ? data : Path.of(config.data() != null ? config.data() : BrokerStore.DATA_DEFAULT));
-    Seed seed = BrokerStore.seed(config.seed());
     Store store = BrokerStore.open(storeSettings, seed, settings.brokerId(), Clock.systemUTC());
     ScheduledExecutorService scheduler = Roles.scheduler("broker", 2);
     PrometheusMeterRegistry meters = Roles.meters();

@@ -53,7 +53,7 @@ final class BrokerStore {
         hashing, base.migrationLocations());
   }
 
-  /** Opens (and migrates) the store, then adds what the seed names and the store lacks. */
+  /** Opens (and migrates) the store, then adds what the seed names for the first time and the store lacks. */
   static Store open(StoreSettings settings, Seed seed, String brokerId, Clock clock) {
     Store store = Store.open(settings, clock);
     try {

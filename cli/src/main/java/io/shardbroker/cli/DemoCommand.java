@@ -42,7 +42,7 @@ final class DemoCommand implements Callable<Integer> {
   /** Shown above the portal's sign-in form, so that a first visitor knows how to get in. */
   static final String SIGN_IN_NOTICE = "This is the shardbroker demo. Sign in as bob to get a desktop, or as "
       + "alice to manage the fleet at /admin. The password is " + PASSWORD + ".";
-  /** Who and what the demo's store starts with; applied at every start, it adds only what is missing. */
+  /** Who and what the demo's store starts with; applied at every start, it adds each item once. */
   static final Seed SEED = new Seed(
       List.of(new Pool("desktop", "Office desktop", Pool.Kind.FLOATING, Pool.SessionMode.SINGLE, "rdp", true),
           new Pool("shared", "Shared apps host", Pool.Kind.FLOATING, Pool.SessionMode.MULTI, "rdp", true),

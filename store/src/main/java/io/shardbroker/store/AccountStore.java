@@ -1,5 +1,6 @@
 package io.shardbroker.store;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,6 +31,25 @@ public interface AccountStore {
    * @throws StoreException NOT_FOUND, CONFLICT for the last enabled admin
    */
   void deleteUser(String name, Actor by);
+
+  /**
+   * The instant before which the sign-in tokens of an enabled user are void, {@link Instant#EPOCH}
+   * when none is; empty for a disabled or unknown user, none of whose tokens is good. One quick
+   * read, made for every request that carries a token.
+   *
+   * <p>Every change that should end a user's sign-ins moves it to the time of the change, in the
+   * change's transaction: their creation, a password change, a disable, a removal from a group
+   * (by an admin, by deleting the group, or by the directory at a sign-in), and {@link
+   * #signOutEverywhere}. Brokers sharing the store all see it at once.
+   */
+  Optional<Instant> tokensValidAfter(String name);
+
+  /**
+   * Voids every sign-in token of the user issued until now, at every broker of the store. Audited
+   * as {@code user.sign-out}.
+   * @throws StoreException NOT_FOUND
+   */
+  void signOutEverywhere(String name, Actor by);
 
   /**
    * The user, when the password is theirs and they are enabled; empty otherwise (unknown users

@@ -126,6 +126,8 @@ final class DirectoryUserSync {
           ps.executeUpdate();
         }
       }
+      // A group the directory took away takes the user's tokens with it, as an admin's removal does.
+      JdbcAccountStore.voidTokens(c, old.name(), db.now());
     }
     if (parts.isEmpty()) {
       return old;

@@ -90,6 +90,9 @@ final class JdbcAccountStore implements AccountStore {
         ps.setString(4, name);
         ps.executeUpdate();
       }
+      if (hash != null || !enabled) {
+        voidTokens(c, name, db.now());
+      }
       AdminGuard.check(c, admins);
       audit.append(c, by, "user.update", name, String.join(", ", parts));
       return new User(name, newDisplayName, enabled, old.groups(), old.createdAt());
@@ -101,6 +104,50 @@ final class JdbcAccountStore implements AccountStore {
     Inputs.actor(by);
     deleteNamed("users", name, true, by, "user.delete", notFoundUser(name),
         "deleted with their memberships, entitlements and assignments");
+  }
+
+  @Override
+  public Optional<Instant> tokensValidAfter(String name) {
+    if (name == null) {
+      return Optional.empty();
+    }
+    return db.autocommit(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT enabled, tokens_valid_after FROM users WHERE name = ?")) {
+        ps.setString(1, name);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next() || !rs.getBoolean("enabled")) {
+            return Optional.<Instant>empty();
+          }
+          Instant after = Database.getInstant(rs, "tokens_valid_after");
+          return Optional.of(after == null ? Instant.EPOCH : after);
+        }
+      }
+    });
+  }
+
+  @Override
+  public void signOutEverywhere(String name, Actor by) {
+    Inputs.actor(by);
+    db.transaction(c -> {
+      if (name == null || !voidTokens(c, name, db.now())) {
+        throw notFoundUser(name);
+      }
+      audit.append(c, by, "user.sign-out", name, "every sign-in token of the user ended");
+      return null;
+    });
+  }
+
+  /**
+   * Voids every sign-in token of {@code user} issued before {@code now}, inside the transaction of
+   * the change that calls for it; false when there is no such user.
+   */
+  static boolean voidTokens(Connection c, String user, Instant now) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE users SET tokens_valid_after = ? WHERE name = ?")) {
+      Database.setInstant(ps, 1, now);
+      ps.setString(2, user);
+      return ps.executeUpdate() == 1;
+    }
   }
 
   @Override
@@ -154,13 +201,15 @@ final class JdbcAccountStore implements AccountStore {
   /** Inserts a validated user with their memberships and audits it. */
   User insertUser(Connection c, User.New user, String hash, Actor by) throws SQLException {
     Instant now = db.now();
+    // Tokens start with the user: none a deleted namesake held is good for them.
     try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (name, display_name,"
-        + " password_hash, enabled, created_at) VALUES (?, ?, ?, ?, ?)")) {
+        + " password_hash, enabled, created_at, tokens_valid_after) VALUES (?, ?, ?, ?, ?, ?)")) {
       ps.setString(1, user.name());
       ps.setString(2, user.displayName());
       ps.setString(3, hash);
       ps.setBoolean(4, user.enabled());
       Database.setInstant(ps, 5, now);
+      Database.setInstant(ps, 6, now);
       ps.executeUpdate();
     } catch (SQLException e) {
       if (Database.isUniqueViolation(e)) {
@@ -271,6 +320,7 @@ final class JdbcAccountStore implements AccountStore {
                   + (group == null ? "null" : Inputs.quote(group)));
         }
       }
+      voidTokens(c, user, db.now());
       AdminGuard.check(c, admins);
       audit.append(c, by, "group.member.remove", group, "removed " + Inputs.quote(user));
       return null;
@@ -311,6 +361,9 @@ final class JdbcAccountStore implements AccountStore {
     }
     db.transaction(c -> {
       int admins = mayRemoveAdmins ? AdminGuard.lock(c) : 0;
+      if (table.equals("user_groups")) {
+        voidMembersTokens(c, name);
+      }
       // The table is one of ours, never input.
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE name = ?")) {
         ps.setString(1, name);
@@ -322,6 +375,16 @@ final class JdbcAccountStore implements AccountStore {
       audit.append(c, by, action, name, detail);
       return null;
     });
+  }
+
+  /** A group's members lose what it gave them: their tokens issued before now are void. */
+  private void voidMembersTokens(Connection c, String group) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE users SET tokens_valid_after = ?"
+        + " WHERE name IN (SELECT user_name FROM group_members WHERE group_name = ?)")) {
+      Database.setInstant(ps, 1, db.now());
+      ps.setString(2, group);
+      ps.executeUpdate();
+    }
   }
 
   static void insertMember(Connection c, String group, String user) throws SQLException {

@@ -3,8 +3,9 @@ package io.shardbroker.store;
 import java.util.List;
 
 /**
- * What a fresh install starts with (from a config file): applied at every start, it creates only
- * what is missing and never changes what exists, so an admin's later edits stay.
+ * What a fresh install starts with (from a config file). Applied at every start, but each item
+ * only once in the store's life: it creates what is missing the first time it names it, and never
+ * changes what exists nor brings back what an admin deleted (see {@link Store#apply}).
  */
 public record Seed(
     List<Pool> pools, List<Group> groups, List<User.New> users, List<SeedEntitlement> entitlements) {

@@ -2,17 +2,21 @@ package io.shardbroker.store;
 
 import io.shardbroker.protocol.Reason;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Applies a {@link Seed}: creates the groups, pools, users and entitlements it names that the
- * store lacks, each audited as a normal creation by the given actor, in one transaction. What
- * exists is left exactly as it is, so an admin's later edits survive every restart.
+ * Applies a {@link Seed}: each group, pool, user and entitlement it names is applied once in the
+ * store's life. The first time a seed names an item, the item is created when the store lacks it
+ * (audited as a normal creation by the given actor) and recorded in {@code seed_applied} either
+ * way; an item recorded there is skipped for good. So what exists is left exactly as it is, and
+ * what an admin deleted stays deleted across every restart, while an item added to the seed later
+ * is still created. All in one transaction.
  *
  * <p>Brokers sharing a database may apply the same seed at once: the loser of an insert race
- * retries, and then finds everything there.
+ * retries, and then finds everything recorded.
  */
 final class SeedApplier {
   private static final int ATTEMPTS = 3;
@@ -70,30 +74,50 @@ final class SeedApplier {
       List<User.New> seedUsers, List<Entitlement> seedEntitlements, Actor by) throws SQLException {
     int created = 0;
     for (Group group : seedGroups) {
-      if (!JdbcAccountStore.groupExists(c, group.name())) {
+      if (firstTime(c, "group", group.name()) && !JdbcAccountStore.groupExists(c, group.name())) {
         accounts.insertGroup(c, group.name(), group.description(), by);
         created++;
       }
     }
     for (Pool pool : seedPools) {
-      if (JdbcPoolStore.find(c, pool.name(), false).isEmpty()) {
+      if (firstTime(c, "pool", pool.name()) && JdbcPoolStore.find(c, pool.name(), false).isEmpty()) {
         pools.insert(c, pool, by);
         created++;
       }
     }
     for (User.New user : seedUsers) {
-      if (!JdbcAccountStore.userExists(c, user.name())) {
+      if (firstTime(c, "user", user.name()) && !JdbcAccountStore.userExists(c, user.name())) {
         accounts.insertUser(c, user, hasher.hash(user.password()), by);
         created++;
       }
     }
     for (Entitlement e : seedEntitlements) {
-      if (!JdbcEntitlementStore.exists(c, e.pool(), e.principal())) {
+      String key = e.pool() + " " + (e.principal().kind() == Entitlement.Principal.Kind.USER ? "user:" : "group:") + e.principal().name();
+      if (firstTime(c, "entitlement", key) && !JdbcEntitlementStore.exists(c, e.pool(), e.principal())) {
         entitlements.insert(c, e.pool(), e.principal(), by);
         created++;
       }
     }
     return created;
+  }
+
+  /**
+   * True when no seed applied this item before; then records that one has (the caller creates it
+   * if missing). A broker recording the same item at the same time makes this transaction fail
+   * with CONFLICT, and {@link #apply} tries again.
+   */
+  private boolean firstTime(Connection c, String kind, String name) throws SQLException {
+    if (JdbcAccountStore.exists(c, "SELECT 1 FROM seed_applied WHERE kind = ? AND name = ?", kind, name)) {
+      return false;
+    }
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO seed_applied (kind, name, applied_at) VALUES (?, ?, ?)")) {
+      ps.setString(1, kind);
+      ps.setString(2, name);
+      Database.setInstant(ps, 3, db.now());
+      ps.executeUpdate();
+    }
+    return true;
   }
 
   /** The entitlement a seed line asks for (id and time unset). */

@@ -35,7 +35,10 @@ public interface Store extends AutoCloseable {
   /** Shared secrets, revoked sign-in tokens, enrollment tokens, refusals for the audit log. */
   SecurityStore security();
 
-  /** Creates what the seed names and the store lacks; returns how many things it created. */
+  /**
+   * Creates what the seed names and the store lacks, for items no seed named before; returns how
+   * many things it created. An item is applied once: deleted later, it stays deleted.
+   */
   int apply(Seed seed, Actor by);
 
   /** True when several brokers may use this store at once (PostgreSQL), false for the embedded file. */

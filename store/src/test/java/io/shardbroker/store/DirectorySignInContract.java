@@ -13,6 +13,7 @@ import io.shardbroker.protocol.Reason;
 import io.shardbroker.testing.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -138,6 +139,24 @@ abstract class DirectorySignInContract {
     assertThat(authenticator.authenticate("alice", DIRECTORY_PASSWORD)).contains(now);
     assertThat(audit(store)).hasSize(audited);
     assertThat(directory.binds()).hasSize(3);
+  }
+
+  @Test
+  void aGroupTheDirectoryTookAwayEndsTheUsersEarlierTokens() {
+    accounts.createGroup("staff", null, ADMIN);
+    directory.addGroup("staff", alice);
+    authenticator.authenticate("alice", DIRECTORY_PASSWORD).orElseThrow();
+    Instant firstSignIn = clock.instant();
+    assertThat(accounts.tokensValidAfter("alice")).contains(firstSignIn);
+
+    clock.advance(PAST_REMEMBER);
+    authenticator.authenticate("alice", DIRECTORY_PASSWORD).orElseThrow();
+    assertThat(accounts.tokensValidAfter("alice")).as("nothing changed").contains(firstSignIn);
+
+    directory.setMembers("staff");
+    clock.advance(PAST_REMEMBER);
+    authenticator.authenticate("alice", DIRECTORY_PASSWORD).orElseThrow();
+    assertThat(accounts.tokensValidAfter("alice")).contains(clock.instant());
   }
 
   @Test

@@ -51,6 +51,15 @@ interface MigrationContract extends StoreFixture {
     }
   }
 
+  /** A fresh database as a release knowing only the migrations up to {@code version} left it. */
+  private StoreSettings migratedTo(String version) {
+    StoreSettings old = freshDatabase();
+    boolean h2 = old.jdbcUrl().startsWith("jdbc:h2:");
+    Flyway.configure().dataSource(old.jdbcUrl(), h2 ? "sa" : null, h2 ? "" : null)
+        .locations(StoreSettings.MIGRATIONS.toArray(String[]::new)).target(version).load().migrate();
+    return old;
+  }
+
   @Test
   default void reopeningAnUpToDateDatabaseKeepsItsData() {
     store().pools().create(floating("desktops"), ADMIN);
@@ -106,11 +115,8 @@ interface MigrationContract extends StoreFixture {
 
   @Test
   default void aVersion1DatabaseGainsBrokeringLocksAndKeepsItsData() throws Exception {
-    StoreSettings old = freshDatabase();
     // What a release knowing only V1 left behind.
-    boolean h2 = old.jdbcUrl().startsWith("jdbc:h2:");
-    Flyway.configure().dataSource(old.jdbcUrl(), h2 ? "sa" : null, h2 ? "" : null)
-        .locations(StoreSettings.MIGRATIONS.toArray(String[]::new)).target("1").load().migrate();
+    StoreSettings old = migratedTo("1");
     try (Connection c = connect(old)) {
       c.createStatement().executeUpdate("INSERT INTO user_groups (name, description, created_at)"
           + " VALUES ('admins', '', CURRENT_TIMESTAMP)");
@@ -127,11 +133,8 @@ interface MigrationContract extends StoreFixture {
 
   @Test
   default void aVersion3DatabaseGainsLogoffLimitsAndItsPoolsHaveNone() throws Exception {
-    StoreSettings old = freshDatabase();
     // What a release knowing only V1..V3 left behind: a pool without limits.
-    boolean h2 = old.jdbcUrl().startsWith("jdbc:h2:");
-    Flyway.configure().dataSource(old.jdbcUrl(), h2 ? "sa" : null, h2 ? "" : null)
-        .locations(StoreSettings.MIGRATIONS.toArray(String[]::new)).target("3").load().migrate();
+    StoreSettings old = migratedTo("3");
     try (Connection c = connect(old)) {
       c.createStatement().executeUpdate("INSERT INTO pools (name, display_name, kind, session_mode, protocol,"
           + " enabled, created_at) VALUES ('lab', 'Lab', 'FLOATING', 'SINGLE', 'rdp', TRUE, CURRENT_TIMESTAMP)");
@@ -145,6 +148,27 @@ interface MigrationContract extends StoreFixture {
       Pool limited = store.pools().update("lab",
           new Pool.Change(null, null, null, null, Duration.ofMinutes(20), null), ADMIN);
       assertThat(store.pools().find("lab")).contains(limited);
+    }
+  }
+
+  @Test
+  default void aVersion5DatabaseKeepsDeletedSeedItemsDeletedAndItsUsersTokensGood() throws Exception {
+    // What a release knowing only V1..V5 left behind: alice seeded then deleted, bob seeded.
+    StoreSettings old = migratedTo("5");
+    try (Connection c = connect(old)) {
+      for (String seeded : List.of("alice", "bob")) {
+        c.createStatement().executeUpdate("INSERT INTO audit_log (occurred_at, actor, broker, action, target)"
+            + " VALUES (CURRENT_TIMESTAMP, 'seed', 'b1', 'user.create', '" + seeded + "')");
+      }
+      c.createStatement().executeUpdate("INSERT INTO users (name, display_name, password_hash, enabled,"
+          + " created_at) VALUES ('bob', 'Bob', 'x', TRUE, CURRENT_TIMESTAMP)");
+    }
+
+    try (Store store = Store.open(old, clock())) {
+      Seed seed = new Seed(List.of(), List.of(), List.of(TestData.user("alice"), TestData.user("bob")), List.of());
+      assertThat(store.apply(seed, new Actor("seed", "b1"))).isZero();
+      assertThat(store.accounts().user("alice")).isEmpty();
+      assertThat(store.accounts().tokensValidAfter("bob")).contains(Instant.EPOCH);
     }
   }
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class StoreContract implements StoreFixture, PoolContract, AccountContract, NamesContract,
     EntitlementContract, AssignmentContract, MaintenanceContract, HistoryContract, AuditContract,
     SeedContract, MigrationContract, BrokeringLockContract, LastAdminContract,
-    SecurityContract {
+    SecurityContract, TokenCutoffContract {
 
   @TempDir
   Path tempDir;

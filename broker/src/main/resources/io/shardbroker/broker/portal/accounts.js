@@ -92,6 +92,9 @@ const Accounts = (() => {
       cell(row, user.enabled ? "enabled" : "disabled", user.enabled ? "" : "status-down");
       const path = ADMIN + "/users/" + encodeURIComponent(user.name);
       actions(row, button("Edit", () => openUserForm(user), "secondary"),
+        // Ends the user's sign-ins at every broker; they may sign in again.
+        button("Sign out", (b) => change(b, () => api("POST", path + "/sign-out"),
+          user.name + " is signed out at every broker."), "secondary"),
         removeButton("Delete", (b) => change(b, () => api("DELETE", path), "Deleted user " + user.name + ".")));
     }
     $("user-count").textContent = shown.length > 200 ? "first 200 of " + shown.length : shown.length + " shown";

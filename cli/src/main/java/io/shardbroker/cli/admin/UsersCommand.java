@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "users",
     mixinStandardHelpOptions = true,
-    header = "Lists, shows, creates, changes and deletes the users who may sign in.",
+    header = "Lists, shows, creates, changes and deletes the users who may sign in, and signs them out.",
     description = "Passwords are never shown, and never taken from the command line: a new password is "
         + "read from standard input (one line) or from a file. Group memberships change with "
         + "'admin groups add-member' and 'remove-member'.",
@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
         UsersCommand.Show.class,
         UsersCommand.Create.class,
         UsersCommand.Update.class,
-        UsersCommand.Delete.class
+        UsersCommand.Delete.class,
+        UsersCommand.SignOut.class
     })
 final class UsersCommand implements Runnable {
 
@@ -156,6 +157,20 @@ final class UsersCommand implements Runnable {
     @Override
     JsonNode send(AdminClient api) {
       return api.delete(ApiPath.admin("users", name));
+    }
+  }
+
+  @Command(name = "sign-out", mixinStandardHelpOptions = true,
+      header = "Ends every sign-in token of a user, at every broker: POST /api/v1/admin/users/NAME/sign-out.",
+      description = "The user may sign in again; a script with their password (HTTP Basic) is not kept out: "
+          + "change the password for that. Running sessions go on. Prints nothing.")
+  static final class SignOut extends AdminCall {
+    @Parameters(paramLabel = "NAME", description = "The user's name.")
+    String name;
+
+    @Override
+    JsonNode send(AdminClient api) {
+      return api.post(ApiPath.admin("users", name, "sign-out"), null);
     }
   }
 }

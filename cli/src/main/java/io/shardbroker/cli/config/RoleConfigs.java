@@ -92,7 +92,7 @@ public final class RoleConfigs {
 
   public record PasswordHashingConfig(Integer memoryKiB, Integer iterations, Integer parallelism) {}
 
-  /** What a fresh store starts with; applied at every start, it only adds what is missing. */
+  /** What a fresh store starts with; each item is applied once in the store's life (see Store#apply). */
   public record SeedConfig(
       List<PoolSeed> pools, List<GroupSeed> groups, List<UserSeed> users,
       List<EntitlementSeed> entitlements) {}

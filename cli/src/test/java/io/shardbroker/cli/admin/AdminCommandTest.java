@@ -123,6 +123,7 @@ class AdminCommandTest {
         call("users|update|carol|--new-password-stdin", "changed pass\n", "PATCH " + a + "/users/carol",
             "{\"password\": \"changed pass\"}"),
         call("users|delete|carol", "DELETE " + a + "/users/carol", null),
+        call("users|sign-out|carol", "POST " + a + "/users/carol/sign-out", null),
 
         call("groups|list", "GET " + a + "/groups", null),
         call("groups|show|staff", "GET " + a + "/groups/staff", null),
