@@ -212,7 +212,7 @@ final class BrokerCommand implements Callable<Integer> {
     String bindPassword = config.bindPassword() != null ? config.bindPassword() : System.getenv(LDAP_PASSWORD_ENV);
     return new LdapSettings(config.url(), config.userDnPattern(), config.groupBase(), config.groupFilter(),
         config.groupNameAttribute(), config.displayNameAttribute(), config.timeout(),
-        config.bindDn(), config.bindDn() == null ? null : bindPassword);
+        config.bindDn(), config.bindDn() == null ? null : bindPassword, config.adminGroups());
   }
 
   /** Agent enrollment from the flags or the config file, or null for none. */

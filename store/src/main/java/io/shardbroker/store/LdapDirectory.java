@@ -14,7 +14,6 @@ import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
 import io.shardbroker.protocol.Reason;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -56,6 +55,7 @@ public final class LdapDirectory implements Directory {
   private final String userAttribute;
   private final DN userBase;
   private final SocketFactory sockets;
+  private final LdapAdminGroups adminGroups;
 
   /** A directory at {@code settings}; connects only to sign someone in. */
   public LdapDirectory(LdapSettings settings) {
@@ -63,6 +63,7 @@ public final class LdapDirectory implements Directory {
     this.userAttribute = settings.userNameAttribute();
     this.userBase = settings.userBase();
     this.sockets = settings.tls() ? tlsSockets() : SocketFactory.getDefault();
+    this.adminGroups = new LdapAdminGroups(settings.adminGroups(), this::groupName);
   }
 
   @Override
@@ -83,8 +84,11 @@ public final class LdapDirectory implements Directory {
       DN entryDn = entry == null ? userDn : entry.getParsedDN();
       String canonical = rdnValue(entryDn, userAttribute).orElse(name);
       String displayName = entry == null ? null : entry.getAttributeValue(settings.displayNameAttribute());
-      DirectoryUser user = new DirectoryUser(canonical, displayName, groupsOf(connection, entryDn));
-      log.debug("directory sign-in of {} as {}: groups {}", Inputs.quote(name), entryDn, user.groups());
+      List<SearchResultEntry> groups = groupsOf(connection, entryDn);
+      DirectoryUser user = new DirectoryUser(canonical, displayName,
+          groups.stream().flatMap(g -> groupName(g).stream()).toList(), adminGroups.anyOf(groups));
+      log.debug("directory sign-in of {} as {}: groups {}, admin {}", Inputs.quote(name), entryDn, user.groups(),
+          user.admin());
       return Optional.of(user);
     } catch (LDAPException e) {
       throw unavailable("signing in " + Inputs.quote(name), e);
@@ -127,20 +131,24 @@ public final class LdapDirectory implements Directory {
     }
   }
 
-  /** The names of the groups that {@code user} is a member of. */
-  private List<String> groupsOf(LDAPConnection connection, DN user) throws LDAPException {
+  /** The entries of the groups that {@code user} is a member of, with their name attribute. */
+  private List<SearchResultEntry> groupsOf(LDAPConnection connection, DN user) throws LDAPException {
     Filter filter = Filter.create(settings.groupFilter().replace("{0}", Filter.encodeValue(user.toString())));
     SearchRequest search = new SearchRequest(settings.groupBase(), SearchScope.SUB, filter,
         settings.groupNameAttribute());
     search.setSizeLimit(MAX_GROUPS);
     search.setTimeLimitSeconds((int) Math.max(1, settings.timeout().toSeconds()));
-    List<String> groups = new ArrayList<>();
-    for (SearchResultEntry group : connection.search(search).getSearchEntries()) {
-      Optional<String> name = rdnValue(group.getParsedDN(), settings.groupNameAttribute())
+    return connection.search(search).getSearchEntries();
+  }
+
+  /** The group's name: the value its DN names it by, else its first name attribute, if any. */
+  private Optional<String> groupName(SearchResultEntry group) {
+    try {
+      return rdnValue(group.getParsedDN(), settings.groupNameAttribute())
           .or(() -> Optional.ofNullable(group.getAttributeValue(settings.groupNameAttribute())));
-      name.ifPresent(groups::add);
+    } catch (LDAPException e) {
+      return Optional.empty();  // the server sent a DN it cannot parse: no group we can name
     }
-    return groups;
   }
 
   /**

@@ -6,6 +6,7 @@ import com.unboundid.ldap.sdk.LDAPException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,6 +34,11 @@ import java.util.regex.Pattern;
  * @param bindDn the account that reads the user's entry and searches groups, for directories
  *     that do not let users do it themselves; null (the default) to do it as the user who signed in
  * @param bindPassword that account's password; given exactly when {@code bindDn} is
+ * @param adminGroups the directory groups whose members are the broker's admins (members of the
+ *     store's {@link Group#ADMINS}), each a DN ({@code cn=vdi-admins,ou=groups,dc=example,dc=com},
+ *     safest: only that entry) or a group name (the {@code groupNameAttribute} of any group
+ *     under {@code groupBase}); empty (the default) for none. A directory group is never an admin
+ *     group by its name alone: one named {@code admins} makes nobody an admin unless listed here
  */
 public record LdapSettings(
     String url,
@@ -43,7 +49,8 @@ public record LdapSettings(
     String displayNameAttribute,
     Duration timeout,
     String bindDn,
-    String bindPassword) {
+    String bindPassword,
+    List<String> adminGroups) {
 
   public static final String GROUP_FILTER_DEFAULT = "(|(member={0})(uniqueMember={0}))";
   public static final String NAME_ATTRIBUTE_DEFAULT = "cn";
@@ -79,6 +86,16 @@ public record LdapSettings(
         throw new IllegalArgumentException("ldap bindPassword cannot be empty");
       }
     }
+    adminGroups = adminGroups == null ? List.of() : List.copyOf(adminGroups);
+    adminGroups.forEach(LdapSettings::checkAdminGroup);
+  }
+
+  /** Settings without admin groups. */
+  public LdapSettings(String url, String userDnPattern, String groupBase, String groupFilter,
+      String groupNameAttribute, String displayNameAttribute, Duration timeout, String bindDn,
+      String bindPassword) {
+    this(url, userDnPattern, groupBase, groupFilter, groupNameAttribute, displayNameAttribute, timeout,
+        bindDn, bindPassword, null);
   }
 
   /** Settings with defaults for everything optional. */
@@ -88,13 +105,24 @@ public record LdapSettings(
 
   public LdapSettings withTimeout(Duration value) {
     return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
-        displayNameAttribute, value, bindDn, bindPassword);
+        displayNameAttribute, value, bindDn, bindPassword, adminGroups);
   }
 
   /** These settings, with groups searched (and user entries read) as {@code dn}. */
   public LdapSettings withBindAccount(String dn, String password) {
     return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
-        displayNameAttribute, timeout, dn, password);
+        displayNameAttribute, timeout, dn, password, adminGroups);
+  }
+
+  /** These settings, with the members of {@code groups} (DNs or names) the broker's admins. */
+  public LdapSettings withAdminGroups(List<String> groups) {
+    return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
+        displayNameAttribute, timeout, bindDn, bindPassword, groups);
+  }
+
+  /** True when {@code adminGroup}, an entry of {@link #adminGroups}, is a DN rather than a name. */
+  static boolean isDn(String adminGroup) {
+    return adminGroup.contains("=");
   }
 
   /** True for {@code ldaps://}. */
@@ -131,7 +159,7 @@ public record LdapSettings(
     return "LdapSettings[url=" + url + ", userDnPattern=" + userDnPattern + ", groupBase=" + groupBase
         + ", groupFilter=" + groupFilter + ", groupNameAttribute=" + groupNameAttribute
         + ", displayNameAttribute=" + displayNameAttribute + ", timeout=" + timeout + ", bindDn=" + bindDn
-        + ", bindPassword=" + (bindPassword == null ? "none" : "(hidden)") + "]";
+        + ", bindPassword=" + (bindPassword == null ? "none" : "(hidden)") + ", adminGroups=" + adminGroups + "]";
   }
 
   private static URI parseUrl(String url) {
@@ -199,6 +227,15 @@ public record LdapSettings(
     } catch (LDAPException e) {
       throw new IllegalArgumentException(
           "ldap groupFilter is not an LDAP filter (" + e.getDiagnosticMessage() + "), got " + filter);
+    }
+  }
+
+  private static void checkAdminGroup(String group) {
+    if (group == null || group.isBlank()) {
+      throw new IllegalArgumentException("ldap adminGroups holds an empty entry: give a group's DN or name");
+    }
+    if (isDn(group)) {
+      requireDn(group, "adminGroups", group);
     }
   }
 

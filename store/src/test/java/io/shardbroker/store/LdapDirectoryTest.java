@@ -88,6 +88,31 @@ class LdapDirectoryTest {
   }
 
   @Test
+  void onlyTheMappedGroupsMakeAnAdminNeverAGroupNamedAdmins() {
+    String bob = server.addUser("bob", "Bob", "bob's password");
+    String carol = server.addUser("carol", "Carol", "carol's password");
+    String dora = server.addUser("dora", "Dora", "dora's password");
+    server.addGroup("admins", alice);
+    server.addGroup("vdi-admins", bob);
+    server.addGroup("helpdesk", carol);
+    // Same name as the group mapped by DN, elsewhere under the group base: not that group.
+    String elsewhere = server.addUnit("elsewhere", TestDirectory.GROUPS);
+    server.add(new Entry("cn=vdi-admins," + elsewhere, new Attribute("objectClass", "top", "groupOfNames"),
+        new Attribute("cn", "vdi-admins"), new Attribute("member", dora)));
+    LdapDirectory directory = new LdapDirectory(server.settings().withAdminGroups(
+        List.of("CN=VDI-Admins, OU=Groups, DC=example, DC=com", "HelpDesk")));
+
+    assertThat(directory.authenticate("alice", PASSWORD)).contains(
+        new DirectoryUser("alice", "Alice Liddell", List.of("admins"), false));
+    assertThat(directory.authenticate("bob", "bob's password")).map(DirectoryUser::admin).contains(true);
+    assertThat(directory.authenticate("carol", "carol's password")).map(DirectoryUser::admin).contains(true);
+    assertThat(directory.authenticate("dora", "dora's password")).contains(
+        new DirectoryUser("dora", "Dora", List.of("vdi-admins"), false));
+    assertThat(new LdapDirectory(server.settings()).authenticate("bob", "bob's password"))
+        .map(DirectoryUser::admin).contains(false);
+  }
+
+  @Test
   void theNameIsTheDirectorysHoweverItWasTyped() {
     server.addGroup("staff", alice);
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** LDAP settings: defaults beside the keys, and a bad value refused at start, named in the message. */
@@ -79,6 +80,16 @@ class LdapSettingsTest {
 
     LdapSettings withAccount = settings.withBindAccount("cn=svc,dc=example,dc=com", "secret-1");
     assertThat(withAccount.toString()).contains("cn=svc,dc=example,dc=com").doesNotContain("secret-1");
+  }
+
+  @Test
+  void adminGroupsAreDnsOrNamesAndNoneByDefault() {
+    LdapSettings settings = LdapSettings.of("ldap://h", USERS, GROUPS);
+    assertThat(settings.adminGroups()).isEmpty();
+    assertThat(settings.withAdminGroups(List.of("cn=vdi-admins," + GROUPS, "helpdesk")).adminGroups())
+        .containsExactly("cn=vdi-admins," + GROUPS, "helpdesk");
+    assertRefused("cn=x,,dc=y", () -> settings.withAdminGroups(List.of("cn=x,,dc=y")));
+    assertThatThrownBy(() -> settings.withAdminGroups(List.of(" "))).hasMessageContaining("adminGroups");
   }
 
   private static LdapSettings filter(String filter) {

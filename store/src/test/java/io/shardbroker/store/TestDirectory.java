@@ -129,7 +129,8 @@ final class TestDirectory implements AutoCloseable {
     return new DN(new RDN("uid", uid), parse(parent)).toString();
   }
 
-  private static String groupDn(String cn) {
+  /** The DN of group {@code cn} of {@link #addGroup}. */
+  static String groupDn(String cn) {
     return new DN(new RDN("cn", cn), parse(GROUPS)).toString();
   }
 

@@ -34,10 +34,12 @@ public final class RoleConfigs {
    * Sign-in against an LDAP directory besides the store's own users: bind as the user at
    * {@code userDnPattern} ({0} is the name), groups from {@code groupBase}. Directory users are kept
    * in the store with those of their groups the store has, so store entitlements apply to them.
+   * Admins only through {@code adminGroups} (DNs or names): a directory group named admins is not one.
    */
   public record LdapConfig(
       String url, String userDnPattern, String groupBase, String groupFilter, String groupNameAttribute,
-      String displayNameAttribute, Duration timeout, String bindDn, String bindPassword) {}
+      String displayNameAttribute, Duration timeout, String bindDn, String bindPassword,
+      List<String> adminGroups) {}
 
   /** The enroller this broker certifies agents with ({@code shardbroker certs issue --enroller}). */
   public record EnrollmentConfig(String cert, String key, Duration agentValidity) {}

@@ -1,0 +1,37 @@
+package io.shardbroker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardbroker.cli.config.ConfigFiles;
+import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
+import io.shardbroker.store.LdapSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The broker config file's {@code ldap:} section, as the broker starts with it. */
+class BrokerLdapConfigTest {
+  private static final String DIRECTORY = """
+      ldap:
+        url: ldaps://ldap.example.com
+        userDnPattern: uid={0},ou=people,dc=example,dc=com
+        groupBase: ou=groups,dc=example,dc=com
+      """;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void adminGroupsAreReadAndThereAreNoneByDefault() throws Exception {
+    assertThat(ldap(DIRECTORY).adminGroups()).isEmpty();
+    assertThat(ldap(DIRECTORY + "  adminGroups: [\"cn=vdi-admins,ou=groups,dc=example,dc=com\", helpdesk]\n")
+        .adminGroups()).isEqualTo(List.of("cn=vdi-admins,ou=groups,dc=example,dc=com", "helpdesk"));
+  }
+
+  private LdapSettings ldap(String yaml) throws Exception {
+    Path file = Files.writeString(dir.resolve("broker.yaml"), yaml);
+    return BrokerCommand.ldap(ConfigFiles.read(file, BrokerConfig.class).ldap());
+  }
+}
