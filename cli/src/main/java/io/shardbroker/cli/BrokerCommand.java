@@ -28,6 +28,7 @@ import io.shardbroker.security.Pem;
 import io.shardbroker.security.Role;
 import io.shardbroker.security.TlsCredentials;
 import io.shardbroker.store.LdapSettings;
+import io.shardbroker.store.LdapTransport;
 import io.shardbroker.store.Seed;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
@@ -212,7 +213,9 @@ final class BrokerCommand implements Callable<Integer> {
     String bindPassword = config.bindPassword() != null ? config.bindPassword() : System.getenv(LDAP_PASSWORD_ENV);
     return new LdapSettings(config.url(), config.userDnPattern(), config.groupBase(), config.groupFilter(),
         config.groupNameAttribute(), config.displayNameAttribute(), config.timeout(),
-        config.bindDn(), config.bindDn() == null ? null : bindPassword, config.adminGroups());
+        config.bindDn(), config.bindDn() == null ? null : bindPassword, config.adminGroups(),
+        new LdapTransport(Boolean.TRUE.equals(config.startTls()),
+            config.caFile() == null ? null : Path.of(config.caFile()), Boolean.TRUE.equals(config.insecure())));
   }
 
   /** Agent enrollment from the flags or the config file, or null for none. */

@@ -1,10 +1,12 @@
 package io.shardbroker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.store.LdapSettings;
+import io.shardbroker.store.LdapTransport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,6 +30,19 @@ class BrokerLdapConfigTest {
     assertThat(ldap(DIRECTORY).adminGroups()).isEmpty();
     assertThat(ldap(DIRECTORY + "  adminGroups: [\"cn=vdi-admins,ou=groups,dc=example,dc=com\", helpdesk]\n")
         .adminGroups()).isEqualTo(List.of("cn=vdi-admins,ou=groups,dc=example,dc=com", "helpdesk"));
+  }
+
+  @Test
+  void plainLdapIsRefusedAtStartUnlessStartTlsOrInsecure() throws Exception {
+    String plain = DIRECTORY.replace("ldaps://", "ldap://");
+    assertThatThrownBy(() -> ldap(plain)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ldap url ldap://ldap.example.com would send users' passwords to the directory in"
+            + " plain text: use ldaps://, or add startTls: true, or insecure: true (trials only)");
+
+    LdapTransport startTls = ldap(plain + "  startTls: true\n  caFile: /etc/shardbroker/ldap-ca.pem\n").transport();
+    assertThat(startTls).isEqualTo(new LdapTransport(true, Path.of("/etc/shardbroker/ldap-ca.pem"), false));
+    assertThat(ldap(plain + "  insecure: true\n").transport()).isEqualTo(LdapTransport.INSECURE);
+    assertThat(ldap(DIRECTORY).transport()).isEqualTo(LdapTransport.DEFAULT);
   }
 
   private LdapSettings ldap(String yaml) throws Exception {

@@ -1,6 +1,7 @@
 package io.shardbroker.store;
 
 import com.unboundid.ldap.sdk.DN;
+import com.unboundid.ldap.sdk.ExtendedResult;
 import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionOptions;
@@ -11,9 +12,9 @@ import com.unboundid.ldap.sdk.SearchRequest;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
+import com.unboundid.ldap.sdk.extensions.StartTLSExtendedRequest;
 import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
 import io.shardbroker.protocol.Reason;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -40,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * or widen the search. The name returned is the one in the entry's DN (the name typed may differ
  * in case), so one person is one store user however they type it.
  *
+ * <p>Passwords go to the directory encrypted: over {@code ldaps://}, or over {@code ldap://}
+ * upgraded by StartTLS before the bind, the server's certificate checked against the configured
+ * CA (or the JDK's trust store) and its host name. A StartTLS the server refuses or a certificate
+ * that fails is {@link Reason#DIRECTORY_UNAVAILABLE}, and nothing is sent. Plain text only when
+ * the settings say insecure, with a warning when this is made (at start).
+ *
  * <p>Thread-safe: nothing is shared between sign-ins but the immutable settings.
  */
 public final class LdapDirectory implements Directory {
@@ -54,6 +61,8 @@ public final class LdapDirectory implements Directory {
   private final LdapSettings settings;
   private final String userAttribute;
   private final DN userBase;
+  /** The TLS context of ldaps:// or StartTLS; null for plain text (insecure). */
+  private final SSLContext tls;
   private final SocketFactory sockets;
   private final LdapAdminGroups adminGroups;
 
@@ -62,7 +71,13 @@ public final class LdapDirectory implements Directory {
     this.settings = settings;
     this.userAttribute = settings.userNameAttribute();
     this.userBase = settings.userBase();
-    this.sockets = settings.tls() ? tlsSockets() : SocketFactory.getDefault();
+    LdapTransport transport = settings.transport();
+    this.tls = settings.tls() || transport.startTls() ? transport.sslContext() : null;
+    this.sockets = settings.tls() ? tls.getSocketFactory() : SocketFactory.getDefault();
+    if (tls == null) {
+      log.warn("INSECURE: the LDAP directory {} is reached in plain text (ldap insecure: true): users' passwords"
+          + " cross the network readable; use ldaps:// or startTls: true", settings.url());
+    }
     this.adminGroups = new LdapAdminGroups(settings.adminGroups(), this::groupName);
   }
 
@@ -101,10 +116,27 @@ public final class LdapDirectory implements Directory {
     options.setConnectTimeoutMillis(millis);
     options.setResponseTimeoutMillis(millis);
     options.setUseSynchronousMode(true);  // one request at a time: no reader thread per connection
-    if (settings.tls()) {
-      options.setSSLSocketVerifier(new HostNameSSLSocketVerifier(true));
+    if (tls != null) {
+      options.setSSLSocketVerifier(new HostNameSSLSocketVerifier(true));  // StartTLS's socket too
     }
-    return new LDAPConnection(sockets, options, settings.host(), settings.port());
+    LDAPConnection connection = new LDAPConnection(sockets, options, settings.host(), settings.port());
+    if (settings.transport().startTls()) {
+      startTls(connection);
+    }
+    return connection;
+  }
+
+  /** Upgrades {@code connection} to TLS, or closes it and throws: nothing is sent in plain text. */
+  private void startTls(LDAPConnection connection) throws LDAPException {
+    try {
+      ExtendedResult result = connection.processExtendedOperation(new StartTLSExtendedRequest(tls));
+      if (result.getResultCode() != ResultCode.SUCCESS) {
+        throw new LDAPException(result.getResultCode(), "StartTLS refused: " + result.getDiagnosticMessage());
+      }
+    } catch (LDAPException e) {
+      connection.close();
+      throw e;
+    }
   }
 
   /** True when the server took the password; false when it refused it; throws when it did not answer. */
@@ -174,13 +206,5 @@ public final class LdapDirectory implements Directory {
         e.getMessage());
     return new StoreException(Reason.DIRECTORY_UNAVAILABLE,
         "the sign-in directory failed (" + e.getResultCode().getName() + "); try again later", e);
-  }
-
-  private static SocketFactory tlsSockets() {
-    try {
-      return SSLContext.getDefault().getSocketFactory();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has a default TLS context", e);
-    }
   }
 }

@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
  * LdapDirectory}. Validated when made: a bad value fails at start with the value in the message.
  * Optional fields may be given as null for their default.
  *
- * @param url {@code ldap://host[:port]} or {@code ldaps://host[:port]} (TLS, checked against the
- *     JVM's trust store and the host name); nothing after the port
+ * @param url {@code ldaps://host[:port]} (TLS, checked against the trust store of {@code
+ *     transport} and the host name) or {@code ldap://host[:port]}, which {@code transport} must
+ *     upgrade by StartTLS or declare insecure; nothing after the port
  * @param userDnPattern the DN a user signs in as, {@code {0}} standing for their name:
  *     {@code <attribute>={0},<base DN>}, for example {@code uid={0},ou=people,dc=example,dc=com}.
  *     The name is escaped (RFC 4514) before it goes in, so it is always one attribute value
@@ -39,6 +40,8 @@ import java.util.regex.Pattern;
  *     safest: only that entry) or a group name (the {@code groupNameAttribute} of any group
  *     under {@code groupBase}); empty (the default) for none. A directory group is never an admin
  *     group by its name alone: one named {@code admins} makes nobody an admin unless listed here
+ * @param transport StartTLS, the CA to trust, or plain text allowed; default {@link
+ *     LdapTransport#DEFAULT}
  */
 public record LdapSettings(
     String url,
@@ -50,7 +53,8 @@ public record LdapSettings(
     Duration timeout,
     String bindDn,
     String bindPassword,
-    List<String> adminGroups) {
+    List<String> adminGroups,
+    LdapTransport transport) {
 
   public static final String GROUP_FILTER_DEFAULT = "(|(member={0})(uniqueMember={0}))";
   public static final String NAME_ATTRIBUTE_DEFAULT = "cn";
@@ -66,6 +70,8 @@ public record LdapSettings(
 
   public LdapSettings {
     parseUrl(url);
+    transport = transport == null ? LdapTransport.DEFAULT : transport;
+    checkTransport(url, transport);
     userDnMatcher(userDnPattern);
     requireDn(groupBase, "groupBase", groupBase);
     groupFilter = groupFilter == null ? GROUP_FILTER_DEFAULT : groupFilter;
@@ -95,29 +101,34 @@ public record LdapSettings(
       String groupNameAttribute, String displayNameAttribute, Duration timeout, String bindDn,
       String bindPassword) {
     this(url, userDnPattern, groupBase, groupFilter, groupNameAttribute, displayNameAttribute, timeout,
-        bindDn, bindPassword, null);
+        bindDn, bindPassword, null, null);
   }
 
   /** Settings with defaults for everything optional. */
   public static LdapSettings of(String url, String userDnPattern, String groupBase) {
-    return new LdapSettings(url, userDnPattern, groupBase, null, null, null, null, null, null);
+    return of(url, userDnPattern, groupBase, null);
+  }
+
+  /** Settings with {@code transport} and defaults for everything else optional. */
+  public static LdapSettings of(String url, String userDnPattern, String groupBase, LdapTransport transport) {
+    return new LdapSettings(url, userDnPattern, groupBase, null, null, null, null, null, null, null, transport);
   }
 
   public LdapSettings withTimeout(Duration value) {
     return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
-        displayNameAttribute, value, bindDn, bindPassword, adminGroups);
+        displayNameAttribute, value, bindDn, bindPassword, adminGroups, transport);
   }
 
   /** These settings, with groups searched (and user entries read) as {@code dn}. */
   public LdapSettings withBindAccount(String dn, String password) {
     return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
-        displayNameAttribute, timeout, dn, password, adminGroups);
+        displayNameAttribute, timeout, dn, password, adminGroups, transport);
   }
 
   /** These settings, with the members of {@code groups} (DNs or names) the broker's admins. */
   public LdapSettings withAdminGroups(List<String> groups) {
     return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
-        displayNameAttribute, timeout, bindDn, bindPassword, groups);
+        displayNameAttribute, timeout, bindDn, bindPassword, groups, transport);
   }
 
   /** True when {@code adminGroup}, an entry of {@link #adminGroups}, is a DN rather than a name. */
@@ -125,7 +136,7 @@ public record LdapSettings(
     return adminGroup.contains("=");
   }
 
-  /** True for {@code ldaps://}. */
+  /** True for {@code ldaps://}: TLS from the start, not by StartTLS. */
   boolean tls() {
     return URI.create(url).getScheme().equalsIgnoreCase("ldaps");
   }
@@ -159,7 +170,7 @@ public record LdapSettings(
     return "LdapSettings[url=" + url + ", userDnPattern=" + userDnPattern + ", groupBase=" + groupBase
         + ", groupFilter=" + groupFilter + ", groupNameAttribute=" + groupNameAttribute
         + ", displayNameAttribute=" + displayNameAttribute + ", timeout=" + timeout + ", bindDn=" + bindDn
-        + ", bindPassword=" + (bindPassword == null ? "none" : "(hidden)") + ", adminGroups=" + adminGroups + "]";
+        + ", bindPassword=" + (bindPassword == null ? "none" : "(hidden)") + ", adminGroups=" + adminGroups + ", transport=" + transport + "]";
   }
 
   private static URI parseUrl(String url) {
@@ -187,6 +198,23 @@ public record LdapSettings(
           + " (the user and group DNs are settings of their own), got " + url);
     }
     return uri;
+  }
+
+  /** Passwords go to the directory only encrypted, unless the config says insecure. */
+  private static void checkTransport(String url, LdapTransport transport) {
+    boolean ldaps = URI.create(url).getScheme().equalsIgnoreCase("ldaps");
+    if (ldaps && transport.startTls()) {
+      throw new IllegalArgumentException("ldap startTls is for ldap:// URLs; " + url + " is TLS from the start:"
+          + " leave startTls out");
+    }
+    if (!ldaps && !transport.startTls() && !transport.insecure()) {
+      throw new IllegalArgumentException("ldap url " + url + " would send users' passwords to the directory in"
+          + " plain text: use ldaps://, or add startTls: true, or insecure: true (trials only)");
+    }
+    if (!ldaps && !transport.startTls() && transport.caFile() != null) {
+      throw new IllegalArgumentException("ldap caFile " + transport.caFile() + " is for TLS, but " + url
+          + " is plain text: use ldaps:// or startTls: true");
+    }
   }
 
   private static Matcher userDnMatcher(String pattern) {

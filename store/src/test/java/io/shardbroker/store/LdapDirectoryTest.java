@@ -154,7 +154,7 @@ class LdapDirectoryTest {
     // Connections complete (the kernel accepts them) but nothing ever answers.
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       LdapSettings settings = LdapSettings.of("ldap://127.0.0.1:" + silent.getLocalPort(),
-          "uid={0}," + TestDirectory.PEOPLE, TestDirectory.GROUPS).withTimeout(Duration.ofMillis(300));
+          "uid={0}," + TestDirectory.PEOPLE, TestDirectory.GROUPS, LdapTransport.INSECURE).withTimeout(Duration.ofMillis(300));
       LdapDirectory directory = new LdapDirectory(settings);
 
       StoreException e = assertTimeoutPreemptively(Duration.ofSeconds(20),

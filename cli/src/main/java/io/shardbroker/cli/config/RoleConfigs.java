@@ -35,11 +35,14 @@ public final class RoleConfigs {
    * {@code userDnPattern} ({0} is the name), groups from {@code groupBase}. Directory users are kept
    * in the store with those of their groups the store has, so store entitlements apply to them.
    * Admins only through {@code adminGroups} (DNs or names): a directory group named admins is not one.
+   * Passwords go to the directory over {@code ldaps://} or {@code ldap://} with {@code startTls: true},
+   * trusting {@code caFile} (PEM) or the JDK's trust store; plain {@code ldap://} needs {@code
+   * insecure: true} (trials only).
    */
   public record LdapConfig(
       String url, String userDnPattern, String groupBase, String groupFilter, String groupNameAttribute,
       String displayNameAttribute, Duration timeout, String bindDn, String bindPassword,
-      List<String> adminGroups) {}
+      List<String> adminGroups, Boolean startTls, String caFile, Boolean insecure) {}
 
   /** The enroller this broker certifies agents with ({@code shardbroker certs issue --enroller}). */
   public record EnrollmentConfig(String cert, String key, Duration agentValidity) {}
