@@ -7,6 +7,7 @@ import io.shardbroker.cli.config.ConfigFiles;
 import io.shardbroker.cli.config.RoleConfigs.BrokerConfig;
 import io.shardbroker.store.LdapSettings;
 import io.shardbroker.store.LdapTransport;
+import io.shardbroker.store.LdapUserSearch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,6 +44,27 @@ class BrokerLdapConfigTest {
     assertThat(startTls).isEqualTo(new LdapTransport(true, Path.of("/etc/shardbroker/ldap-ca.pem"), false));
     assertThat(ldap(plain + "  insecure: true\n").transport()).isEqualTo(LdapTransport.INSECURE);
     assertThat(ldap(DIRECTORY).transport()).isEqualTo(LdapTransport.DEFAULT);
+  }
+
+  @Test
+  void aUserSearchWithTheSearchAccountsPasswordFromAFile() throws Exception {
+    Path passwordFile = Files.writeString(dir.resolve("ldap-password"), "search account password\n");
+    String searching = """
+        ldap:
+          url: ldaps://ad.example.com
+          groupBase: ou=groups,dc=example,dc=com
+          bindDn: cn=broker,ou=services,dc=example,dc=com
+          userSearch: {base: "ou=people,dc=example,dc=com", filter: "(sAMAccountName={0})", nameAttribute: sAMAccountName}
+        """;
+    LdapSettings settings = ldap(searching + "  bindPasswordFile: " + passwordFile + "\n");
+
+    assertThat(settings.userSearch()).isEqualTo(
+        new LdapUserSearch("ou=people,dc=example,dc=com", "(sAMAccountName={0})", "sAMAccountName"));
+    assertThat(settings.bindPassword()).isEqualTo("search account password");
+    assertThatThrownBy(() -> ldap(searching + "  bindPasswordFile: " + passwordFile + "\n  bindPassword: x\n"))
+        .hasMessageContaining("give one, not both");
+    assertThatThrownBy(() -> ldap(searching + "  bindPasswordFile: " + dir.resolve("missing") + "\n"))
+        .hasMessageContaining("ldap bindPasswordFile " + dir.resolve("missing") + " cannot be read");
   }
 
   private LdapSettings ldap(String yaml) throws Exception {

@@ -6,6 +6,7 @@ import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionOptions;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.LDAPSearchException;
 import com.unboundid.ldap.sdk.RDN;
 import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldap.sdk.SearchRequest;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Signs users in against an LDAP server (UnboundID LDAP SDK): a simple bind as the user's DN with
  * their password, then their entry (display name) and a search for their groups, on one
- * connection opened for the sign-in and closed after it. {@link Authenticator} caches successes,
+ * connection opened for the sign-in and closed after it. The user's DN is built from their name
+ * ({@link LdapSettings#userDnPattern}), or found by a search as the search account ({@link
+ * LdapSettings#userSearch}: exactly one entry must match, else the name is wrong). {@link Authenticator} caches successes,
  * so the server sees a user once per {@link Authenticator#REMEMBER} at most.
  *
  * <p>What is refused without an error: an empty password (before any bind: LDAP takes a simple
@@ -38,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The user's name goes into their DN as one escaped attribute value (RFC 4514), and their DN
  * into the group filter as an escaped filter value (RFC 4515): a name cannot reach another entry
- * or widen the search. The name returned is the one in the entry's DN (the name typed may differ
- * in case), so one person is one store user however they type it.
+ * or widen the search; in a user search, the name is an escaped filter value too. The name
+ * returned is the entry's (in its DN, or its name attribute when searched; the name typed may
+ * differ in case), so one person is one store user however they type it.
  *
  * <p>Passwords go to the directory encrypted: over {@code ldaps://}, or over {@code ldap://}
  * upgraded by StartTLS before the bind, the server's certificate checked against the configured
@@ -59,7 +63,9 @@ public final class LdapDirectory implements Directory {
       ResultCode.NO_SUCH_OBJECT, ResultCode.INAPPROPRIATE_AUTHENTICATION);
 
   private final LdapSettings settings;
+  /** The attribute whose value is the user's name: in their DN's RDN, or (searched) in their entry. */
   private final String userAttribute;
+  /** Where user DNs are built from the pattern; null when users are searched. */
   private final DN userBase;
   /** The TLS context of ldaps:// or StartTLS; null for plain text (insecure). */
   private final SSLContext tls;
@@ -69,8 +75,9 @@ public final class LdapDirectory implements Directory {
   /** A directory at {@code settings}; connects only to sign someone in. */
   public LdapDirectory(LdapSettings settings) {
     this.settings = settings;
-    this.userAttribute = settings.userNameAttribute();
-    this.userBase = settings.userBase();
+    LdapUserSearch search = settings.userSearch();
+    this.userAttribute = search != null ? search.nameAttribute() : settings.userNameAttribute();
+    this.userBase = search != null ? null : settings.userBase();
     LdapTransport transport = settings.transport();
     this.tls = settings.tls() || transport.startTls() ? transport.sslContext() : null;
     this.sockets = settings.tls() ? tls.getSocketFactory() : SocketFactory.getDefault();
@@ -86,18 +93,21 @@ public final class LdapDirectory implements Directory {
     if (name == null || name.isEmpty() || password == null || password.isEmpty()) {
       return Optional.empty();
     }
-    DN userDn = new DN(new RDN(userAttribute, name), userBase);
     try (LDAPConnection connection = connect()) {
-      if (!bindAsUser(connection, userDn, password)) {
+      Optional<DN> found = userBase != null ? Optional.of(new DN(new RDN(userAttribute, name), userBase))
+          : findUser(connection, name);
+      if (found.isEmpty() || !bindAsUser(connection, found.get(), password)) {
         return Optional.empty();
       }
+      DN userDn = found.get();
       if (settings.bindDn() != null) {
         bindAsSearchAccount(connection);
       }
       SearchResultEntry entry = connection.getEntry(userDn.toString(),
           settings.displayNameAttribute(), userAttribute);
       DN entryDn = entry == null ? userDn : entry.getParsedDN();
-      String canonical = rdnValue(entryDn, userAttribute).orElse(name);
+      String canonical = (userBase != null ? rdnValue(entryDn, userAttribute)
+          : Optional.ofNullable(entry == null ? null : entry.getAttributeValue(userAttribute))).orElse(name);
       String displayName = entry == null ? null : entry.getAttributeValue(settings.displayNameAttribute());
       List<SearchResultEntry> groups = groupsOf(connection, entryDn);
       DirectoryUser user = new DirectoryUser(canonical, displayName,
@@ -154,6 +164,39 @@ public final class LdapDirectory implements Directory {
     }
   }
 
+  /**
+   * The DN of the one entry that {@link LdapSettings#userSearch} finds for {@code name}, searched
+   * as the search account; empty when none or several match (a wrong name, to the user).
+   */
+  private Optional<DN> findUser(LDAPConnection connection, String name) throws LDAPException {
+    bindAsSearchAccount(connection);
+    LdapUserSearch search = settings.userSearch();
+    Filter filter = Filter.create(search.filter().replace("{0}", Filter.encodeValue(name)));
+    SearchRequest request = limited(new SearchRequest(search.base(), SearchScope.SUB, filter,
+        SearchRequest.NO_ATTRIBUTES), 2);
+    List<SearchResultEntry> found;
+    try {
+      found = connection.search(request).getSearchEntries();
+    } catch (LDAPSearchException e) {
+      if (e.getResultCode() != ResultCode.SIZE_LIMIT_EXCEEDED) {
+        throw e;
+      }
+      found = e.getSearchEntries();
+    }
+    if (found.size() != 1) {
+      log.debug("directory search for {} found {} entries, not one", Inputs.quote(name), found.size());
+      return Optional.empty();
+    }
+    return Optional.of(found.get(0).getParsedDN());
+  }
+
+  /** {@code request} with at most {@code entries} answers, within the timeout. */
+  private SearchRequest limited(SearchRequest request, int entries) {
+    request.setSizeLimit(entries);
+    request.setTimeLimitSeconds((int) Math.max(1, settings.timeout().toSeconds()));
+    return request;
+  }
+
   private void bindAsSearchAccount(LDAPConnection connection) {
     try {
       connection.bind(new SimpleBindRequest(settings.bindDn(), settings.bindPassword()));
@@ -166,11 +209,8 @@ public final class LdapDirectory implements Directory {
   /** The entries of the groups that {@code user} is a member of, with their name attribute. */
   private List<SearchResultEntry> groupsOf(LDAPConnection connection, DN user) throws LDAPException {
     Filter filter = Filter.create(settings.groupFilter().replace("{0}", Filter.encodeValue(user.toString())));
-    SearchRequest search = new SearchRequest(settings.groupBase(), SearchScope.SUB, filter,
-        settings.groupNameAttribute());
-    search.setSizeLimit(MAX_GROUPS);
-    search.setTimeLimitSeconds((int) Math.max(1, settings.timeout().toSeconds()));
-    return connection.search(search).getSearchEntries();
+    return connection.search(limited(new SearchRequest(settings.groupBase(), SearchScope.SUB, filter,
+        settings.groupNameAttribute()), MAX_GROUPS)).getSearchEntries();
   }
 
   /** The group's name: the value its DN names it by, else its first name attribute, if any. */

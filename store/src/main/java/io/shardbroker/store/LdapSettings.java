@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  *     upgrade by StartTLS or declare insecure; nothing after the port
  * @param userDnPattern the DN a user signs in as, {@code {0}} standing for their name:
  *     {@code <attribute>={0},<base DN>}, for example {@code uid={0},ou=people,dc=example,dc=com}.
- *     The name is escaped (RFC 4514) before it goes in, so it is always one attribute value
+ *     The name is escaped (RFC 4514) before it goes in, so it is always one attribute value.
+ *     Required unless {@code userSearch} is given; not used when it is
  * @param groupBase where groups are searched (the whole subtree), for example
  *     {@code ou=groups,dc=example,dc=com}
  * @param groupFilter which entries under {@code groupBase} are the user's groups, {@code {0}}
@@ -42,6 +43,8 @@ import java.util.regex.Pattern;
  *     group by its name alone: one named {@code admins} makes nobody an admin unless listed here
  * @param transport StartTLS, the CA to trust, or plain text allowed; default {@link
  *     LdapTransport#DEFAULT}
+ * @param userSearch find the user's entry by a search (as {@code bindDn}, which it needs) rather
+ *     than by {@code userDnPattern}; null (the default) for the pattern
  */
 public record LdapSettings(
     String url,
@@ -54,7 +57,8 @@ public record LdapSettings(
     String bindDn,
     String bindPassword,
     List<String> adminGroups,
-    LdapTransport transport) {
+    LdapTransport transport,
+    LdapUserSearch userSearch) {
 
   public static final String GROUP_FILTER_DEFAULT = "(|(member={0})(uniqueMember={0}))";
   public static final String NAME_ATTRIBUTE_DEFAULT = "cn";
@@ -72,10 +76,12 @@ public record LdapSettings(
     parseUrl(url);
     transport = transport == null ? LdapTransport.DEFAULT : transport;
     checkTransport(url, transport);
-    userDnMatcher(userDnPattern);
+    if (userSearch == null || userDnPattern != null) {
+      userDnMatcher(userDnPattern);
+    }
     requireDn(groupBase, "groupBase", groupBase);
     groupFilter = groupFilter == null ? GROUP_FILTER_DEFAULT : groupFilter;
-    checkGroupFilter(groupFilter);
+    checkFilter(groupFilter, "groupFilter", "the user's DN");
     groupNameAttribute = attribute(groupNameAttribute, "groupNameAttribute");
     displayNameAttribute = attribute(displayNameAttribute, "displayNameAttribute");
     timeout = timeout == null ? TIMEOUT_DEFAULT : timeout;
@@ -94,6 +100,17 @@ public record LdapSettings(
     }
     adminGroups = adminGroups == null ? List.of() : List.copyOf(adminGroups);
     adminGroups.forEach(LdapSettings::checkAdminGroup);
+    if (userSearch != null) {
+      requireDn(userSearch.base(), "userSearch base", userSearch.base());
+      if (userSearch.filter() == null) {
+        throw new IllegalArgumentException("ldap userSearch filter is required, for example (sAMAccountName={0})");
+      }
+      checkFilter(userSearch.filter(), "userSearch filter", "the name typed");
+      attribute(userSearch.nameAttribute(), "userSearch nameAttribute");
+      if (bindDn == null) {
+        throw new IllegalArgumentException("ldap userSearch needs a search account: give bindDn and its password");
+      }
+    }
   }
 
   /** Settings without admin groups. */
@@ -101,7 +118,7 @@ public record LdapSettings(
       String groupNameAttribute, String displayNameAttribute, Duration timeout, String bindDn,
       String bindPassword) {
     this(url, userDnPattern, groupBase, groupFilter, groupNameAttribute, displayNameAttribute, timeout,
-        bindDn, bindPassword, null, null);
+        bindDn, bindPassword, null, null, null);
   }
 
   /** Settings with defaults for everything optional. */
@@ -111,24 +128,31 @@ public record LdapSettings(
 
   /** Settings with {@code transport} and defaults for everything else optional. */
   public static LdapSettings of(String url, String userDnPattern, String groupBase, LdapTransport transport) {
-    return new LdapSettings(url, userDnPattern, groupBase, null, null, null, null, null, null, null, transport);
+    return new LdapSettings(url, userDnPattern, groupBase, null, null, null, null, null, null, null, transport,
+        null);
   }
 
   public LdapSettings withTimeout(Duration value) {
     return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
-        displayNameAttribute, value, bindDn, bindPassword, adminGroups, transport);
+        displayNameAttribute, value, bindDn, bindPassword, adminGroups, transport, userSearch);
   }
 
   /** These settings, with groups searched (and user entries read) as {@code dn}. */
   public LdapSettings withBindAccount(String dn, String password) {
     return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
-        displayNameAttribute, timeout, dn, password, adminGroups, transport);
+        displayNameAttribute, timeout, dn, password, adminGroups, transport, userSearch);
   }
 
   /** These settings, with the members of {@code groups} (DNs or names) the broker's admins. */
   public LdapSettings withAdminGroups(List<String> groups) {
     return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
-        displayNameAttribute, timeout, bindDn, bindPassword, groups, transport);
+        displayNameAttribute, timeout, bindDn, bindPassword, groups, transport, userSearch);
+  }
+
+  /** These settings, with users found by {@code search} as the search account {@code dn}. */
+  public LdapSettings withUserSearch(LdapUserSearch search, String dn, String password) {
+    return new LdapSettings(url, userDnPattern, groupBase, groupFilter, groupNameAttribute,
+        displayNameAttribute, timeout, dn, password, adminGroups, transport, search);
   }
 
   /** True when {@code adminGroup}, an entry of {@link #adminGroups}, is a DN rather than a name. */
@@ -170,7 +194,8 @@ public record LdapSettings(
     return "LdapSettings[url=" + url + ", userDnPattern=" + userDnPattern + ", groupBase=" + groupBase
         + ", groupFilter=" + groupFilter + ", groupNameAttribute=" + groupNameAttribute
         + ", displayNameAttribute=" + displayNameAttribute + ", timeout=" + timeout + ", bindDn=" + bindDn
-        + ", bindPassword=" + (bindPassword == null ? "none" : "(hidden)") + ", adminGroups=" + adminGroups + ", transport=" + transport + "]";
+        + ", bindPassword=" + (bindPassword == null ? "none" : "(hidden)") + ", adminGroups=" + adminGroups + ", transport=" + transport + ", userSearch="
+        + userSearch + "]";
   }
 
   private static URI parseUrl(String url) {
@@ -220,7 +245,7 @@ public record LdapSettings(
   private static Matcher userDnMatcher(String pattern) {
     if (pattern == null) {
       throw new IllegalArgumentException(
-          "ldap userDnPattern is required, for example uid={0},ou=people,dc=example,dc=com");
+          "ldap userDnPattern is required (or a userSearch), for example uid={0},ou=people,dc=example,dc=com");
     }
     Matcher m = USER_DN.matcher(pattern);
     if (!m.matches() || (m.group(2) != null && m.group(2).contains("{0}"))) {
@@ -246,15 +271,16 @@ public record LdapSettings(
     }
   }
 
-  private static void checkGroupFilter(String filter) {
+  /** {@code filter} holds {@code {0}}, standing for {@code placeholder}, and is a filter. */
+  private static void checkFilter(String filter, String what, String placeholder) {
     if (!filter.contains("{0}")) {
-      throw new IllegalArgumentException("ldap groupFilter must contain {0} (the user's DN), got " + filter);
+      throw new IllegalArgumentException("ldap " + what + " must contain {0} (" + placeholder + "), got " + filter);
     }
     try {
       Filter.create(filter.replace("{0}", Filter.encodeValue("uid=someone,dc=example,dc=com")));
     } catch (LDAPException e) {
       throw new IllegalArgumentException(
-          "ldap groupFilter is not an LDAP filter (" + e.getDiagnosticMessage() + "), got " + filter);
+          "ldap " + what + " is not an LDAP filter (" + e.getDiagnosticMessage() + "), got " + filter);
     }
   }
 

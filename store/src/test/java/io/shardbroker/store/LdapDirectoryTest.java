@@ -113,6 +113,54 @@ class LdapDirectoryTest {
   }
 
   @Test
+  void aUserFoundBySearchSignsInAsTheOneEntryThatMatches() {
+    server.addGroup("staff", alice);
+    server.addValue(alice, "mail", "alice@example.com");
+    String account = server.addUser("broker", "Broker", "search account password");
+    // Like Active Directory's (userPrincipalName={0}); the standard schema has no AD attributes.
+    LdapDirectory directory = new LdapDirectory(searchingByMail(account));
+
+    DirectoryUser expected = new DirectoryUser("alice", "Alice Liddell", List.of("staff"));
+    assertThat(directory.authenticate("alice@example.com", PASSWORD)).contains(expected);
+    assertThat(server.binds()).containsExactly(account, alice, account);
+    assertThat(directory.authenticate("ALICE@example.COM", PASSWORD)).contains(expected);
+
+    assertThat(directory.authenticate("alice@example.com", "wrong password")).isEmpty();
+    assertThat(directory.authenticate("alice", PASSWORD)).isEmpty();
+    assertThat(directory.authenticate("nobody@example.com", PASSWORD)).isEmpty();
+  }
+
+  @Test
+  void aSearchThatFindsSeveralEntriesIsAWrongNameAndBindsAsNone() {
+    String account = server.addUser("broker", "Broker", "search account password");
+    String twin = server.addUser("alice2", "Alice Twin", PASSWORD);
+    server.addValue(alice, "mail", "alice@example.com");
+    server.addValue(twin, "mail", "alice@example.com");
+
+    assertThat(new LdapDirectory(searchingByMail(account)).authenticate("alice@example.com", PASSWORD)).isEmpty();
+    assertThat(server.binds()).containsExactly(account);
+  }
+
+  @Test
+  void aFilterInjectionInTheSearchedNameMatchesNothing() {
+    String account = server.addUser("broker", "Broker", "search account password");
+    server.addValue(alice, "mail", "alice@example.com");
+    LdapDirectory directory = new LdapDirectory(searchingByMail(account));
+
+    for (String name : new String[] {"*", "*)(uid=*", "*)(mail=*", "alice@example.com)(|(mail=*",
+        "*)(|(objectClass=*", "alice@example.com)(objectClass=*", "\\2a", "alice*"}) {
+      assertThat(directory.authenticate(name, PASSWORD)).as(name).isEmpty();
+    }
+    assertThat(server.binds()).containsOnly(account);
+  }
+
+  /** Users found by their mail as {@code account}, named in the store by their uid. */
+  private LdapSettings searchingByMail(String account) {
+    return server.settings().withUserSearch(new LdapUserSearch(TestDirectory.PEOPLE,
+        "(&(objectClass=inetOrgPerson)(mail={0}))", "uid"), account, "search account password");
+  }
+
+  @Test
   void theNameIsTheDirectorysHoweverItWasTyped() {
     server.addGroup("staff", alice);
 

@@ -112,6 +112,28 @@ class LdapSettingsTest {
         .transport().caFile()).isEqualTo(Path.of("ca.pem"));
   }
 
+  @Test
+  void aUserSearchNeedsABaseAFilterWithTheNameAndASearchAccount() {
+    LdapSettings byPattern = LdapSettings.of("ldaps://h", USERS, GROUPS);
+    LdapUserSearch ad = new LdapUserSearch("dc=example,dc=com", "(sAMAccountName={0})", "sAMAccountName");
+    LdapSettings searching = new LdapSettings("ldaps://h", null, GROUPS, null, null, null, null,
+        "cn=svc,dc=example,dc=com", "secret-1", null, null, ad);
+    assertThat(searching.userSearch()).isEqualTo(ad);
+    assertThat(new LdapUserSearch("dc=x", "(uid={0})", null).nameAttribute()).isEqualTo("uid");
+
+    assertThatThrownBy(() -> byPattern.withUserSearch(ad, null, null)).hasMessageContaining("needs a search account");
+    assertRefused("(sAMAccountName=alice)", () -> byPattern.withUserSearch(
+        new LdapUserSearch("dc=x", "(sAMAccountName=alice)", null), "cn=svc,dc=x", "secret-1"));
+    assertRefused("(uid={0}", () -> byPattern.withUserSearch(
+        new LdapUserSearch("dc=x", "(uid={0}", null), "cn=svc,dc=x", "secret-1"));
+    assertRefused("not a dn", () -> byPattern.withUserSearch(
+        new LdapUserSearch("not a dn", "(uid={0})", null), "cn=svc,dc=x", "secret-1"));
+    assertRefused("s AM", () -> byPattern.withUserSearch(
+        new LdapUserSearch("dc=x", "(uid={0})", "s AM"), "cn=svc,dc=x", "secret-1"));
+    assertThatThrownBy(() -> new LdapSettings("ldaps://h", null, GROUPS, null, null, null, null, null, null))
+        .hasMessageContaining("userDnPattern is required (or a userSearch)");
+  }
+
   private static LdapSettings filter(String filter) {
     return new LdapSettings("ldaps://h", USERS, GROUPS, filter, null, null, null, null, null);
   }

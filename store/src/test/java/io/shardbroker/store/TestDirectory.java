@@ -115,6 +115,11 @@ final class TestDirectory implements AutoCloseable {
     modify(groupDn(cn), new Modification(ModificationType.REPLACE, "member", values.toArray(String[]::new)));
   }
 
+  /** Adds {@code value} to {@code attribute} of entry {@code dn}. */
+  void addValue(String dn, String attribute, String value) {
+    modify(dn, new Modification(ModificationType.ADD, attribute, value));
+  }
+
   void setDisplayName(String userDn, String displayName) {
     modify(userDn, new Modification(ModificationType.REPLACE, "cn", displayName));
   }
