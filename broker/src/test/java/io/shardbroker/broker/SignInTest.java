@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shardbroker.store.AuditEntry;
 import io.shardbroker.store.LdapSettings;
+import io.shardbroker.store.LdapTransport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -218,7 +219,7 @@ class SignInTest {
   void aDirectoryThatCannotBeReachedIsSaidSoNotTakenForAWrongPassword() throws Exception {
     // nothing listens on port 1 of loopback: every bind fails at once
     LdapSettings unreachable = LdapSettings.of("ldap://127.0.0.1:1", "uid={0},ou=people,dc=example,dc=com",
-        "ou=groups,dc=example,dc=com").withTimeout(Duration.ofSeconds(2));
+        "ou=groups,dc=example,dc=com", LdapTransport.INSECURE).withTimeout(Duration.ofSeconds(2));
     TestBroker.Api withDirectory = broker.startBroker("directory", broker.store,
         s -> s.withSecurity(s.security().withLdap(unreachable)));
 
@@ -309,7 +310,7 @@ class SignInTest {
         }
       });
       LdapSettings stalled = LdapSettings.of("ldap://127.0.0.1:" + silent.getLocalPort(),
-          "uid={0},ou=people,dc=example,dc=com", "ou=groups,dc=example,dc=com").withTimeout(Duration.ofSeconds(30));
+          "uid={0},ou=people,dc=example,dc=com", "ou=groups,dc=example,dc=com", LdapTransport.INSECURE).withTimeout(Duration.ofSeconds(30));
       TestBroker.Api oneAtATime = broker.startBroker("one-check", broker.store, s -> s.withSecurity(
           s.security().withLdap(stalled).withSignIn(SignInPolicy.DEFAULT.withMaxPasswordChecks(1))));
       CompletableFuture<HttpResponse<String>> dora = http.sendAsync(request(oneAtATime.base, null, "POST",

@@ -19,6 +19,7 @@ import io.shardbroker.cli.config.RoleConfigs.DisplaysConfig;
 import io.shardbroker.cli.config.RoleConfigs.EnrollmentConfig;
 import io.shardbroker.cli.config.RoleConfigs.HttpConfig;
 import io.shardbroker.cli.config.RoleConfigs.LdapConfig;
+import io.shardbroker.cli.config.RoleConfigs.LdapUserSearchConfig;
 import io.shardbroker.cli.config.RoleConfigs.SignInConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
 import io.shardbroker.cli.config.RoleConfigs.TlsConfig;
@@ -28,11 +29,15 @@ import io.shardbroker.security.Pem;
 import io.shardbroker.security.Role;
 import io.shardbroker.security.TlsCredentials;
 import io.shardbroker.store.LdapSettings;
+import io.shardbroker.store.LdapTransport;
+import io.shardbroker.store.LdapUserSearch;
 import io.shardbroker.store.Seed;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -204,15 +209,36 @@ final class BrokerCommand implements Callable<Integer> {
     }
   }
 
-  /** The LDAP directory of the config file, or null; its bind password also from the environment. */
+  /**
+   * The LDAP directory of the config file, or null. The search account's password comes from
+   * {@code bindPassword}, {@code bindPasswordFile} (its first line) or $SHARDBROKER_LDAP_PASSWORD.
+   */
   static LdapSettings ldap(LdapConfig config) {
     if (config == null) {
       return null;
     }
-    String bindPassword = config.bindPassword() != null ? config.bindPassword() : System.getenv(LDAP_PASSWORD_ENV);
+    LdapUserSearchConfig search = config.userSearch();
     return new LdapSettings(config.url(), config.userDnPattern(), config.groupBase(), config.groupFilter(),
         config.groupNameAttribute(), config.displayNameAttribute(), config.timeout(),
-        config.bindDn(), config.bindDn() == null ? null : bindPassword);
+        config.bindDn(), config.bindDn() == null ? null : bindPassword(config), config.adminGroups(),
+        new LdapTransport(Boolean.TRUE.equals(config.startTls()),
+            config.caFile() == null ? null : Path.of(config.caFile()), Boolean.TRUE.equals(config.insecure())),
+        search == null ? null : new LdapUserSearch(search.base(), search.filter(), search.nameAttribute()));
+  }
+
+  private static String bindPassword(LdapConfig config) {
+    if (config.bindPassword() != null && config.bindPasswordFile() != null) {
+      throw new IllegalArgumentException("ldap bindPassword and bindPasswordFile: give one, not both");
+    }
+    if (config.bindPasswordFile() == null) {
+      return config.bindPassword() != null ? config.bindPassword() : System.getenv(LDAP_PASSWORD_ENV);
+    }
+    Path file = Path.of(config.bindPasswordFile());
+    try {
+      return Files.readString(file).lines().findFirst().orElse("");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("ldap bindPasswordFile " + file + " cannot be read: " + e.getMessage(), e);
+    }
   }
 
   /** Agent enrollment from the flags or the config file, or null for none. */

@@ -74,9 +74,11 @@ public interface AccountStore {
    *       or one the store cannot take);
    *   <li>sets their memberships to exactly those of the directory's groups that exist in the
    *       store: a directory group counts once an admin creates a store group of the same name
-   *       (a directory group named {@link Group#ADMINS} makes its members admins), other
-   *       directory groups are ignored, and memberships an admin added here are removed. The
-   *       last enabled admin stays in {@link Group#ADMINS}, as elsewhere.
+   *       (other directory groups are ignored, and memberships an admin added here are removed).
+   *       {@link Group#ADMINS} is the exception: a directory group of that name counts for
+   *       nothing, and the user is in it exactly when {@link DirectoryUser#admin} (a directory
+   *       group the config maps to it). The last enabled admin stays in {@link Group#ADMINS}, as
+   *       elsewhere.
    * </ul>
    * Audited (user.create, or user.sync with what changed) only when something changed.
    *

@@ -41,6 +41,9 @@ final class DirectoryUserSync {
     Inputs.actor(by);
     String displayName = displayName(user);
     Set<String> groups = groupNames(user.groups());
+    if (user.admin()) {
+      groups.add(Group.ADMINS);
+    }
     for (int attempt = 1; ; attempt++) {
       Optional<User> synced;
       try {
@@ -183,10 +186,18 @@ final class DirectoryUserSync {
     }
   }
 
-  /** The directory's group names that could name a store group; others cannot match one. */
+  /**
+   * The directory's group names that could name a store group; others cannot match one. A
+   * directory group named like {@link Group#ADMINS} (in any case) is left out: whoever may create
+   * or name a group in the directory must not make admins that way; only {@link DirectoryUser#admin}
+   * (a group the config maps) does.
+   */
   private static Set<String> groupNames(List<String> names) {
     Set<String> valid = new TreeSet<>();
     for (String name : names == null ? List.<String>of() : names) {
+      if (name == null || name.strip().equalsIgnoreCase(Group.ADMINS)) {
+        continue;
+      }
       try {
         valid.add(Inputs.groupName(name, "groups"));
       } catch (StoreException e) {

@@ -235,15 +235,44 @@ abstract class DirectorySignInContract {
   }
 
   @Test
+  void aDirectoryGroupNamedAdminsMakesNoAdminOnlyAMappedGroupDoes() {
+    accounts.createGroup(Group.ADMINS, null, ADMIN);
+    accounts.createGroup("staff", null, ADMIN);
+    String bob = directory.addUser("bob", "Bob", "bob's directory password");
+    String carol = directory.addUser("carol", "Carol", "carol's directory password");
+    // Anyone who may create a group in the directory could make one named "admins".
+    directory.addGroup(Group.ADMINS, alice);
+    directory.addGroup("staff", alice);
+    directory.addGroup("vdi-admins", bob);
+    directory.addGroup("helpdesk", carol);
+    authenticator = new Authenticator(accounts, new LdapDirectory(directory.settings()
+        .withAdminGroups(List.of(TestDirectory.groupDn("vdi-admins"), "HelpDesk"))), PROVISIONER, clock);
+
+    assertThat(authenticator.authenticate("alice", DIRECTORY_PASSWORD).orElseThrow().groups())
+        .containsExactly("staff");
+    assertThat(authenticator.authenticate("bob", "bob's directory password").orElseThrow().groups())
+        .containsExactly(Group.ADMINS);
+    assertThat(authenticator.authenticate("carol", "carol's directory password").orElseThrow().groups())
+        .containsExactly(Group.ADMINS);
+    assertThat(accounts.group(Group.ADMINS).orElseThrow().members()).containsExactlyInAnyOrder("bob", "carol");
+
+    // Nor does a sync that names the group: only the mapping, carried as DirectoryUser.admin, does.
+    assertThat(accounts.syncDirectoryUser(new DirectoryUser("dora", "Dora", List.of(Group.ADMINS, "Admins", "staff")),
+        PROVISIONER).groups()).containsExactly("staff");
+  }
+
+  @Test
   void theLastEnabledAdminStaysAnAdminWhenTheDirectoryDropsThem() {
     accounts.createGroup(Group.ADMINS, null, ADMIN);
     accounts.createGroup("staff", null, ADMIN);
-    directory.addGroup(Group.ADMINS, alice);
+    directory.addGroup("vdi-admins", alice);
     directory.addGroup("staff");
+    authenticator = new Authenticator(accounts, new LdapDirectory(directory.settings()
+        .withAdminGroups(List.of(TestDirectory.groupDn("vdi-admins")))), PROVISIONER, clock);
     assertThat(authenticator.authenticate("alice", DIRECTORY_PASSWORD).orElseThrow().groups())
         .containsExactly(Group.ADMINS);
 
-    directory.setMembers(Group.ADMINS);
+    directory.setMembers("vdi-admins");
     clock.advance(PAST_REMEMBER);
     assertThat(authenticator.authenticate("alice", DIRECTORY_PASSWORD).orElseThrow().groups())
         .containsExactly(Group.ADMINS);

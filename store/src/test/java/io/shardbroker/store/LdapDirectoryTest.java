@@ -88,6 +88,79 @@ class LdapDirectoryTest {
   }
 
   @Test
+  void onlyTheMappedGroupsMakeAnAdminNeverAGroupNamedAdmins() {
+    String bob = server.addUser("bob", "Bob", "bob's password");
+    String carol = server.addUser("carol", "Carol", "carol's password");
+    String dora = server.addUser("dora", "Dora", "dora's password");
+    server.addGroup("admins", alice);
+    server.addGroup("vdi-admins", bob);
+    server.addGroup("helpdesk", carol);
+    // Same name as the group mapped by DN, elsewhere under the group base: not that group.
+    String elsewhere = server.addUnit("elsewhere", TestDirectory.GROUPS);
+    server.add(new Entry("cn=vdi-admins," + elsewhere, new Attribute("objectClass", "top", "groupOfNames"),
+        new Attribute("cn", "vdi-admins"), new Attribute("member", dora)));
+    LdapDirectory directory = new LdapDirectory(server.settings().withAdminGroups(
+        List.of("CN=VDI-Admins, OU=Groups, DC=example, DC=com", "HelpDesk")));
+
+    assertThat(directory.authenticate("alice", PASSWORD)).contains(
+        new DirectoryUser("alice", "Alice Liddell", List.of("admins"), false));
+    assertThat(directory.authenticate("bob", "bob's password")).map(DirectoryUser::admin).contains(true);
+    assertThat(directory.authenticate("carol", "carol's password")).map(DirectoryUser::admin).contains(true);
+    assertThat(directory.authenticate("dora", "dora's password")).contains(
+        new DirectoryUser("dora", "Dora", List.of("vdi-admins"), false));
+    assertThat(new LdapDirectory(server.settings()).authenticate("bob", "bob's password"))
+        .map(DirectoryUser::admin).contains(false);
+  }
+
+  @Test
+  void aUserFoundBySearchSignsInAsTheOneEntryThatMatches() {
+    server.addGroup("staff", alice);
+    server.addValue(alice, "mail", "alice@example.com");
+    String account = server.addUser("broker", "Broker", "search account password");
+    // Like Active Directory's (userPrincipalName={0}); the standard schema has no AD attributes.
+    LdapDirectory directory = new LdapDirectory(searchingByMail(account));
+
+    DirectoryUser expected = new DirectoryUser("alice", "Alice Liddell", List.of("staff"));
+    assertThat(directory.authenticate("alice@example.com", PASSWORD)).contains(expected);
+    assertThat(server.binds()).containsExactly(account, alice, account);
+    assertThat(directory.authenticate("ALICE@example.COM", PASSWORD)).contains(expected);
+
+    assertThat(directory.authenticate("alice@example.com", "wrong password")).isEmpty();
+    assertThat(directory.authenticate("alice", PASSWORD)).isEmpty();
+    assertThat(directory.authenticate("nobody@example.com", PASSWORD)).isEmpty();
+  }
+
+  @Test
+  void aSearchThatFindsSeveralEntriesIsAWrongNameAndBindsAsNone() {
+    String account = server.addUser("broker", "Broker", "search account password");
+    String twin = server.addUser("alice2", "Alice Twin", PASSWORD);
+    server.addValue(alice, "mail", "alice@example.com");
+    server.addValue(twin, "mail", "alice@example.com");
+
+    assertThat(new LdapDirectory(searchingByMail(account)).authenticate("alice@example.com", PASSWORD)).isEmpty();
+    assertThat(server.binds()).containsExactly(account);
+  }
+
+  @Test
+  void aFilterInjectionInTheSearchedNameMatchesNothing() {
+    String account = server.addUser("broker", "Broker", "search account password");
+    server.addValue(alice, "mail", "alice@example.com");
+    LdapDirectory directory = new LdapDirectory(searchingByMail(account));
+
+    for (String name : new String[] {"*", "*)(uid=*", "*)(mail=*", "alice@example.com)(|(mail=*",
+        "*)(|(objectClass=*", "alice@example.com)(objectClass=*", "\\2a", "alice*"}) {
+      assertThat(directory.authenticate(name, PASSWORD)).as(name).isEmpty();
+    }
+    assertThat(server.binds()).containsOnly(account);
+  }
+
+  /** Users found by their mail as {@code account}, named in the store by their uid. */
+  private LdapSettings searchingByMail(String account) {
+    return server.settings().withUserSearch(new LdapUserSearch(TestDirectory.PEOPLE,
+        "(&(objectClass=inetOrgPerson)(mail={0}))", "uid"), account, "search account password");
+  }
+
+  @Test
   void theNameIsTheDirectorysHoweverItWasTyped() {
     server.addGroup("staff", alice);
 
@@ -129,7 +202,7 @@ class LdapDirectoryTest {
     // Connections complete (the kernel accepts them) but nothing ever answers.
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       LdapSettings settings = LdapSettings.of("ldap://127.0.0.1:" + silent.getLocalPort(),
-          "uid={0}," + TestDirectory.PEOPLE, TestDirectory.GROUPS).withTimeout(Duration.ofMillis(300));
+          "uid={0}," + TestDirectory.PEOPLE, TestDirectory.GROUPS, LdapTransport.INSECURE).withTimeout(Duration.ofMillis(300));
       LdapDirectory directory = new LdapDirectory(settings);
 
       StoreException e = assertTimeoutPreemptively(Duration.ofSeconds(20),

@@ -32,9 +32,14 @@ final class TestDirectory implements AutoCloseable {
   private final List<String> binds = new CopyOnWriteArrayList<>();
 
   TestDirectory() {
+    this(plainListener());
+  }
+
+  /** A directory that listens as {@code listener} says (ldaps, or StartTLS offered). */
+  TestDirectory(InMemoryListenerConfig listener) {
     try {
       InMemoryDirectoryServerConfig config = new InMemoryDirectoryServerConfig(BASE);
-      config.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("default", 0));
+      config.setListenerConfigs(listener);
       config.addInMemoryOperationInterceptor(new InMemoryOperationInterceptor() {
         @Override
         public void processSimpleBindRequest(InMemoryInterceptedSimpleBindRequest request) {
@@ -53,13 +58,25 @@ final class TestDirectory implements AutoCloseable {
     }
   }
 
-  /** Settings for this server with every default. */
+  /** Settings for this server (plain ldap://, allowed as insecure) with every other default. */
   LdapSettings settings() {
-    return LdapSettings.of(url(), "uid={0}," + PEOPLE, GROUPS);
+    return LdapSettings.of(url(), "uid={0}," + PEOPLE, GROUPS, LdapTransport.INSECURE);
   }
 
   String url() {
     return "ldap://127.0.0.1:" + server.getListenPort();
+  }
+
+  int port() {
+    return server.getListenPort();
+  }
+
+  private static InMemoryListenerConfig plainListener() {
+    try {
+      return InMemoryListenerConfig.createLDAPConfig("default", 0);
+    } catch (LDAPException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Adds a person (inetOrgPerson) named {@code uid} under {@link #PEOPLE}; returns their DN. */
@@ -98,6 +115,11 @@ final class TestDirectory implements AutoCloseable {
     modify(groupDn(cn), new Modification(ModificationType.REPLACE, "member", values.toArray(String[]::new)));
   }
 
+  /** Adds {@code value} to {@code attribute} of entry {@code dn}. */
+  void addValue(String dn, String attribute, String value) {
+    modify(dn, new Modification(ModificationType.ADD, attribute, value));
+  }
+
   void setDisplayName(String userDn, String displayName) {
     modify(userDn, new Modification(ModificationType.REPLACE, "cn", displayName));
   }
@@ -129,7 +151,8 @@ final class TestDirectory implements AutoCloseable {
     return new DN(new RDN("uid", uid), parse(parent)).toString();
   }
 
-  private static String groupDn(String cn) {
+  /** The DN of group {@code cn} of {@link #addGroup}. */
+  static String groupDn(String cn) {
     return new DN(new RDN("cn", cn), parse(GROUPS)).toString();
   }
 

@@ -34,10 +34,20 @@ public final class RoleConfigs {
    * Sign-in against an LDAP directory besides the store's own users: bind as the user at
    * {@code userDnPattern} ({0} is the name), groups from {@code groupBase}. Directory users are kept
    * in the store with those of their groups the store has, so store entitlements apply to them.
+   * Admins only through {@code adminGroups} (DNs or names): a directory group named admins is not one.
+   * Passwords go to the directory over {@code ldaps://} or {@code ldap://} with {@code startTls: true},
+   * trusting {@code caFile} (PEM) or the JDK's trust store; plain {@code ldap://} needs {@code
+   * insecure: true} (trials only). Users may be found by {@code userSearch} (as {@code bindDn})
+   * instead of {@code userDnPattern}. The search account's password: {@code bindPasswordFile}
+   * (better than {@code bindPassword} in this file), or the environment.
    */
   public record LdapConfig(
       String url, String userDnPattern, String groupBase, String groupFilter, String groupNameAttribute,
-      String displayNameAttribute, Duration timeout, String bindDn, String bindPassword) {}
+      String displayNameAttribute, Duration timeout, String bindDn, String bindPassword, String bindPasswordFile,
+      List<String> adminGroups, Boolean startTls, String caFile, Boolean insecure, LdapUserSearchConfig userSearch) {}
+
+  /** Users found by a search: {@code filter} with {0} for the name typed, e.g. (sAMAccountName={0}). */
+  public record LdapUserSearchConfig(String base, String filter, String nameAttribute) {}
 
   /** The enroller this broker certifies agents with ({@code shardbroker certs issue --enroller}). */
   public record EnrollmentConfig(String cert, String key, Duration agentValidity) {}
