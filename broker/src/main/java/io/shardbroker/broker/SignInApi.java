@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Who is asking: every {@code /api/} request but sign-in itself carries either a bearer token
@@ -20,7 +21,8 @@ import java.util.concurrent.Semaphore;
  * Password checks of both go through the {@link SignInThrottle}, counted before the password is
  * checked, and every refusal is audited. At most {@link SignInPolicy#maxPasswordChecks} passwords
  * are checked at once (each Argon2 hash takes 19 MiB and a processor for a while); a sign-in beyond
- * them is answered {@code 503 overloaded} at once. A password checked right within the last
+ * them waits in line, and beyond {@link SignInPolicy#passwordCheckQueue} waiting is answered
+ * {@code 503 overloaded} at once. A password checked right within the last
  * {@link Authenticator#REMEMBER} costs no hash and takes no place. The client is who the {@link
  * TrustedProxies} say it is.
  * {@code POST /api/v1/auth/logout} revokes the token it is sent with. {@code GET
@@ -47,6 +49,9 @@ final class SignInApi {
   private final TrustedProxies proxies;
   /** A place per password being checked; never waited for. */
   private final Semaphore passwordChecks;
+  /** Sign-ins waiting for a password check now, and the most that may. */
+  private final AtomicInteger waitingForCheck = new AtomicInteger();
+  private final int mostWaitingForCheck;
   private final Duration retryAfter;
 
   /**
@@ -61,7 +66,8 @@ final class SignInApi {
     this.refusals = refusals;
     this.form = new SignInForm(policy.notice());
     this.proxies = proxies;
-    this.passwordChecks = new Semaphore(policy.maxPasswordChecks());
+    this.passwordChecks = new Semaphore(policy.maxPasswordChecks(), true);
+    this.mostWaitingForCheck = policy.passwordCheckQueue();
     this.retryAfter = retryAfter;
   }
 
@@ -172,10 +178,10 @@ final class SignInApi {
       return remembered.get();
     }
     SignInThrottle.Attempt attempt = throttle.begin(name, address, "sign-ins");
-    if (!passwordChecks.tryAcquire()) {
+    if (!takePasswordCheck()) {
       attempt.abandoned();
-      throw new BrokerException(Reason.OVERLOADED, "the broker is checking as many passwords as it may at once; "
-          + "try again in a moment", retryAfter);
+      throw new BrokerException(Reason.OVERLOADED, "the broker is checking as many passwords as it may at once"
+          + " and as many sign-ins wait; try again in a moment", retryAfter);
     }
     Optional<User> user;
     try {
@@ -194,5 +200,29 @@ final class SignInApi {
     }
     attempt.succeeded();
     return user.get();
+  }
+
+  /**
+   * Takes a place to check a password: a free one, else a place in line while fewer than {@link
+   * SignInPolicy#passwordCheckQueue} wait (each check ends: a hash's time, or the directory's
+   * timeout); false when the line is full too.
+   */
+  private boolean takePasswordCheck() {
+    if (passwordChecks.tryAcquire()) {
+      return true;
+    }
+    if (waitingForCheck.incrementAndGet() > mostWaitingForCheck) {
+      waitingForCheck.decrementAndGet();
+      return false;
+    }
+    try {
+      passwordChecks.acquire();
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      waitingForCheck.decrementAndGet();
+    }
   }
 }

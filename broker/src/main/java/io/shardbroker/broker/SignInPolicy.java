@@ -18,8 +18,12 @@ import java.time.Duration;
  * @param firstDelay the wait after the first failure past the free ones; it doubles with each
  * @param lockFor how long a lock lasts, and how long failures are remembered
  * @param maxPasswordChecks passwords checked at once (each an Argon2 hash of {@code memoryKiB},
- *     19 MiB by default, or a directory's bind); more sign-ins at once are answered {@code 503
- *     overloaded} at once. Default: the processors, at most {@value #MAX_PASSWORD_CHECKS_DEFAULT_CAP}
+ *     19 MiB by default, or a directory's bind). Default: the processors, at most {@value
+ *     #MAX_PASSWORD_CHECKS_DEFAULT_CAP}
+ * @param passwordCheckQueue sign-ins that may wait in line for a check when all are busy (they hold
+ *     no hash memory while they wait); one more is answered {@code 503 overloaded} at once. So a
+ *     burst of sign-ins (a class logging on at 9:00) is served in turn, and a flood is refused
+ *     fast. Default: {@value #QUEUE_PER_CHECK} per check
  * @param notice plain text the portal shows above its sign-in form, such as a legal notice or
  *     where to get help (Horizon's "pre-login message"); empty for none
  */
@@ -29,6 +33,7 @@ public record SignInPolicy(
     int addressFreeFailures, int addressLockAfter,
     Duration firstDelay, Duration lockFor,
     int maxPasswordChecks,
+    int passwordCheckQueue,
     String notice) {
 
   /** The longest notice: a few paragraphs, not a document. */
@@ -44,8 +49,12 @@ public record SignInPolicy(
   public static final int MAX_PASSWORD_CHECKS_DEFAULT =
       Math.min(MAX_PASSWORD_CHECKS_DEFAULT_CAP, Runtime.getRuntime().availableProcessors());
 
+  /** Sign-ins waiting in line per password check, by default. */
+  public static final int QUEUE_PER_CHECK = 16;
+
   public static final SignInPolicy DEFAULT = new SignInPolicy(Duration.ofMinutes(15), 3, 10, 20, 100,
-      Duration.ofSeconds(1), Duration.ofMinutes(15), MAX_PASSWORD_CHECKS_DEFAULT, "");
+      Duration.ofSeconds(1), Duration.ofMinutes(15), MAX_PASSWORD_CHECKS_DEFAULT,
+      QUEUE_PER_CHECK * MAX_PASSWORD_CHECKS_DEFAULT, "");
 
   public SignInPolicy {
     notice = notice == null ? "" : notice.strip();
@@ -70,16 +79,26 @@ public record SignInPolicy(
     if (maxPasswordChecks < 1 || maxPasswordChecks > 1024) {
       throw new IllegalArgumentException("password checks at once must be 1..1024, got " + maxPasswordChecks);
     }
+    if (passwordCheckQueue < 0 || passwordCheckQueue > 100_000) {
+      throw new IllegalArgumentException("sign-ins waiting for a password check must be 0..100000, got "
+          + passwordCheckQueue);
+    }
   }
 
   public SignInPolicy withNotice(String newNotice) {
     return new SignInPolicy(tokenLifetime, userFreeFailures, userLockAfter, addressFreeFailures,
-        addressLockAfter, firstDelay, lockFor, maxPasswordChecks, newNotice);
+        addressLockAfter, firstDelay, lockFor, maxPasswordChecks, passwordCheckQueue, newNotice);
   }
 
+  /** With {@code checks} at once and {@value #QUEUE_PER_CHECK} waiting per check. */
   public SignInPolicy withMaxPasswordChecks(int checks) {
     return new SignInPolicy(tokenLifetime, userFreeFailures, userLockAfter, addressFreeFailures,
-        addressLockAfter, firstDelay, lockFor, checks, notice);
+        addressLockAfter, firstDelay, lockFor, checks, QUEUE_PER_CHECK * checks, notice);
+  }
+
+  public SignInPolicy withPasswordCheckQueue(int waiting) {
+    return new SignInPolicy(tokenLifetime, userFreeFailures, userLockAfter, addressFreeFailures,
+        addressLockAfter, firstDelay, lockFor, maxPasswordChecks, waiting, notice);
   }
 
   private static void requirePositive(String what, Duration d) {

@@ -312,7 +312,8 @@ class SignInTest {
       LdapSettings stalled = LdapSettings.of("ldap://127.0.0.1:" + silent.getLocalPort(),
           "uid={0},ou=people,dc=example,dc=com", "ou=groups,dc=example,dc=com", LdapTransport.INSECURE).withTimeout(Duration.ofSeconds(30));
       TestBroker.Api oneAtATime = broker.startBroker("one-check", broker.store, s -> s.withSecurity(
-          s.security().withLdap(stalled).withSignIn(SignInPolicy.DEFAULT.withMaxPasswordChecks(1))));
+          s.security().withLdap(stalled).withSignIn(SignInPolicy.DEFAULT.withMaxPasswordChecks(1)
+              .withPasswordCheckQueue(0))));
       CompletableFuture<HttpResponse<String>> dora = http.sendAsync(request(oneAtATime.base, null, "POST",
           "/api/v1/auth/login", json("username", "dora", "password", "her-password")).build(),
           HttpResponse.BodyHandlers.ofString());

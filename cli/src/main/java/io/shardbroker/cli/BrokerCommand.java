@@ -266,6 +266,7 @@ final class BrokerCommand implements Callable<Integer> {
     if (config == null) {
       return d;
     }
+    int checks = CommonOptions.orDefault(config.maxPasswordChecks(), d.maxPasswordChecks());
     return new SignInPolicy(CommonOptions.orDefault(config.tokenLifetime(), d.tokenLifetime()),
         CommonOptions.orDefault(config.userFreeFailures(), d.userFreeFailures()),
         CommonOptions.orDefault(config.userLockAfter(), d.userLockAfter()),
@@ -273,7 +274,7 @@ final class BrokerCommand implements Callable<Integer> {
         CommonOptions.orDefault(config.addressLockAfter(), d.addressLockAfter()),
         CommonOptions.orDefault(config.firstDelay(), d.firstDelay()),
         CommonOptions.orDefault(config.lockFor(), d.lockFor()),
-        CommonOptions.orDefault(config.maxPasswordChecks(), d.maxPasswordChecks()),
+        checks, SignInPolicy.QUEUE_PER_CHECK * checks,
         CommonOptions.orDefault(config.notice(), d.notice()));
   }
 
