@@ -169,8 +169,7 @@ final class HttpApi {
     portal.routes(config);
     config.routes.get("/healthz", ctx -> send(ctx, 200, new ApiViews.Status("ok")));
     config.routes.get("/readyz", this::ready);
-    config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-        .result(meters.scrape()));
+    config.routes.get("/metrics", this::metrics);
     config.routes.after(this::finish);
     config.routes.exception(BrokerException.class, (e, ctx) -> fail(ctx, e));
     config.routes.exception(StoreException.class, (e, ctx) -> fail(ctx, e));
@@ -194,6 +193,15 @@ final class HttpApi {
     });
     config.routes.error(405, ctx -> refuse(ctx, Reason.METHOD_NOT_ALLOWED,
         ctx.method() + " is not allowed on " + ctx.path()));
+  }
+
+  /** The Prometheus scrape; behind the metrics token when the deployment gives one. */
+  private void metrics(Context ctx) {
+    MetricsToken token = settings.security().metricsToken();
+    if (token != null) {
+      token.check(ctx.header("Authorization"));
+    }
+    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape());
   }
 
   /** Writes the audit rows that count repeated refusals whose minute is over; see {@link Refusals}. */

@@ -9,6 +9,7 @@ import io.shardbroker.broker.CandidateSearch;
 import io.shardbroker.broker.DisplaySettings;
 import io.shardbroker.broker.Enrollment;
 import io.shardbroker.broker.HttpsCertificate;
+import io.shardbroker.broker.MetricsToken;
 import io.shardbroker.broker.SignInPolicy;
 import io.shardbroker.broker.TrustedProxies;
 import io.shardbroker.cli.config.ConfigFiles;
@@ -19,6 +20,7 @@ import io.shardbroker.cli.config.RoleConfigs.DisplaysConfig;
 import io.shardbroker.cli.config.RoleConfigs.EnrollmentConfig;
 import io.shardbroker.cli.config.RoleConfigs.HttpConfig;
 import io.shardbroker.cli.config.RoleConfigs.LdapConfig;
+import io.shardbroker.cli.config.RoleConfigs.MetricsConfig;
 import io.shardbroker.cli.config.RoleConfigs.SignInConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
 import io.shardbroker.cli.config.RoleConfigs.TlsConfig;
@@ -31,8 +33,10 @@ import io.shardbroker.store.LdapSettings;
 import io.shardbroker.store.Seed;
 import io.shardbroker.store.Store;
 import io.shardbroker.store.StoreSettings;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -164,7 +168,8 @@ final class BrokerCommand implements Callable<Integer> {
         candidateSearch(config.candidateSearch()),
         admission(config.admission()), displays(config.displays()),
         new BrokerSecurity(https(config.tls()), signIn(config.signIn()), enrollment(config.enrollment()),
-            ldap(config.ldap()), LinkSecurity.PLAINTEXT, trustedProxies(config.http())));
+            ldap(config.ldap()), LinkSecurity.PLAINTEXT, trustedProxies(config.http()),
+            metricsToken(config.metrics())));
   }
 
   /** The HTTP API's certificate from the flags or the config file, or null for plain HTTP. */
@@ -255,6 +260,21 @@ final class BrokerCommand implements Callable<Integer> {
   static TrustedProxies trustedProxies(HttpConfig config) {
     return config == null || config.trustedProxies() == null ? TrustedProxies.NONE
         : new TrustedProxies(config.trustedProxies());
+  }
+
+  /** The token {@code /metrics} asks for, from {@code metrics.tokenFile}; null (open) without one. */
+  static MetricsToken metricsToken(MetricsConfig config) {
+    if (config == null || config.tokenFile() == null) {
+      return null;
+    }
+    Path file = Path.of(config.tokenFile());
+    try {
+      return new MetricsToken(Files.readString(file).strip());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read metrics.tokenFile " + file + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("metrics.tokenFile " + file + ": " + e.getMessage(), e);
+    }
   }
 
   static Admission admission(AdmissionConfig config) {
