@@ -94,8 +94,10 @@ final class HttpApi {
     this.signIn = new SignInApi(store.accounts(), authenticator,
         new SignInTokens(store.security(), settings.security().signIn(), clock), throttle, refusals,
         settings.security().signIn(), settings.security().trustedProxies(), settings.timeouts().retryAfter());
-    this.enrollment = new EnrollmentApi(settings.security().enrollment(), store.security(), throttle, refusals,
-        settings.brokerId(), settings.security().trustedProxies());
+    // Enrollments count their failures apart from sign-ins: neither can lock the other out of an address.
+    this.enrollment = new EnrollmentApi(settings.security().enrollment(), store.security(),
+        new SignInThrottle(settings.security().signIn(), clock), refusals, settings.brokerId(),
+        settings.security().trustedProxies());
     this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);
     this.adminSessions = new AdminSessionsApi(listing, ending, store.security(), settings.brokerId());
     this.counts = new VmCounts(directory, drained, settings.timeouts().list());
