@@ -14,17 +14,18 @@ import io.shardbroker.store.LdapSettings;
  *     deployment's CA, or {@link LinkSecurity#PLAINTEXT} when it runs {@code --insecure} without one
  * @param trustedProxies the proxies whose {@code X-Forwarded-For} or {@code Forwarded} header names
  *     the client, for sign-in limits and the audit log; {@link TrustedProxies#NONE} for none
+ * @param metricsToken the bearer token {@code /metrics} asks for; null: {@code /metrics} is open
  */
 public record BrokerSecurity(
     HttpsCertificate https, SignInPolicy signIn, Enrollment enrollment, LdapSettings ldap, LinkSecurity links,
-    TrustedProxies trustedProxies) {
+    TrustedProxies trustedProxies, MetricsToken metricsToken) {
 
   /**
    * Plain HTTP, the default sign-in policy, no enrollment, the store's users only, plain-text links,
-   * no trusted proxy.
+   * no trusted proxy, open metrics.
    */
-  public static final BrokerSecurity DEFAULT =
-      new BrokerSecurity(null, SignInPolicy.DEFAULT, null, null, LinkSecurity.PLAINTEXT, TrustedProxies.NONE);
+  public static final BrokerSecurity DEFAULT = new BrokerSecurity(
+      null, SignInPolicy.DEFAULT, null, null, LinkSecurity.PLAINTEXT, TrustedProxies.NONE, null);
 
   public BrokerSecurity {
     if (signIn == null) {
@@ -39,26 +40,31 @@ public record BrokerSecurity(
   }
 
   public BrokerSecurity withHttps(HttpsCertificate certificate) {
-    return new BrokerSecurity(certificate, signIn, enrollment, ldap, links, trustedProxies);
+    return new BrokerSecurity(certificate, signIn, enrollment, ldap, links, trustedProxies, metricsToken);
   }
 
   public BrokerSecurity withSignIn(SignInPolicy policy) {
-    return new BrokerSecurity(https, policy, enrollment, ldap, links, trustedProxies);
+    return new BrokerSecurity(https, policy, enrollment, ldap, links, trustedProxies, metricsToken);
   }
 
   public BrokerSecurity withEnrollment(Enrollment newEnrollment) {
-    return new BrokerSecurity(https, signIn, newEnrollment, ldap, links, trustedProxies);
+    return new BrokerSecurity(https, signIn, newEnrollment, ldap, links, trustedProxies, metricsToken);
   }
 
   public BrokerSecurity withLdap(LdapSettings directory) {
-    return new BrokerSecurity(https, signIn, enrollment, directory, links, trustedProxies);
+    return new BrokerSecurity(https, signIn, enrollment, directory, links, trustedProxies, metricsToken);
   }
 
   public BrokerSecurity withLinks(LinkSecurity newLinks) {
-    return new BrokerSecurity(https, signIn, enrollment, ldap, newLinks, trustedProxies);
+    return new BrokerSecurity(https, signIn, enrollment, ldap, newLinks, trustedProxies, metricsToken);
   }
 
   public BrokerSecurity withTrustedProxies(TrustedProxies proxies) {
-    return new BrokerSecurity(https, signIn, enrollment, ldap, links, proxies);
+    return new BrokerSecurity(https, signIn, enrollment, ldap, links, proxies, metricsToken);
+  }
+
+  /** These settings with {@code /metrics} behind {@code token} (null: open). */
+  public BrokerSecurity withMetricsToken(MetricsToken token) {
+    return new BrokerSecurity(https, signIn, enrollment, ldap, links, trustedProxies, token);
   }
 }

@@ -17,8 +17,10 @@ import java.util.List;
  * ({@code POST /api/v1/admin/enrollments}); the VM's agent makes its key pair, and sends the token
  * with a certificate request ({@code POST /api/v1/enroll}, no user sign-in); the broker's enroller
  * certifies the request's key as that VM's agent. The token works once, for that VM only, until
- * it expires; the private key never leaves the VM. Failed attempts are throttled per VM id and per
- * address like sign-ins, and audited.
+ * it expires; the private key never leaves the VM. The token is checked before the certificate
+ * request is read, so a wrong one costs no parsing or signing. Failed attempts are throttled per VM
+ * id and per address like sign-ins, but by a throttle of their own, so failing enrollments cannot
+ * lock users' sign-ins from an address, nor failing sign-ins block enrollments; they are audited.
  */
 final class EnrollmentApi {
 
@@ -82,23 +84,16 @@ final class EnrollmentApi {
     String address = clients.client(ctx);
     String throttleKey = "enroll:" + vmId;
     throttle.refuseIfWaiting(throttleKey, address, "enrollments");
-    List<X509Certificate> chain;
     Actor agent = new Actor("agent:" + vmId, brokerId);
-    // The request is checked before the token is used up: a malformed one must not waste it.
-    try {
-      chain = enrollment.enroller().certifyAgent(vmId, request, enrollment.agentValidity());
-    } catch (IllegalArgumentException e) {
-      throw new BrokerException(Reason.BAD_REQUEST, "certificateRequest", e.getMessage());
-    }
     SignInThrottle.Attempt attempt = throttle.begin(throttleKey, address, "enrollments");
-    boolean redeemed;
+    List<X509Certificate> chain;
     try {
-      redeemed = store.redeemEnrollment(agent, token, vmId);
+      chain = certifyWithToken(agent, token, vmId, request);
     } catch (RuntimeException e) {
-      attempt.abandoned();
+      attempt.abandoned();  // a bad certificate request or a failing store: the token was not wrong
       throw e;
     }
-    if (!redeemed) {
+    if (chain == null) {
       boolean locked = attempt.failed();
       refusals.record(agent.user(), locked ? "enrollment.lock" : "enrollment.refuse", vmId, "from " + address);
       throw new BrokerException(Reason.ENROLLMENT_REFUSED,
@@ -107,6 +102,27 @@ final class EnrollmentApi {
     attempt.succeeded();
     Json.send(ctx, 200, new Enrolled(vmId, Pem.certificates(chain), Pem.certificates(List.of(enrollment.enroller().root())),
         chain.get(0).getNotAfter().toInstant().toString()));
+  }
+
+  /**
+   * The agent's certificate chain, or null when {@code token} is not good for {@code vmId}. The
+   * token is checked first, so a request without a good one gets no parsing or signing; the
+   * certificate request next, before the token is used up, so a malformed one does not waste it.
+   *
+   * @throws BrokerException BAD_REQUEST for a certificate request the enroller cannot take
+   */
+  private List<X509Certificate> certifyWithToken(Actor agent, String token, String vmId, String request) {
+    if (!store.enrollmentRedeemable(token, vmId)) {
+      return null;
+    }
+    List<X509Certificate> chain;
+    try {
+      chain = enrollment.enroller().certifyAgent(vmId, request, enrollment.agentValidity());
+    } catch (IllegalArgumentException e) {
+      throw new BrokerException(Reason.BAD_REQUEST, "certificateRequest", e.getMessage());
+    }
+    // Still decides: another agent may have used the token since the check.
+    return store.redeemEnrollment(agent, token, vmId) ? chain : null;
   }
 
   private void requireEnroller() {

@@ -94,8 +94,10 @@ final class HttpApi {
     this.signIn = new SignInApi(store.accounts(), authenticator,
         new SignInTokens(store.security(), settings.security().signIn(), clock), throttle, refusals,
         settings.security().signIn(), settings.security().trustedProxies(), settings.timeouts().retryAfter());
-    this.enrollment = new EnrollmentApi(settings.security().enrollment(), store.security(), throttle, refusals,
-        settings.brokerId(), settings.security().trustedProxies());
+    // Enrollments count their failures apart from sign-ins: neither can lock the other out of an address.
+    this.enrollment = new EnrollmentApi(settings.security().enrollment(), store.security(),
+        new SignInThrottle(settings.security().signIn(), clock), refusals, settings.brokerId(),
+        settings.security().trustedProxies());
     this.admin = new AdminApi(store, authenticator, drained, settings.brokerId(), refusals);
     this.adminSessions = new AdminSessionsApi(listing, ending, store.security(), settings.brokerId());
     this.counts = new VmCounts(directory, drained, settings.timeouts().list());
@@ -169,8 +171,7 @@ final class HttpApi {
     portal.routes(config);
     config.routes.get("/healthz", ctx -> send(ctx, 200, new ApiViews.Status("ok")));
     config.routes.get("/readyz", this::ready);
-    config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-        .result(meters.scrape()));
+    config.routes.get("/metrics", this::metrics);
     config.routes.after(this::finish);
     config.routes.exception(BrokerException.class, (e, ctx) -> fail(ctx, e));
     config.routes.exception(StoreException.class, (e, ctx) -> fail(ctx, e));
@@ -194,6 +195,15 @@ final class HttpApi {
     });
     config.routes.error(405, ctx -> refuse(ctx, Reason.METHOD_NOT_ALLOWED,
         ctx.method() + " is not allowed on " + ctx.path()));
+  }
+
+  /** The Prometheus scrape; behind the metrics token when the deployment gives one. */
+  private void metrics(Context ctx) {
+    MetricsToken token = settings.security().metricsToken();
+    if (token != null) {
+      token.check(ctx.header("Authorization"));
+    }
+    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape());
   }
 
   /** Writes the audit rows that count repeated refusals whose minute is over; see {@link Refusals}. */

@@ -57,8 +57,7 @@ class EnrollmentTest {
     assertError(enroll("vm-0042", token, CertificateRequests.create(CertificateRequests.newKeyPair(), "vm-0042")),
         403, "enrollment_refused");
     assertThat(broker.store.audit().query(new AuditEntry.Query(null, "enrollment.", null, null, null, null)).items())
-        .extracting(AuditEntry::action).containsExactly("enrollment.refuse", "enrollment.refuse", "enrollment.redeem",
-            "enrollment.create");
+        .extracting(AuditEntry::action).containsExactly("enrollment.refuse", "enrollment.redeem", "enrollment.create");
   }
 
   @Test
@@ -85,6 +84,43 @@ class EnrollmentTest {
         .isEqualTo("certificateRequest");
     assertThat(TestBroker.assertError(enroll("vm\u00011", token, "r"), 400, "bad_request").get("field").asText())
         .isEqualTo("vmId");
+    assertThat(enroll("vm-1", token, CertificateRequests.create(CertificateRequests.newKeyPair(), "vm-1")).status())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void aWrongTokenIsRefusedBeforeItsCertificateRequestIsRead() {
+    String token = createToken("vm-1");
+    for (String wrong : List.of("sbe1.guess", token + "x", token.substring(1))) {
+      assertError(enroll("vm-1", wrong, "not a request"), 403, "enrollment_refused");
+    }
+    assertError(enroll("vm-2", token, "not a request"), 403, "enrollment_refused");  // the token of another VM
+    assertThat(TestBroker.assertError(enroll("vm-1", token, "not a request"), 400, "bad_request").get("field").asText())
+        .isEqualTo("certificateRequest");  // with the right token the request is read, and the token kept
+    assertThat(enroll("vm-1", token, CertificateRequests.create(CertificateRequests.newKeyPair(), "vm-1")).status())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void failedEnrollmentsDoNotSlowSignInsFromTheirAddress() {
+    String request = CertificateRequests.create(CertificateRequests.newKeyPair(), "vm-x");
+    for (int i = 0; i <= SignInPolicy.DEFAULT.addressFreeFailures(); i++) {
+      assertError(enroll("vm-" + i, "sbe1.guess", request), 403, "enrollment_refused");
+    }
+    assertError(enroll("vm-fresh", "sbe1.guess", request), 429, "too_many_attempts");  // the address waits
+
+    assertThat(api.get("alice", "/api/v1/me").status()).isEqualTo(200);
+  }
+
+  @Test
+  void failedSignInsDoNotSlowEnrollmentsFromTheirAddress() {
+    for (int i = 0; i <= SignInPolicy.DEFAULT.addressFreeFailures(); i++) {
+      assertError(api.send("user" + i, "wrong password", "GET", "/api/v1/me", null, null), 401, "unauthorized");
+    }
+    assertError(api.send("fresh", "wrong password", "GET", "/api/v1/me", null, null), 429, "too_many_attempts");
+
+    // Made in the store: the admin API would ask for a password from this address, which waits.
+    String token = broker.store.security().createEnrollment(TestBroker.SETUP, "vm-1", Duration.ofMinutes(15)).token();
     assertThat(enroll("vm-1", token, CertificateRequests.create(CertificateRequests.newKeyPair(), "vm-1")).status())
         .isEqualTo(200);
   }

@@ -23,6 +23,7 @@ import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,10 +36,25 @@ import picocli.CommandLine.Spec;
     header = "Gets this VM's agent certificate from a broker with a one-time token.",
     description = {
         "Makes the agent's key pair here (DIR/agent-VM.key, readable by its owner only), sends a certificate request and the token an admin made ('shardbroker admin enroll VM') to the broker, and writes the certificate (DIR/agent-VM.crt) and the CA certificate (DIR/ca.crt). The private key never leaves this machine. Then run: shardbroker agent --vm-id VM --certs DIR ...",
+        "",
+        "The token comes from --token-file or $" + AgentEnrollCommand.TOKEN_ENV + ", never from the command line, which every user of the machine can read (ps, /proc, shell history).",
     })
 final class AgentEnrollCommand implements Callable<Integer> {
 
+  static final String TOKEN_ENV = "SHARDBROKER_ENROLL_TOKEN";
+
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Map<String, String> env;
+
+  AgentEnrollCommand() {
+    this(System.getenv());
+  }
+
+  /** With the environment given, as a test sees fit. */
+  AgentEnrollCommand(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
 
   @Spec CommandSpec spec;
 
@@ -48,8 +64,13 @@ final class AgentEnrollCommand implements Callable<Integer> {
   @Option(names = "--vm-id", paramLabel = "ID", required = true, description = "This VM's id: the one the token was made for.")
   String vmId;
 
-  @Option(names = "--token", paramLabel = "TOKEN", required = true, description = "The one-time enrollment token.")
-  String token;
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "Read the one-time enrollment token from the first line of FILE (default: $" + TOKEN_ENV + ").")
+  Path tokenFile;
+
+  /** Refused, not taken: kept only to say why and what to use instead. */
+  @Option(names = "--token", paramLabel = "TOKEN", hidden = true)
+  String tokenOnCommandLine;
 
   @Option(names = "--certs", paramLabel = "DIR", defaultValue = "certs",
       description = "Where to write the key and certificates (default: ${DEFAULT-VALUE}).")
@@ -64,6 +85,7 @@ final class AgentEnrollCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    String token = token();
     Identity.of(Role.AGENT, vmId);  // a malformed VM id fails here, with the rule
     refusePlainHttpOnTheNetwork();
     Path keyFile = dir.resolve("agent-" + vmId + ".key");
@@ -124,6 +146,30 @@ final class AgentEnrollCommand implements Callable<Integer> {
           + ": " + answer.path("message").asText());
     }
     return answer;
+  }
+
+  /** The token from --token-file, else from the environment; --token is refused. */
+  private String token() throws IOException {
+    if (tokenOnCommandLine != null) {
+      throw new IllegalArgumentException("--token is refused: a token on the command line is readable by every user"
+          + " of this machine (ps, /proc) and stays in shell history; give --token-file FILE or set $" + TOKEN_ENV);
+    }
+    String token;
+    String from;
+    if (tokenFile != null) {
+      List<String> lines = Files.readAllLines(tokenFile);
+      token = lines.isEmpty() ? "" : lines.get(0).strip();
+      from = tokenFile.toString();
+    } else {
+      token = env.getOrDefault(TOKEN_ENV, "").strip();
+      from = "$" + TOKEN_ENV;
+    }
+    if (token.isEmpty()) {
+      throw new IllegalArgumentException(tokenFile == null && !env.containsKey(TOKEN_ENV)
+          ? "give the enrollment token: --token-file FILE or $" + TOKEN_ENV
+          : "the enrollment token in " + from + " is empty");
+    }
+    return token;
   }
 
   private void refusePlainHttpOnTheNetwork() {

@@ -9,6 +9,7 @@ import io.shardbroker.broker.CandidateSearch;
 import io.shardbroker.broker.DisplaySettings;
 import io.shardbroker.broker.Enrollment;
 import io.shardbroker.broker.HttpsCertificate;
+import io.shardbroker.broker.MetricsToken;
 import io.shardbroker.broker.SignInPolicy;
 import io.shardbroker.broker.TrustedProxies;
 import io.shardbroker.cli.config.ConfigFiles;
@@ -20,6 +21,7 @@ import io.shardbroker.cli.config.RoleConfigs.EnrollmentConfig;
 import io.shardbroker.cli.config.RoleConfigs.HttpConfig;
 import io.shardbroker.cli.config.RoleConfigs.LdapConfig;
 import io.shardbroker.cli.config.RoleConfigs.LdapUserSearchConfig;
+import io.shardbroker.cli.config.RoleConfigs.MetricsConfig;
 import io.shardbroker.cli.config.RoleConfigs.SignInConfig;
 import io.shardbroker.cli.config.RoleConfigs.TimeoutsConfig;
 import io.shardbroker.cli.config.RoleConfigs.TlsConfig;
@@ -169,7 +171,8 @@ final class BrokerCommand implements Callable<Integer> {
         candidateSearch(config.candidateSearch()),
         admission(config.admission()), displays(config.displays()),
         new BrokerSecurity(https(config.tls()), signIn(config.signIn()), enrollment(config.enrollment()),
-            ldap(config.ldap()), LinkSecurity.PLAINTEXT, trustedProxies(config.http())));
+            ldap(config.ldap()), LinkSecurity.PLAINTEXT, trustedProxies(config.http()),
+            metricsToken(config.metrics())));
   }
 
   /** The HTTP API's certificate from the flags or the config file, or null for plain HTTP. */
@@ -282,6 +285,21 @@ final class BrokerCommand implements Callable<Integer> {
   static TrustedProxies trustedProxies(HttpConfig config) {
     return config == null || config.trustedProxies() == null ? TrustedProxies.NONE
         : new TrustedProxies(config.trustedProxies());
+  }
+
+  /** The token {@code /metrics} asks for, from {@code metrics.tokenFile}; null (open) without one. */
+  static MetricsToken metricsToken(MetricsConfig config) {
+    if (config == null || config.tokenFile() == null) {
+      return null;
+    }
+    Path file = Path.of(config.tokenFile());
+    try {
+      return new MetricsToken(Files.readString(file).strip());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read metrics.tokenFile " + file + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("metrics.tokenFile " + file + ": " + e.getMessage(), e);
+    }
   }
 
   static Admission admission(AdmissionConfig config) {

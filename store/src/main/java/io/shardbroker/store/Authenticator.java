@@ -132,7 +132,8 @@ public final class Authenticator {
       }
       // A local user of the directory's name for this one (created meanwhile, or one that differs
       // only in case from what was typed), or a name the store cannot take.
-      log.warn("directory user {} refused: {}", Inputs.quote(found.get().name()), e.getMessage());
+      log.warn("directory user {} refused at sign-in, not brought into the store: {}",
+          Inputs.quote(found.get().name()), e.getMessage());
       return Optional.empty();
     }
     return user.enabled() ? Optional.of(user) : Optional.empty();

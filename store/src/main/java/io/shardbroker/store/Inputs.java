@@ -41,28 +41,33 @@ final class Inputs {
     return value;
   }
 
-  /** A user name: any text but control characters, ':' (HTTP Basic splits there) and edge spaces. */
+  /** A user or group name being written: {@link PrincipalNames}' alphabet. */
   static String userName(String value, String field) {
-    principalName(value, field, "user");
-    if (value.indexOf(':') >= 0) {
-      throw invalid(field, "a user name cannot contain ':', got " + quote(value));
-    }
-    return value;
+    return principalName(value, field, "user");
   }
 
   static String groupName(String value, String field) {
     return principalName(value, field, "group");
   }
 
+  /**
+   * A user's name as a key for something other than the user (a brokering lock): any stored name,
+   * including one from before {@link PrincipalNames}, so only what no stored name has is refused
+   * (':' never was: HTTP Basic splits there).
+   */
+  static String storedUserName(String value, String field) {
+    required(value, field);
+    if (value.isEmpty() || value.indexOf(':') >= 0) {
+      throw invalid(field, "no user is named " + quote(value));
+    }
+    return plainText(value, field, NAME_MAX);
+  }
+
   private static String principalName(String value, String field, String what) {
     required(value, field);
-    if (value.isBlank()) {
-      throw invalid(field, "a " + what + " name cannot be blank");
-    }
-    plainText(value, field, NAME_MAX);
-    if (Character.isWhitespace(value.codePointAt(0))
-        || Character.isWhitespace(value.codePointBefore(value.length()))) {
-      throw invalid(field, "a " + what + " name cannot start or end with white space, got " + quote(value));
+    String problem = PrincipalNames.problem(value);
+    if (problem != null) {
+      throw invalid(field, "bad " + what + " name " + quote(value) + ": " + problem);
     }
     return value;
   }
@@ -165,7 +170,7 @@ final class Inputs {
     return true;
   }
 
-  /** A value for a message: quoted, shortened, control characters shown as escapes. */
+  /** A value for a message: quoted, shortened, control and format (bidi) characters shown as escapes. */
   static String quote(String value) {
     StringBuilder out = new StringBuilder("'");
     int shown = Math.min(value.length(), 64);
@@ -174,7 +179,8 @@ final class Inputs {
     }
     for (int i = 0; i < shown; i++) {
       char ch = value.charAt(i);
-      out.append(Character.isISOControl(ch) ? String.format("\\u%04x", (int) ch) : String.valueOf(ch));
+      boolean hidden = Character.isISOControl(ch) || Character.getType(ch) == Character.FORMAT;
+      out.append(hidden ? String.format("\\u%04x", (int) ch) : String.valueOf(ch));
     }
     return out.append(value.length() > shown ? "...'" : "'").toString();
   }

@@ -24,7 +24,7 @@ final class JdbcBrokeringLocks implements BrokeringLocks {
 
   @Override
   public boolean tryLock(String user, String pool, String holder, Instant now, Instant expiresAt) {
-    Inputs.userName(user, "user");
+    Inputs.storedUserName(user, "user");
     Inputs.poolName(pool, "pool");
     holder(holder);
     // Both databases keep microseconds: truncated here, what is compared is what was written.

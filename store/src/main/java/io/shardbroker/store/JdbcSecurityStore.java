@@ -155,6 +155,25 @@ final class JdbcSecurityStore implements SecurityStore {
     });
   }
 
+  @Override
+  public boolean enrollmentRedeemable(String token, String vmId) {
+    if (token == null || vmId == null) {
+      return false;
+    }
+    Instant now = db.now();
+    return db.autocommit(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM enrollment_tokens"
+          + " WHERE token_hash = ? AND vm_id = ? AND used_at IS NULL AND expires_at > ?")) {
+        ps.setString(1, hash(token));
+        ps.setString(2, vmId);
+        Database.setInstant(ps, 3, now);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
   private static String hash(String token) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));

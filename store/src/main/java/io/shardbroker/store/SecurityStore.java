@@ -38,6 +38,13 @@ public interface SecurityStore {
    */
   boolean redeemEnrollment(Actor by, String token, String vmId);
 
+  /**
+   * Whether {@code token} would redeem for {@code vmId} now, without using it up or auditing: so a
+   * broker checks the token before it spends work on the request that comes with it. {@link
+   * #redeemEnrollment} still decides (a racing agent may use the token in between).
+   */
+  boolean enrollmentRedeemable(String token, String vmId);
+
   /** A token as made: the only time the token itself is shown. */
   record EnrollmentToken(String token, String vmId, Instant expiresAt) {}
 }

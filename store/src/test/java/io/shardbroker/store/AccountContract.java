@@ -133,11 +133,28 @@ interface AccountContract extends StoreFixture {
     assertFails(Reason.BAD_REQUEST, "description", () -> accounts.createGroup("g", "x".repeat(257), ADMIN));
     assertFails(Reason.BAD_REQUEST, "groups", () -> accounts.createUser(user("alice", " staff"), ADMIN));
 
-    accounts.createGroup("a:b", null, ADMIN);
-    String longest = "\uD83D\uDE00".repeat(128);
+    assertFails(Reason.BAD_REQUEST, "name", () -> accounts.createGroup("a:b", null, ADMIN));
+    String longest = "\u0436".repeat(PrincipalNames.MAX);  // two UTF-8 bytes each
     accounts.createUser(user(longest), ADMIN);
     assertThat(accounts.user(longest)).isPresent();
     assertThat(accounts.users()).extracting(User::name).containsExactly(longest);
+  }
+
+  @Test
+  default void spoofingAndPathNamesAreRefusedForUsersAndGroups() {
+    AccountStore accounts = store().accounts();
+    for (String name : new String[] {"\u0430lice", "ali\u202Ece", "\u2066alice\u2069", "al\u200Eice",
+        "ali\u200Bce", "\uFF41\uFF4C\uFF49\uFF43\uFF45", "a/b", "a\\b", "..", "a..b", ".hidden", "-rf",
+        "a b", "x".repeat(PrincipalNames.MAX + 1)}) {
+      assertFails(Reason.BAD_REQUEST, "name", () -> accounts.createUser(user(name), ADMIN));
+      assertFails(Reason.BAD_REQUEST, "name", () -> accounts.createGroup(name, null, ADMIN));
+    }
+    assertThat(accounts.users()).isEmpty();
+    for (String name : new String[] {"alice", "user001", "v0001", "bench", "desktop-00001", "root", "first.last",
+        "a_b", "Jos\u00E9", "\u0418\u0432\u0430\u043D2"}) {
+      accounts.createUser(user(name), ADMIN);
+      accounts.createGroup(name + "-0", null, ADMIN);
+    }
   }
 
   @Test

@@ -185,9 +185,25 @@ abstract class DirectorySignInContract {
     assertThat(authenticator.authenticate("a*)(uid=*", DIRECTORY_PASSWORD)).isEmpty();
     assertThat(authenticator.authenticate("x,ou=admins", DIRECTORY_PASSWORD)).isEmpty();
 
+    assertThat(authenticator.authenticate("a*)(uid=*", "star password")).isEmpty();  // not a name the store takes
+
     assertThat(accounts.users()).isEmpty();
     assertThat(audit(store)).isEmpty();
-    assertThat(authenticator.authenticate("a*)(uid=*", "star password")).map(User::name).contains("a*)(uid=*");
+  }
+
+  @Test
+  void aDirectoryUserWhoseNameSpoofsAnotherIsRefusedAtSignInAndNotKept() {
+    accounts.createGroup("staff", null, ADMIN);
+    String cyrillic = directory.addUser("\u0430lice", "Not Alice", "spoof password");
+    String bidi = directory.addUser("ali\u202Ece", "Reversed", "bidi password");
+    directory.addGroup("staff", cyrillic, bidi);
+
+    assertThat(authenticator.authenticate("\u0430lice", "spoof password")).isEmpty();
+    assertThat(authenticator.authenticate("ali\u202Ece", "bidi password")).isEmpty();
+
+    assertThat(accounts.users()).isEmpty();
+    assertThat(audit(store, null, "user.", null)).isEmpty();
+    assertThat(authenticator.authenticate("alice", DIRECTORY_PASSWORD)).map(User::name).contains("alice");
   }
 
   @Test
@@ -302,6 +318,8 @@ abstract class DirectorySignInContract {
 
     assertFails(Reason.BAD_REQUEST, "name", () -> accounts.syncDirectoryUser(
         new DirectoryUser("a:b", null, List.of()), PROVISIONER));
+    assertFails(Reason.BAD_REQUEST, "name", () -> accounts.syncDirectoryUser(
+        new DirectoryUser("\u0430lice", null, List.of()), PROVISIONER));
     assertFails(Reason.BAD_REQUEST, "actor", () -> accounts.syncDirectoryUser(
         new DirectoryUser("carol", null, List.of()), new Actor(null, null)));
     assertThat(accounts.users()).extracting(User::name).containsExactly("bob");

@@ -37,13 +37,19 @@ interface SecurityContract extends StoreFixture {
     SecurityStore.EnrollmentToken made = security.createEnrollment(ADMIN, "vm-0042", Duration.ofMinutes(15));
     assertThat(made.expiresAt()).isEqualTo(clock().instant().plus(Duration.ofMinutes(15)));
 
+    assertThat(security.enrollmentRedeemable(made.token(), "vm-0042")).isTrue();
+    assertThat(security.enrollmentRedeemable(made.token(), "vm-0043")).as("another VM").isFalse();
+    assertThat(security.enrollmentRedeemable(made.token() + "x", "vm-0042")).as("a forged token").isFalse();
+    assertThat(security.enrollmentRedeemable(null, "vm-0042")).isFalse();
     assertThat(security.redeemEnrollment(ADMIN, made.token(), "vm-0043")).as("another VM").isFalse();
     assertThat(security.redeemEnrollment(ADMIN, made.token() + "x", "vm-0042")).as("a forged token").isFalse();
     assertThat(security.redeemEnrollment(ADMIN, made.token(), "vm-0042")).isTrue();
     assertThat(security.redeemEnrollment(ADMIN, made.token(), "vm-0042")).as("used twice").isFalse();
+    assertThat(security.enrollmentRedeemable(made.token(), "vm-0042")).as("used").isFalse();
 
     SecurityStore.EnrollmentToken late = security.createEnrollment(ADMIN, "vm-0044", Duration.ofMinutes(15));
     clock().advance(Duration.ofMinutes(16));
+    assertThat(security.enrollmentRedeemable(late.token(), "vm-0044")).as("expired").isFalse();
     assertThat(security.redeemEnrollment(ADMIN, late.token(), "vm-0044")).as("expired").isFalse();
 
     List<String> actions = store().audit().query(new AuditEntry.Query(null, "enrollment.", null, null, null, null))

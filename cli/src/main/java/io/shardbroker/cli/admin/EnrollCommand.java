@@ -10,8 +10,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "enroll", mixinStandardHelpOptions = true,
     header = "Makes a one-time enrollment token for a VM's agent: POST /api/v1/admin/enrollments.",
     description = "Give the token to the VM, whose agent exchanges it once for its certificate: "
-        + "'shardbroker agent enroll --broker URL --vm-id VM --token TOKEN'. It works for that VM only, once, "
-        + "until it expires. Prints the token; it is not shown again.")
+        + "'shardbroker agent enroll --broker URL --vm-id VM --token-file FILE' (or the token in "
+        + "$SHARDBROKER_ENROLL_TOKEN). It works for that VM only, once, until it expires. Prints the token; it is not shown again.")
 final class EnrollCommand extends AdminCall {
 
   @Parameters(paramLabel = "VM", description = "The VM's id.")

@@ -28,7 +28,14 @@ public final class RoleConfigs {
       EnrollmentConfig enrollment,
       LdapConfig ldap,
       TlsConfig tls,
+      MetricsConfig metrics,
       TopologyConfig topology) {}
+
+  /**
+   * {@code /metrics} behind a bearer token read from {@code tokenFile} (Prometheus's
+   * {@code bearer_token_file} sends it); left out, {@code /metrics} is open.
+   */
+  public record MetricsConfig(String tokenFile) {}
 
   /**
    * Sign-in against an LDAP directory besides the store's own users: bind as the user at
