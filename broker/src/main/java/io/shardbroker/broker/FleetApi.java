@@ -38,13 +38,16 @@ final class FleetApi {
     this.pages = pages;
   }
 
+  private static final String TOPOLOGY = "/api/v1/topology";
+  private static final String VMS = "/api/v1/vms";
+  private static final String VM_SUMMARY = "/api/v1/vms/summary";
   /** Its paths, for the admin check. */
-  static final List<String> PATHS = List.of("/api/v1/topology", "/api/v1/vms", "/api/v1/vms/summary");
+  static final List<String> PATHS = List.of(TOPOLOGY, VMS, VM_SUMMARY);
 
   void routes(JavalinConfig config) {
-    config.routes.get(PATHS.get(0), this::topology);
-    config.routes.get(PATHS.get(1), this::vms);
-    config.routes.get(PATHS.get(2), this::vmSummary);
+    config.routes.get(TOPOLOGY, this::topology);
+    config.routes.get(VMS, this::vms);
+    config.routes.get(VM_SUMMARY, this::vmSummary);
   }
 
   private void topology(Context ctx) {

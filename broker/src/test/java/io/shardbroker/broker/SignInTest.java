@@ -27,8 +27,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,7 +78,7 @@ class SignInTest {
     broker.clock.advance(Refusals.WINDOW);
     assertThat(actions("signin.refuse")).extracting(AuditEntry::detail)
         .anySatisfy(detail -> assertThat(detail).startsWith("2 more like this"));
-    assertThat(refusedTimes("signin.refuse")).isEqualTo(3);
+    assertThat(broker.refusedTimes("signin.refuse")).isEqualTo(3);
   }
 
   @Test
@@ -92,7 +90,7 @@ class SignInTest {
     assertThat(actions("signin.refuse")).hasSize(1);
     broker.clock.advance(Refusals.WINDOW);  // the broker writes the minute's count by itself
     assertThat(actions("signin.refuse")).hasSize(2);
-    assertThat(refusedTimes("signin.refuse")).isEqualTo(1000);
+    assertThat(broker.refusedTimes("signin.refuse")).isEqualTo(1000);
     long after = broker.store.audit().query(new AuditEntry.Query(null, null, null, null, null, null)).items().size();
     assertThat(after - before).isEqualTo(2);
   }
@@ -149,7 +147,7 @@ class SignInTest {
     assertError(locked, 429, "too_many_attempts");
     assertThat(Long.parseLong(locked.header("Retry-After").orElseThrow())).isEqualTo(policy.lockFor().toSeconds());
     assertThat(actions("signin.lock")).hasSize(1);
-    assertThat(refusedTimes("signin.refuse")).isEqualTo(policy.userLockAfter() - 1);
+    assertThat(broker.refusedTimes("signin.refuse")).isEqualTo(policy.userLockAfter() - 1);
 
     broker.clock.advance(policy.lockFor());
     assertThat(login("alice", PASSWORD).status()).isEqualTo(200);
@@ -293,7 +291,7 @@ class SignInTest {
     assertThat(statuses).containsOnly(401, 429);
     assertThat(statuses).filteredOn(s -> s == 401).as("passwords checked").hasSize(policy.userFreeFailures() + 1);
     broker.clock.advance(Refusals.WINDOW);  // the repeats of the minute are counted in a row of their own
-    assertThat(refusedTimes("signin.refuse")).isEqualTo(policy.userFreeFailures() + 1);
+    assertThat(broker.refusedTimes("signin.refuse")).isEqualTo(policy.userFreeFailures() + 1);
   }
 
   @Test
@@ -310,7 +308,8 @@ class SignInTest {
         }
       });
       LdapSettings stalled = LdapSettings.of("ldap://127.0.0.1:" + silent.getLocalPort(),
-          "uid={0},ou=people,dc=example,dc=com", "ou=groups,dc=example,dc=com", LdapTransport.INSECURE).withTimeout(Duration.ofSeconds(30));
+          "uid={0},ou=people,dc=example,dc=com", "ou=groups,dc=example,dc=com", LdapTransport.INSECURE)
+          .withTimeout(Duration.ofSeconds(30));
       TestBroker.Api oneAtATime = broker.startBroker("one-check", broker.store, s -> s.withSecurity(
           s.security().withLdap(stalled).withSignIn(SignInPolicy.DEFAULT.withMaxPasswordChecks(1)
               .withPasswordCheckQueue(0))));
@@ -349,7 +348,8 @@ class SignInTest {
   private TestBroker.Answer loginFrom(TestBroker.Api api, String client, String user, String password)
       throws Exception {
     String path = "/api/v1/auth/login";
-    HttpResponse<String> r = http.send(request(api.base, null, "POST", path, json("username", user, "password", password))
+    HttpResponse<String> r = http.send(request(api.base, null, "POST", path,
+        json("username", user, "password", password))
         .header("X-Forwarded-For", client).build(), HttpResponse.BodyHandlers.ofString());
     return new TestBroker.Answer("POST", path, r.statusCode(), r.body(), r.headers());
   }
@@ -376,15 +376,6 @@ class SignInTest {
       request.header("Authorization", "Bearer " + token);
     }
     return request;
-  }
-
-  /** How many refusals the audit log's rows of {@code action} stand for: one each, or the count a row gives. */
-  private long refusedTimes(String action) {
-    Pattern count = Pattern.compile("(\\d+) more like this.*");
-    return actions(action).stream().mapToLong(e -> {
-      Matcher m = count.matcher(e.detail());
-      return m.matches() ? Long.parseLong(m.group(1)) : 1;
-    }).sum();
   }
 
   private List<AuditEntry> actions(String action) {

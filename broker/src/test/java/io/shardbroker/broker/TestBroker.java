@@ -12,6 +12,7 @@ import io.shardbroker.protocol.v1.ConcentratorEndpoint;
 import io.shardbroker.protocol.v1.ConcentratorSet;
 import io.shardbroker.protocol.v1.Topology;
 import io.shardbroker.store.Actor;
+import io.shardbroker.store.AuditEntry;
 import io.shardbroker.store.Group;
 import io.shardbroker.store.PasswordHashing;
 import io.shardbroker.store.Pool;
@@ -37,9 +38,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A broker over real HTTP for the feature tests, with everything around it: one concentrator set
@@ -137,6 +140,19 @@ final class TestBroker implements AutoCloseable {
   }
 
   /** Stops the brokers (not the stores): what a broker's shutdown does before its store closes. */
+  /**
+   * How many refusals the audit log's rows of {@code action} stand for: one a row, or the count a
+   * row of repeats gives ({@link Refusals}).
+   */
+  long refusedTimes(String action) {
+    Pattern repeats = Pattern.compile("(\\d+) more like this.*");
+    return store.audit().query(new AuditEntry.Query(null, action, null, null, null, null)).items().stream()
+        .mapToLong(e -> {
+          Matcher m = repeats.matcher(e.detail());
+          return m.matches() ? Long.parseLong(m.group(1)) : 1;
+        }).sum();
+  }
+
   void stopBrokers() {
     for (BrokerServer broker : brokers) {
       broker.close();

@@ -2,6 +2,7 @@ package io.shardbroker.tools.bench;
 
 import io.shardbroker.tools.run.RunLog;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,8 +26,8 @@ import java.util.Locale;
  */
 final class BrokerHeapPerDisplay {
 
-  /** A moment for the last display's handshake to settle everywhere before the reading. */
-  private static final long SETTLE_MILLIS = 500;
+  /** How long the broker may take to count every display open once their handshakes are done. */
+  private static final Duration SETTLE = Duration.ofSeconds(10);
 
   private BrokerHeapPerDisplay() {}
 
@@ -53,12 +54,9 @@ final class BrokerHeapPerDisplay {
         viewers.add(viewer);
         viewer.handshake(null);
       }
-      Thread.sleep(SETTLE_MILLIS);
-      BrokerMeters meters = system.brokerMeters();
-      if (meters.displaysOpen() != openBefore + displays) {
-        throw new IllegalStateException("the broker says " + meters.displaysOpen() + " displays are open, not "
-            + (openBefore + displays));
-      }
+      BrokerMeters meters = system.awaitDisplaysOpen(openBefore + displays, SETTLE).orElseThrow(() ->
+          new IllegalStateException("the broker did not count " + (openBefore + displays) + " displays open within "
+              + SETTLE.toSeconds() + " s"));
       double directOpen = meters.directBufferBytes();
       long open = system.brokerLiveHeap();
       log.event("heap: their %d displays open and idle; broker live heap %s", displays, mib(open));

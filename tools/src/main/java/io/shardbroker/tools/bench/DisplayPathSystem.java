@@ -34,9 +34,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The display path the benchmark measures, product code all of it but the desktop: one
@@ -59,6 +61,9 @@ final class DisplayPathSystem implements AutoCloseable {
   /** How long a session request may be refused while the agent's first state reaches the broker. */
   private static final Duration FIRST_SESSION_WAIT = Duration.ofSeconds(30);
   static final long SETTLED_BYTES = 32 * 1024;
+  /** How often what signals nothing is asked again: the agent attached, a count of the broker's. */
+  private static final Duration POLL = Duration.ofMillis(50);
+  private static final Duration SESSION_RETRY = Duration.ofMillis(200);
   static final int MOST_HEAP_READINGS = 5;
 
   /** A user's session, with what opens its display once: the sign-in token and the one-time ticket. */
@@ -122,13 +127,10 @@ final class DisplayPathSystem implements AutoCloseable {
     relay.start();
     desktops.relayAt(Connection.newBuilder().setProtocol("vnc").setHost("127.0.0.1").setPort(relay.port()).build());
     agent.start();
-    long giveUp = System.nanoTime() + READY_TIMEOUT.toNanos();
-    while (agent.attachedSets() < 1) {
-      if (System.nanoTime() > giveUp) {
-        throw new IllegalStateException("agent " + VM + " did not attach to the concentrator within "
-            + READY_TIMEOUT.toSeconds() + " s");
-      }
-      Thread.sleep(50);
+    if (Polling.firstAnswer(() -> Optional.of(true).filter(attached -> agent.attachedSets() >= 1), POLL,
+        READY_TIMEOUT).isEmpty()) {
+      throw new IllegalStateException("agent " + VM + " did not attach to the concentrator within "
+          + READY_TIMEOUT.toSeconds() + " s");
     }
     log.event("path: agent %s attached; its display relay listens on 127.0.0.1:%d", VM, relay.port());
   }
@@ -170,12 +172,12 @@ final class DisplayPathSystem implements AutoCloseable {
    * -1 when it cannot be read. One collection right after sockets closed still counts what only a
    * cleaner lets go of (a socket, its TLS buffers), which the next collection frees; so this reads
    * until two readings in a row agree within {@value #SETTLED_BYTES} bytes, at most
-   * {@value #MOST_HEAP_READINGS} times, and gives the last.
+   * {@value #MOST_HEAP_READINGS} times, and gives the last. A reading starts jcmd and collects the
+   * whole heap: time enough between two for the cleaners, which run meanwhile.
    */
   long brokerLiveHeap() throws InterruptedException {
     long last = HeapProbe.liveBytes(brokerPid());
     for (int i = 1; i < MOST_HEAP_READINGS && last >= 0; i++) {
-      Thread.sleep(200);  // for the cleaners
       long next = HeapProbe.liveBytes(brokerPid());
       if (Math.abs(next - last) < SETTLED_BYTES) {
         return next;
@@ -190,19 +192,26 @@ final class DisplayPathSystem implements AutoCloseable {
     String user = user(i);
     String token = post("/api/v1/auth/login", null,
         "{\"username\": \"" + user + "\", \"password\": \"" + password(user) + "\"}").get("token").asText();
-    long giveUp = System.nanoTime() + FIRST_SESSION_WAIT.toNanos();
-    while (true) {
+    AtomicReference<JsonHttp.Refused> refused = new AtomicReference<>();
+    Optional<JsonNode> session = Polling.firstAnswer(() -> {
       try {
-        JsonNode session = post("/api/v1/sessions", token, "{\"pool\": \"" + POOL + "\"}");
-        return new Session(user, token, session.get("sessionId").asText(), session.at("/connection/ticket").asText());
+        return Optional.of(post("/api/v1/sessions", token, "{\"pool\": \"" + POOL + "\"}"));
       } catch (JsonHttp.Refused e) {
-        // the broker may not see the VM free yet, just after the agent attached
-        if (System.nanoTime() > giveUp) {
-          throw e;
-        }
-        Thread.sleep(200);
+        refused.set(e);  // the broker may not see the VM free yet, just after the agent attached
+        return Optional.empty();
       }
-    }
+    }, SESSION_RETRY, FIRST_SESSION_WAIT);
+    JsonNode started = session.orElseThrow(refused::get);
+    return new Session(user, token, started.get("sessionId").asText(), started.at("/connection/ticket").asText());
+  }
+
+  /**
+   * Waits until the broker counts {@code displays} open displays, at most {@code atMost}; the
+   * broker's meters then, or empty.
+   */
+  Optional<BrokerMeters> awaitDisplaysOpen(int displays, Duration atMost) throws IOException, InterruptedException {
+    return Polling.firstAnswer(() -> Optional.of(brokerMeters()).filter(m -> m.displaysOpen() == displays), POLL,
+        atMost);
   }
 
   /** A viewer of {@code session}'s display through the broker; not yet past the RFB handshake. */

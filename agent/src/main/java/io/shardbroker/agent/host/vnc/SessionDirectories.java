@@ -41,9 +41,16 @@ final class SessionDirectories {
   /** What session directories are called: {@value #NAME_LENGTH} hex digits. */
   static final String NAME = "[0-9a-f]{" + NAME_LENGTH + "}";
   private final Path root;
+  /** Whether {@link #root} is the short one under /tmp ({@link #elsewhere}), kept only while sessions run. */
+  private final boolean elsewhere;
 
   SessionDirectories(Path root) {
+    this(root, false);
+  }
+
+  private SessionDirectories(Path root, boolean elsewhere) {
     this.root = root;
+    this.elsewhere = elsewhere;
     try {
       Files.createDirectories(root);
       Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
@@ -87,11 +94,14 @@ final class SessionDirectories {
     } catch (IOException e) {
       throw new IllegalStateException("vnc host: cannot use " + root + " for its sessions: " + e.getMessage(), e);
     }
-    return new SessionDirectories(root);
+    return new SessionDirectories(root, true);
   }
 
-  /** Removes the host's directory when no session directory is left in it. */
-  void deleteIfEmpty() {
+  /** Removes the short directory under /tmp ({@link #elsewhere}) once no session directory is left in it. */
+  void deleteIfElsewhereAndEmpty() {
+    if (!elsewhere) {
+      return;
+    }
     try {
       Files.deleteIfExists(root);
     } catch (IOException e) {
@@ -107,7 +117,8 @@ final class SessionDirectories {
     try {
       String name = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(16 - NAME_LENGTH);
       Path directory = root.resolve(name);
-      Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectory(directory,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       own(directory, account);
       return directory;
     } catch (IOException e) {

@@ -90,16 +90,15 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
       throw new IllegalStateException("vnc host: " + settings.xvnc() + " is not installed (Debian/Ubuntu: "
           + "apt-get install " + VncHostSettings.PACKAGES + ")");
     }
+    this.state = new VncStateFile(settings.directory());
     Path sessionsRoot = sessionsRoot(settings.directory());
     if (sessionsRoot.equals(settings.directory())) {
       this.directories = new SessionDirectories(sessionsRoot);
     } else {
-      new SessionDirectories(settings.directory());  // for the state file
       this.directories = SessionDirectories.elsewhere(sessionsRoot);
       log.info("vnc host: {} is too deep for the displays' Unix sockets; the sessions' directories are in {}",
           settings.directory(), sessionsRoot);
     }
-    this.state = new VncStateFile(settings.directory());
     adoptEarlierSessions();
     watcher.scheduleWithFixedDelay(this::watchProcesses, WATCH_INTERVAL.toMillis(), WATCH_INTERVAL.toMillis(),
         TimeUnit.MILLISECONDS);
@@ -337,9 +336,7 @@ public final class VncSessionHost implements SessionHost, LocalDisplays {
         ids = List.copyOf(sessions.keySet());
       }
       ids.forEach(id -> end(id).join());
-      if (!sessionsRoot(settings.directory()).equals(settings.directory())) {
-        directories.deleteIfEmpty();
-      }
+      directories.deleteIfElsewhereAndEmpty();
     }
     executor.shutdown();
   }

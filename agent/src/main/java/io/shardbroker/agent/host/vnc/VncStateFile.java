@@ -25,8 +25,14 @@ final class VncStateFile {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Path file;
 
+  /** @throws IllegalStateException when {@code directory} cannot be made */
   VncStateFile(Path directory) {
     this.file = directory.resolve("sessions.json");
+    try {
+      Files.createDirectories(directory);
+    } catch (IOException e) {
+      throw new IllegalStateException("vnc host: cannot make " + directory + " for its state: " + e.getMessage(), e);
+    }
   }
 
   /** The sessions last saved; none when there is no file yet. */
